@@ -1,0 +1,28 @@
+using BulkSender.Core.Channels;
+
+namespace BulkSender.Core.Contacts;
+
+public sealed class Contact
+{
+    public int Id { get; set; }
+    public ChannelKind Channel { get; set; }
+
+    /// <summary>PSID for Messenger, e-mail address for Email, E.164 number for WhatsApp.</summary>
+    public required string Address { get; set; }
+    public required string Name { get; set; }
+    public bool OptedOut { get; set; }
+    public DateTime? OptedOutAt { get; set; }
+
+    /// <summary>Last message the contact sent us; Messenger's 24-hour window counts from here.</summary>
+    public DateTime? LastInboundAt { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+
+    public List<ContactTag> Tags { get; set; } = [];
+}
+
+public sealed class ContactTag
+{
+    public int ContactId { get; set; }
+    public required string Tag { get; set; }
+}

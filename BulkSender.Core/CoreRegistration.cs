@@ -1,0 +1,31 @@
+using BulkSender.Core.Data;
+using BulkSender.Core.Identity;
+using BulkSender.Core.Jobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace BulkSender.Core;
+
+public static class CoreRegistration
+{
+    /// <summary>The domain: database, jobs and the services that do the work.</summary>
+    public static IHostApplicationBuilder AddBulkSenderCore(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        services.TryAddSingleton(TimeProvider.System);
+
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddAppDatabase(configuration, database.Provider, builder.Environment.ContentRootPath);
+        services.AddJobs(configuration, database.Provider);
+        services.AddTransient<DatabaseInitializer>();
+        return builder;
+    }
+}

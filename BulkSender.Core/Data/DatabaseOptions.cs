@@ -1,0 +1,18 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BulkSender.Core.Data;
+
+public enum DatabaseProvider
+{
+    Sqlite,
+    SqlServer,
+}
+
+/// <summary>Bound to "Database". Connection strings live under "ConnectionStrings" (Sqlite, SqlServer).</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    [Required]
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+}

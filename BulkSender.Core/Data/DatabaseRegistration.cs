@@ -1,0 +1,58 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BulkSender.Core.Data;
+
+internal static class DatabaseRegistration
+{
+    /// <summary>
+    /// Registers the provider's context factory and exposes it as <see cref="IDbContextFactory{AppDbContext}"/>,
+    /// which is all the rest of the code asks for.
+    /// </summary>
+    public static void AddAppDatabase(this IServiceCollection services, IConfiguration configuration, DatabaseProvider provider, string contentRoot)
+    {
+        switch (provider)
+        {
+            case DatabaseProvider.Sqlite:
+                var sqlite = SqliteConnectionString(configuration, contentRoot);
+                services.AddDbContextFactory<SqliteDbContext>(o => o.UseSqlite(sqlite));
+                services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderContextFactory<SqliteDbContext>>();
+                break;
+            case DatabaseProvider.SqlServer:
+                var sqlServer = configuration.GetConnectionString("SqlServer");
+                if (string.IsNullOrWhiteSpace(sqlServer))
+                    throw new InvalidOperationException(
+                        "Database:Provider is SqlServer but ConnectionStrings:SqlServer is empty. Set it in appsettings.json or the ConnectionStrings__SqlServer environment variable.");
+                services.AddDbContextFactory<SqlServerDbContext>(o => o.UseSqlServer(sqlServer, s => s.EnableRetryOnFailure()));
+                services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderContextFactory<SqlServerDbContext>>();
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown Database:Provider '{provider}'. Use Sqlite or SqlServer.");
+        }
+
+        // Identity's stores want a scoped context; everything else opens one per operation from the factory.
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
+    }
+
+    /// <summary>The SQLite connection string with a relative file resolved against the app's content root and its folder created.</summary>
+    public static string SqliteConnectionString(IConfiguration configuration, string contentRoot)
+    {
+        var builder = new SqliteConnectionStringBuilder(configuration.GetConnectionString("Sqlite") ?? "Data Source=data/bulksender.db");
+        if (builder.DataSource is { Length: > 0 } file && file != ":memory:" && builder.Mode != SqliteOpenMode.Memory)
+        {
+            builder.DataSource = Path.GetFullPath(file, contentRoot);
+            Directory.CreateDirectory(Path.GetDirectoryName(builder.DataSource)!);
+        }
+        // Several workers write at once: wait for the lock instead of failing with "database is locked".
+        builder.DefaultTimeout = Math.Max(builder.DefaultTimeout, 30);
+        return builder.ToString();
+    }
+
+    private sealed class ProviderContextFactory<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<AppDbContext>
+        where TContext : AppDbContext
+    {
+        public AppDbContext CreateDbContext() => inner.CreateDbContext();
+    }
+}

@@ -1,0 +1,42 @@
+using BulkSender.Core.Retries;
+
+namespace BulkSender.Core.Dispatch;
+
+/// <summary>One attempt to reach one recipient with one message.</summary>
+public sealed class Delivery
+{
+    public long Id { get; set; }
+    public int MessageId { get; set; }
+
+    /// <summary>Null until a campaign day assigns the delivery to a batch.</summary>
+    public int? BatchId { get; set; }
+
+    /// <summary>Null once the contact was deleted; the address below still says who it was.</summary>
+    public int? ContactId { get; set; }
+    public required string RecipientAddress { get; set; }
+    public string? RecipientName { get; set; }
+    public int AttemptNumber { get; set; } = 1;
+    public DeliveryStatus Status { get; set; }
+    public string? ProviderMessageId { get; set; }
+    public string? ErrorCode { get; set; }
+    public ErrorType? ErrorType { get; set; }
+    public string? ErrorMessage { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? SentAt { get; set; }
+    public DateTime? FailedAt { get; set; }
+    public DateTime? DeliveredAt { get; set; }
+    public DateTime? ReadAt { get; set; }
+    public DateTime? RepliedAt { get; set; }
+    public DateTime? ClosedAt { get; set; }
+}
+
+public enum DeliveryStatus
+{
+    Pending,
+
+    /// <summary>Handed to the channel; if the process dies now the outcome is unknown.</summary>
+    Sending,
+    Sent,
+    Failed,
+    Cancelled,
+}

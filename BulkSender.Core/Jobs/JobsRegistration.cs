@@ -1,0 +1,63 @@
+using BulkSender.Core.Data;
+using Hangfire;
+using Hangfire.SqlServer;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace BulkSender.Core.Jobs;
+
+/// <summary>Bound to "Jobs".</summary>
+public sealed class JobsOptions
+{
+    public const string Section = "Jobs";
+
+    /// <summary>Hangfire workers in this process (0 = Hangfire's default, 5 × cores, capped at 20).</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 100)]
+    public int WorkerCount { get; set; }
+}
+
+internal static class JobsRegistration
+{
+    public static void AddJobs(this IServiceCollection services, IConfiguration configuration, DatabaseProvider provider)
+    {
+        services.AddHangfire(config =>
+        {
+            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings();
+            if (provider == DatabaseProvider.SqlServer)
+                config.UseSqlServerStorage(configuration.GetConnectionString("SqlServer"), new SqlServerStorageOptions
+                {
+                    PrepareSchemaIfNecessary = true,
+                    QueuePollInterval = TimeSpan.FromSeconds(1),
+                });
+            else
+                // The database, not Hangfire, is the truth in this mode: ReconcileJob puts lost work back.
+                config.UseInMemoryStorage();
+        });
+
+        var workers = configuration.GetSection(JobsOptions.Section).Get<JobsOptions>()?.WorkerCount ?? 0;
+        services.AddHangfireServer(o =>
+        {
+            o.Queues = JobQueues.All;
+            o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+            if (workers > 0)
+                o.WorkerCount = workers;
+        });
+
+        services.AddTransient<ReconcileJob>();
+        services.AddHostedService<StartupReconciliation>();
+    }
+
+    /// <summary>Registers the recurring jobs and runs the reconciliation once as the app starts.</summary>
+    private sealed class StartupReconciliation(IRecurringJobManager recurring, IServiceScopeFactory scopes) : BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            recurring.AddOrUpdate<ReconcileJob>(ReconcileJob.RecurringId, JobQueues.Default, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<ReconcileJob>().RunAsync(stoppingToken);
+        }
+    }
+}

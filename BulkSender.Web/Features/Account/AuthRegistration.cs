@@ -1,0 +1,108 @@
+using BulkSender.Core.Data;
+using BulkSender.Core.Identity;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Server;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+
+namespace BulkSender.Web.Features.Account;
+
+public static class Policies
+{
+    public const string Admin = "Admin";
+
+    /// <summary>Cookie for the dashboard, bearer token (from POST /api/auth/login) for scripts.</summary>
+    public const string CookieOrBearer = "CookieOrBearer";
+}
+
+public static class AuthRegistration
+{
+    public const string LoginPath = "/account/login";
+    public const string AccessDeniedPath = "/account/access-denied";
+
+    public static IServiceCollection AddBulkSenderAuth(this IServiceCollection services)
+    {
+        services.AddDataProtection().SetApplicationName("BulkSender").PersistKeysToDbContext<AppDbContext>();
+
+        services.AddAuthentication(o => o.DefaultScheme = Policies.CookieOrBearer)
+            .AddPolicyScheme(Policies.CookieOrBearer, "Cookie or bearer token", o => o.ForwardDefaultSelector = ctx =>
+                ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? IdentityConstants.BearerScheme
+                    : IdentityConstants.ApplicationScheme)
+            .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(1))
+            .AddIdentityCookies();
+
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.LoginPath = LoginPath;
+            o.AccessDeniedPath = AccessDeniedPath;
+            o.Cookie.Name = "BulkSender.Auth";
+            o.SlidingExpiration = true;
+            o.ExpireTimeSpan = TimeSpan.FromHours(12);
+            o.Events = new CookieAuthenticationEvents
+            {
+                // A script or integrator gets a status code, a person gets the login page.
+                OnRedirectToLogin = ctx => Respond(ctx, StatusCodes.Status401Unauthorized, redirect: !IsMachine(ctx.Request.Path, loginPage: true)),
+                OnRedirectToAccessDenied = ctx => Respond(ctx, StatusCodes.Status403Forbidden, redirect: !IsMachine(ctx.Request.Path, loginPage: false)),
+            };
+        });
+
+        services.AddIdentityCore<AppUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Password.RequiredLength = 8;
+                o.Lockout.MaxFailedAccessAttempts = 10;
+                o.SignIn.RequireConfirmedAccount = false;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<AppDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin))
+            // Every endpoint needs a login unless it says [AllowAnonymous].
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityStateProvider>();
+        return services;
+    }
+
+    /// <summary>The Hangfire dashboard is for people: an anonymous visit goes to the login page, an operator gets 403.</summary>
+    private static bool IsMachine(PathString path, bool loginPage) =>
+        MachinePaths.Matches(path) && !(loginPage && path.StartsWithSegments("/hangfire"));
+
+    private static Task Respond(RedirectContext<CookieAuthenticationOptions> ctx, int status, bool redirect)
+    {
+        if (redirect)
+            ctx.Response.Redirect(ctx.RedirectUri);
+        else
+            ctx.Response.StatusCode = status;
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Re-checks every 10 minutes that the circuit's user still exists, is enabled and has the same security stamp.</summary>
+internal sealed class RevalidatingIdentityStateProvider(ILoggerFactory loggerFactory, IServiceScopeFactory scopes, Microsoft.Extensions.Options.IOptions<IdentityOptions> identity)
+    : RevalidatingServerAuthenticationStateProvider(loggerFactory)
+{
+    protected override TimeSpan RevalidationInterval => TimeSpan.FromMinutes(10);
+
+    protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState state, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var user = await users.GetUserAsync(state.User);
+        if (user is null || user.IsDisabled)
+            return false;
+        if (!users.SupportsUserSecurityStamp)
+            return true;
+        var stamp = state.User.FindFirstValue(identity.Value.ClaimsIdentity.SecurityStampClaimType);
+        return stamp == await users.GetSecurityStampAsync(user);
+    }
+}

@@ -1,0 +1,71 @@
+using BulkSender.Core.Data;
+using BulkSender.Web.Components;
+using BulkSender.Web.Features.Account;
+using BulkSender.Web.Features.Health;
+using Microsoft.Extensions.Configuration.Json;
+using MudBlazor.Services;
+
+namespace BulkSender.Web;
+
+public static class WebRegistration
+{
+    /// <summary>
+    /// The one configuration file is appsettings.json at the repository root; the build copies it next to the app.
+    /// It goes in before environment variables and the command line, so those still override it.
+    /// </summary>
+    public static WebApplicationBuilder AddRepositoryConfiguration(this WebApplicationBuilder builder)
+    {
+        var file = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        var sources = builder.Configuration.Sources;
+        var lastJson = sources.Select((s, i) => (s, i)).LastOrDefault(x => x.s is JsonConfigurationSource).i;
+        var source = new JsonConfigurationSource { Path = file, Optional = false, ReloadOnChange = false };
+        source.ResolveFileProvider();
+        sources.Insert(lastJson + 1, source);
+        return builder;
+    }
+
+    /// <summary>The dashboard and the HTTP surface: components, auth, health.</summary>
+    public static WebApplicationBuilder AddBulkSenderWeb(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddBulkSenderAuth();
+        services.AddProblemDetails();
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database")
+            .AddCheck<JobServerHealthCheck>("jobs");
+        return builder;
+    }
+
+    public static async Task InitializeDatabaseAsync(this WebApplication app)
+    {
+        await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync(app.Lifetime.ApplicationStopping);
+    }
+
+    public static WebApplication UseBulkSenderWeb(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+
+        // Friendly 404 pages for people; machines (API, hubs, jobs, health) get bare status codes.
+        app.UseWhen(ctx => !MachinePaths.Matches(ctx.Request.Path),
+            a => a.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}
+
+/// <summary>Paths that answer machines: they get status codes, never redirects or HTML error pages.</summary>
+public static class MachinePaths
+{
+    private static readonly string[] Prefixes = ["/api", "/hubs", "/hangfire", "/health", "/webhooks"];
+
+    public static bool Matches(PathString path) => Prefixes.Any(p => path.StartsWithSegments(p));
+}
