@@ -27,6 +27,10 @@ public static class WebRegistration
     /// <summary>The dashboard and the HTTP surface: components, auth, health.</summary>
     public static WebApplicationBuilder AddBulkSenderWeb(this WebApplicationBuilder builder)
     {
+        // Serve _content/ and _framework/ from the build output in every environment, not only Development
+        // (a published app has no manifest and this does nothing).
+        builder.WebHost.UseStaticWebAssets();
+
         var services = builder.Services;
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();

@@ -16,8 +16,9 @@ internal static class DatabaseRegistration
         switch (provider)
         {
             case DatabaseProvider.Sqlite:
-                var sqlite = SqliteConnectionString(configuration, contentRoot);
-                services.AddDbContextFactory<SqliteDbContext>(o => o.UseSqlite(sqlite));
+                // Read when first needed, so settings added late (tests, hosts) are seen.
+                services.AddDbContextFactory<SqliteDbContext>((sp, o) =>
+                    o.UseSqlite(SqliteConnectionString(sp.GetRequiredService<IConfiguration>(), contentRoot)));
                 services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderContextFactory<SqliteDbContext>>();
                 break;
             case DatabaseProvider.SqlServer:

@@ -47,7 +47,9 @@ public static class AuthRegistration
             {
                 // A script or integrator gets a status code, a person gets the login page.
                 OnRedirectToLogin = ctx => Respond(ctx, StatusCodes.Status401Unauthorized, redirect: !IsMachine(ctx.Request.Path, loginPage: true)),
-                OnRedirectToAccessDenied = ctx => Respond(ctx, StatusCodes.Status403Forbidden, redirect: !IsMachine(ctx.Request.Path, loginPage: false)),
+                OnRedirectToAccessDenied = ctx => ctx.Request.Path.StartsWithSegments(JobsPath)
+                    ? WriteForbiddenPageAsync(ctx.Response)
+                    : Respond(ctx, StatusCodes.Status403Forbidden, redirect: !IsMachine(ctx.Request.Path, loginPage: false)),
             };
         });
 
@@ -75,7 +77,22 @@ public static class AuthRegistration
 
     /// <summary>The Hangfire dashboard is for people: an anonymous visit goes to the login page, an operator gets 403.</summary>
     private static bool IsMachine(PathString path, bool loginPage) =>
-        MachinePaths.Matches(path) && !(loginPage && path.StartsWithSegments("/hangfire"));
+        MachinePaths.Matches(path) && !(loginPage && path.StartsWithSegments(JobsPath));
+
+    private const string JobsPath = "/hangfire";
+
+    /// <summary>A person who opens the Hangfire dashboard without being an admin sees why, with a 403.</summary>
+    private static Task WriteForbiddenPageAsync(HttpResponse response)
+    {
+        response.StatusCode = StatusCodes.Status403Forbidden;
+        response.ContentType = "text/html; charset=utf-8";
+        return response.WriteAsync("""
+            <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Access denied · BulkSender</title></head>
+            <body style="font-family:Roboto,Arial,sans-serif;display:flex;justify-content:center;padding-top:15vh">
+            <div><h1>Access denied</h1><p>The Hangfire dashboard is for administrators.</p><p><a href="/">Back to the dashboard</a></p></div>
+            </body></html>
+            """);
+    }
 
     private static Task Respond(RedirectContext<CookieAuthenticationOptions> ctx, int status, bool redirect)
     {

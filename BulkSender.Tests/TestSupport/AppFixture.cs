@@ -1,0 +1,72 @@
+using System.Net;
+using BulkSender.Core.Data;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BulkSender.Tests.TestSupport;
+
+/// <summary>
+/// The real app on a real 127.0.0.1 port with its own SQLite file. Hangfire keeps process-wide state,
+/// so every test class that uses a host shares this one through the <see cref="AppCollection"/>.
+/// </summary>
+public sealed class AppFixture : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminEmail = "admin@test.local";
+    public const string AdminPassword = "Admin-Test-123!";
+    public const string OperatorEmail = "operator@test.local";
+    public const string OperatorPassword = "Operator-Test-123!";
+    public const int DemoContacts = 300;
+
+    private readonly string directory = RepoPaths.NewTempDirectory("app");
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public string DatabasePath => Path.Combine(directory, "bulksender.db");
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Sqlite", $"Data Source={DatabasePath}");
+        builder.UseSetting("Seed:Admin:Email", AdminEmail);
+        builder.UseSetting("Seed:Admin:Password", AdminPassword);
+        builder.UseSetting("Seed:Operator:Email", OperatorEmail);
+        builder.UseSetting("Seed:Operator:Password", OperatorPassword);
+        builder.UseSetting("Seed:DemoContacts", DemoContacts.ToString());
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+    }
+
+    public Task InitializeAsync()
+    {
+        UseKestrel();
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A client of the real socket: cookies kept, redirects not followed, so tests see them.</summary>
+    public HttpClient NewClient(bool followRedirects = false) =>
+        new(new HttpClientHandler { AllowAutoRedirect = followRedirects, CookieContainer = new CookieContainer(), UseCookies = true })
+        {
+            BaseAddress = BaseAddress,
+        };
+
+    public AppDbContext NewDbContext() => Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext();
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AppCollection : ICollectionFixture<AppFixture>, ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "App";
+}
