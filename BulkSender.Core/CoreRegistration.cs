@@ -1,4 +1,5 @@
 using BulkSender.Core.Data;
+using BulkSender.Core.Dispatch;
 using BulkSender.Core.Identity;
 using BulkSender.Core.Jobs;
 using Microsoft.Extensions.Configuration;
@@ -21,6 +22,7 @@ public static class CoreRegistration
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SeedOptions>().BindConfiguration(SeedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddAppDatabase(configuration, database.Provider, builder.Environment.ContentRootPath);

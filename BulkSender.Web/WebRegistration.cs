@@ -1,6 +1,7 @@
 using BulkSender.Core.Data;
 using BulkSender.Web.Components;
 using BulkSender.Web.Features.Account;
+using BulkSender.Web.Features.Contacts;
 using BulkSender.Web.Features.Health;
 using Microsoft.Extensions.Configuration.Json;
 using MudBlazor.Services;
@@ -35,6 +36,7 @@ public static class WebRegistration
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddBulkSenderAuth();
+        services.AddScoped<ContactSelection>();
         services.AddProblemDetails();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
