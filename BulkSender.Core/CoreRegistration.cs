@@ -1,3 +1,4 @@
+using BulkSender.Core.Contacts;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Identity;
@@ -28,6 +29,11 @@ public static class CoreRegistration
         services.AddAppDatabase(configuration, database.Provider, builder.Environment.ContentRootPath);
         services.AddJobs(configuration, database.Provider);
         services.AddTransient<DatabaseInitializer>();
+
+        services.AddOptions<ContactsOptions>().BindConfiguration(ContactsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ContactImporter>();
+        services.AddSingleton<ContactQueries>();
+        services.AddSingleton<ContactEditor>();
         return builder;
     }
 }

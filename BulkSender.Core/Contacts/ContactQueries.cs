@@ -1,0 +1,91 @@
+using BulkSender.Core.Channels;
+using BulkSender.Core.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace BulkSender.Core.Contacts;
+
+public sealed record ContactFilter(string? Search = null, ChannelKind? Channel = null, string? Tag = null, bool? OptedOut = null);
+
+public enum ContactSort
+{
+    Name,
+    Address,
+    Channel,
+    CreatedAt,
+    UpdatedAt,
+}
+
+public sealed record ContactRow(int Id, string Name, string Address, ChannelKind Channel, bool OptedOut, DateTime CreatedAt, IReadOnlyList<string> Tags);
+
+public sealed record ContactPage(IReadOnlyList<ContactRow> Items, int Total);
+
+public sealed record TagCount(string Tag, int Count);
+
+/// <summary>Server-side paging, sorting, search and filters over the contacts table (built for 100,000 rows).</summary>
+public sealed class ContactQueries(IDbContextFactory<AppDbContext> dbs)
+{
+    public const int MaxPageSize = 500;
+
+    public async Task<ContactPage> PageAsync(ContactFilter filter, ContactSort sort, bool descending, int page, int pageSize, CancellationToken cancellationToken)
+    {
+        pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var query = Filtered(db, filter);
+        var total = await query.CountAsync(cancellationToken);
+        var items = await Sorted(query, sort, descending)
+            .Skip(Math.Max(page, 0) * pageSize)
+            .Take(pageSize)
+            .Select(c => new ContactRow(c.Id, c.Name, c.Address, c.Channel, c.OptedOut, c.CreatedAt, c.Tags.Select(t => t.Tag).OrderBy(t => t).ToList()))
+            .ToListAsync(cancellationToken);
+        return new ContactPage(items, total);
+    }
+
+    /// <summary>Ids of matching contacts that can be sent to (not opted out), in the grid's order, at most <paramref name="max"/>.</summary>
+    public async Task<IReadOnlyList<int>> SelectableIdsAsync(ContactFilter filter, ContactSort sort, bool descending, int max, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        return await Sorted(Filtered(db, filter with { OptedOut = false }), sort, descending).Select(c => c.Id).Take(max).ToListAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<TagCount>> TagsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        return await db.ContactTags.GroupBy(t => t.Tag).OrderBy(g => g.Key).Select(g => new TagCount(g.Key, g.Count())).ToListAsync(cancellationToken);
+    }
+
+    private static IQueryable<Contact> Filtered(AppDbContext db, ContactFilter filter)
+    {
+        var query = db.Contacts.AsNoTracking();
+        if (filter.Channel is { } channel)
+            query = query.Where(c => c.Channel == channel);
+        if (filter.OptedOut is { } optedOut)
+            query = query.Where(c => c.OptedOut == optedOut);
+        if (!string.IsNullOrWhiteSpace(filter.Tag))
+        {
+            var tag = filter.Tag.Trim().ToLowerInvariant();
+            query = query.Where(c => db.ContactTags.Any(t => t.ContactId == c.Id && t.Tag == tag));
+        }
+        if (!string.IsNullOrWhiteSpace(filter.Search))
+        {
+            var pattern = $"%{Escape(filter.Search.Trim())}%";
+            query = query.Where(c => EF.Functions.Like(c.Name, pattern, "\\") || EF.Functions.Like(c.Address, pattern, "\\"));
+        }
+        return query;
+    }
+
+    private static IQueryable<Contact> Sorted(IQueryable<Contact> query, ContactSort sort, bool descending) => (sort, descending) switch
+    {
+        (ContactSort.Address, false) => query.OrderBy(c => c.Address).ThenBy(c => c.Id),
+        (ContactSort.Address, true) => query.OrderByDescending(c => c.Address).ThenByDescending(c => c.Id),
+        (ContactSort.Channel, false) => query.OrderBy(c => c.Channel).ThenBy(c => c.Name).ThenBy(c => c.Id),
+        (ContactSort.Channel, true) => query.OrderByDescending(c => c.Channel).ThenBy(c => c.Name).ThenBy(c => c.Id),
+        (ContactSort.CreatedAt, false) => query.OrderBy(c => c.CreatedAt).ThenBy(c => c.Id),
+        (ContactSort.CreatedAt, true) => query.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id),
+        (ContactSort.UpdatedAt, false) => query.OrderBy(c => c.UpdatedAt).ThenBy(c => c.Id),
+        (ContactSort.UpdatedAt, true) => query.OrderByDescending(c => c.UpdatedAt).ThenByDescending(c => c.Id),
+        (_, true) => query.OrderByDescending(c => c.Name).ThenByDescending(c => c.Id),
+        _ => query.OrderBy(c => c.Name).ThenBy(c => c.Id),
+    };
+
+    private static string Escape(string text) => text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
+}

@@ -1,0 +1,189 @@
+using System.Text;
+using BulkSender.Core.Activity;
+using BulkSender.Core.Channels;
+using BulkSender.Core.Contacts;
+using BulkSender.Tests.TestSupport;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BulkSender.Tests.Core.Contacts;
+
+public sealed class ContactImporterTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+    private TestDatabase database = null!;
+    private ContactImporter importer = null!;
+
+    public async Task InitializeAsync()
+    {
+        database = await TestDatabase.CreateAsync();
+        importer = new ContactImporter(database, Options.Create(new ContactsOptions { MaxImportBytes = 64 * 1024 }), clock);
+    }
+
+    public async Task DisposeAsync() => await database.DisposeAsync();
+
+    private static MemoryStream Csv(string text) => new(Encoding.UTF8.GetBytes(text));
+
+    private async Task<ImportResult> ImportAsync(string text)
+    {
+        var parsed = await importer.ParseAsync(Csv(text), CancellationToken.None);
+        return await importer.ImportAsync(parsed, new Actor("u1", "operator@test.local"), "contacts.csv", null, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_good_file_adds_every_contact_with_tags_and_opt_outs()
+    {
+        var result = await ImportAsync("""
+            name,address,channel,tags,opted_out
+            Ana Silva,Ana@Example.com,email,vip;newsletter,false
+            Ben Okafor,+1 415 555 0123,whatsapp,,no
+            Cy Ito,7000000000012345,messenger,lead,yes
+            """);
+
+        result.Added.ShouldBe(3);
+        result.Updated.ShouldBe(0);
+        result.Rejected.ShouldBeEmpty();
+        await using var db = database.CreateDbContext();
+        var contacts = await db.Contacts.Include(c => c.Tags).OrderBy(c => c.Name).ToListAsync();
+        contacts.Select(c => (c.Channel, c.Address)).ShouldBe([
+            (ChannelKind.Email, "ana@example.com"), (ChannelKind.WhatsApp, "+14155550123"), (ChannelKind.Messenger, "7000000000012345")]);
+        contacts[0].Tags.Select(t => t.Tag).Order().ShouldBe(["newsletter", "vip"]);
+        contacts[2].OptedOut.ShouldBeTrue();
+        contacts[2].OptedOutAt.ShouldBe(clock.GetUtcNow().UtcDateTime);
+        (await db.Activity.SingleAsync()).Details.ShouldBe("contacts.csv: 3 added, 0 updated, 0 rejected.");
+    }
+
+    [Fact]
+    public async Task Bad_rows_are_reported_with_line_and_reason_and_the_good_rows_still_import()
+    {
+        var result = await ImportAsync("""
+            name,address,channel
+            Ana,ana@example.com,email
+            ,nobody@example.com,email
+            Ben,12345,sms
+            Cy,not-a-mail,email
+            Di,ana@example.com,email
+            Ed,"+4479000001,whatsapp
+            Fay,+447900000002,whatsapp,extra
+            Gus,+447900000003,whatsapp
+            """);
+
+        result.Added.ShouldBe(2);
+        result.Rejected.Select(r => r.Line).ShouldBe([3, 4, 5, 6, 7, 8]);
+        result.Rejected[0].Reason.ShouldBe("The name is empty.");
+        result.Rejected[1].Reason.ShouldContain("Unknown channel 'sms'");
+        result.Rejected[2].Reason.ShouldContain("'not-a-mail' is not a valid e-mail address");
+        result.Rejected[3].Reason.ShouldBe("Duplicate of line 2 (same channel and address).");
+        result.Rejected[4].Reason.ShouldContain("quotes do not match");
+        result.Rejected[5].Reason.ShouldContain("has 4 fields but the header names 3");
+        await using var db = database.CreateDbContext();
+        (await db.Contacts.Select(c => c.Name).OrderBy(n => n).ToListAsync()).ShouldBe(["Ana", "Gus"]);
+    }
+
+    [Fact]
+    public async Task Reimporting_updates_existing_contacts_instead_of_duplicating_them()
+    {
+        await ImportAsync("""
+            name,address,channel,tags
+            Ana,ana@example.com,email,vip;old
+            Ben,+14155550123,whatsapp,
+            """);
+        clock.Advance(TimeSpan.FromDays(1));
+
+        var result = await ImportAsync("""
+            name,address,channel,tags
+            Ana Silva,ANA@example.com,email,vip;new
+            Ben,+1 415-555-0123,whatsapp,
+            Cy,cy@example.com,email,
+            """);
+
+        result.Added.ShouldBe(1);
+        result.Updated.ShouldBe(2);
+        await using var db = database.CreateDbContext();
+        (await db.Contacts.CountAsync()).ShouldBe(3);
+        var ana = await db.Contacts.Include(c => c.Tags).SingleAsync(c => c.Address == "ana@example.com");
+        ana.Name.ShouldBe("Ana Silva");
+        ana.Tags.Select(t => t.Tag).Order().ShouldBe(["new", "vip"]);
+        ana.UpdatedAt.ShouldBe(clock.GetUtcNow().UtcDateTime);
+    }
+
+    [Fact]
+    public async Task An_import_can_opt_a_contact_out_but_never_back_in()
+    {
+        await ImportAsync("name,address,channel,opted_out\nAna,ana@example.com,email,true\nBen,ben@example.com,email,false\n");
+
+        await ImportAsync("name,address,channel,opted_out\nAna,ana@example.com,email,false\nBen,ben@example.com,email,true\n");
+
+        await using var db = database.CreateDbContext();
+        (await db.Contacts.Where(c => c.OptedOut).Select(c => c.Name).OrderBy(n => n).ToListAsync()).ShouldBe(["Ana", "Ben"]);
+    }
+
+    [Fact]
+    public async Task Preview_counts_what_would_be_added_and_updated_and_writes_nothing()
+    {
+        await ImportAsync("name,address,channel\nAna,ana@example.com,email\n");
+
+        var parsed = await importer.ParseAsync(Csv("name,address,channel\nAna,ana@example.com,email\nBen,ben@example.com,email\nbad,x,email\n"), CancellationToken.None);
+        var preview = await importer.PreviewAsync(parsed, CancellationToken.None);
+
+        preview.ToAdd.ShouldBe(1);
+        preview.ToUpdate.ShouldBe(1);
+        preview.Rejected.Single().Line.ShouldBe(4);
+        preview.Sample.Select(r => r.Name).ShouldBe(["Ana", "Ben"]);
+        await using var db = database.CreateDbContext();
+        (await db.Contacts.CountAsync()).ShouldBe(1);
+    }
+
+    public static TheoryData<string, byte[]> NotCsv => new()
+    {
+        { "contains binary data", [0x50, 0x4B, 0x03, 0x04, 0x00, 0x00, 0x08, 0x00] },
+        { "is not UTF-8 text", Encoding.Latin1.GetBytes("name,address,channel\nJosé Müller,jose@example.com,email\n") },
+        { "The file is empty.", [] },
+        { "The first row must be a header naming the columns name, address and channel (missing: name, channel)", Encoding.UTF8.GetBytes("Ana,ana@example.com,email\nBen,ben@example.com,email\n") },
+        { "(missing: channel)", Encoding.UTF8.GetBytes("name,address\nAna,ana@example.com\n") },
+        { "has a header row but no contacts", Encoding.UTF8.GetBytes("name,address,channel\n") },
+        { "larger than the 64 KB limit", Encoding.UTF8.GetBytes("name,address,channel\n" + string.Concat(Enumerable.Range(0, 3000).Select(i => $"Person {i},p{i}@example.com,email\n"))) },
+    };
+
+    [Theory]
+    [MemberData(nameof(NotCsv))]
+    public async Task A_file_that_is_not_a_usable_csv_gets_one_clear_error_and_changes_nothing(string error, byte[] bytes)
+    {
+        var ex = await Should.ThrowAsync<ImportFileException>(() => importer.ParseAsync(new MemoryStream(bytes), CancellationToken.None));
+
+        ex.Message.ShouldContain(error);
+        await using var db = database.CreateDbContext();
+        (await db.Contacts.CountAsync()).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Headers_are_matched_loosely_and_a_utf8_bom_is_fine()
+    {
+        var result = await ImportAsync("\uFEFFName; E-mail ; Channel ; Tags\nJosé Müller;jose@example.com;email;vip\n");
+
+        result.Added.ShouldBe(1);
+        await using var db = database.CreateDbContext();
+        (await db.Contacts.SingleAsync()).Name.ShouldBe("José Müller");
+    }
+
+    [Fact]
+    public async Task Progress_is_reported_up_to_the_total()
+    {
+        var text = "name,address,channel\n" + string.Concat(Enumerable.Range(0, 2500).Select(i => $"P{i},p{i}@example.com,email\n"));
+        var big = new ContactImporter(database, Options.Create(new ContactsOptions()), clock);
+        var parsed = await big.ParseAsync(Csv(text), CancellationToken.None);
+        var reports = new List<ImportProgress>();
+
+        await big.ImportAsync(parsed, Actor.System, "big.csv", new SynchronousProgress(reports), CancellationToken.None);
+
+        reports.First().ShouldBe(new ImportProgress(0, 2500));
+        reports.Last().ShouldBe(new ImportProgress(2500, 2500));
+        reports.Select(r => r.Processed).ShouldBeInOrder();
+    }
+
+    private sealed class SynchronousProgress(List<ImportProgress> reports) : IProgress<ImportProgress>
+    {
+        public void Report(ImportProgress value) => reports.Add(value);
+    }
+}
