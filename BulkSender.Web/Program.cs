@@ -1,6 +1,7 @@
 using BulkSender.Core;
 using BulkSender.Web;
 using BulkSender.Web.Features.Account;
+using BulkSender.Web.Features.Contacts;
 using BulkSender.Web.Features.Health;
 using BulkSender.Web.Features.Jobs;
 
@@ -14,6 +15,7 @@ await app.InitializeDatabaseAsync();
 app.UseBulkSenderWeb();
 app.MapAccountEndpoints();
 app.MapApiEndpoints();
+app.MapContactEndpoints();
 app.MapJobsDashboard();
 app.MapHealthEndpoint();
 

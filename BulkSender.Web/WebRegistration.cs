@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using BulkSender.Core.Data;
 using BulkSender.Web.Components;
 using BulkSender.Web.Features.Account;
@@ -38,6 +39,7 @@ public static class WebRegistration
         services.AddBulkSenderAuth();
         services.AddScoped<ContactSelection>();
         services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
             .AddCheck<JobServerHealthCheck>("jobs");
