@@ -1,3 +1,4 @@
+using BulkSender.Core.Activity;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
@@ -34,6 +35,8 @@ public static class CoreRegistration
         services.AddSingleton<ContactImporter>();
         services.AddSingleton<ContactQueries>();
         services.AddSingleton<ContactEditor>();
+        services.AddSingleton<ActivityQueries>();
+        services.AddScoped<UserAdministration>();
         return builder;
     }
 }

@@ -65,6 +65,9 @@ public static class AuthRegistration
             .AddSignInManager()
             .AddDefaultTokenProviders();
 
+        // A disabled account or a changed role takes effect within a minute in every browser.
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin))
             // Every endpoint needs a login unless it says [AllowAnonymous].

@@ -1,0 +1,114 @@
+using BulkSender.Core.Activity;
+using BulkSender.Core.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace BulkSender.Core.Identity;
+
+public sealed record UserRow(string Id, string Email, string? DisplayName, string Role, bool IsDisabled, bool IsLockedOut);
+
+/// <summary>A refused change, said in words an admin can act on.</summary>
+public sealed record UserChangeError(string Message);
+
+/// <summary>Accounts and roles, for admins. The last enabled admin can be neither disabled nor demoted.</summary>
+public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext db, TimeProvider clock)
+{
+    public async Task<IReadOnlyList<UserRow>> ListAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var rows = await (
+            from u in db.Users
+            join ur in db.UserRoles on u.Id equals ur.UserId into urs
+            from ur in urs.DefaultIfEmpty()
+            join r in db.Roles on ur.RoleId equals r.Id into rs
+            from r in rs.DefaultIfEmpty()
+            orderby u.Email
+            select new { u.Id, u.Email, u.DisplayName, Role = r == null ? "" : r.Name, u.IsDisabled, u.LockoutEnd }).ToListAsync(cancellationToken);
+        return rows.Select(u => new UserRow(u.Id, u.Email ?? "", u.DisplayName, u.Role ?? "", u.IsDisabled, u.LockoutEnd > now)).ToList();
+    }
+
+    public async Task<UserChangeError?> CreateAsync(string email, string? displayName, string role, string password, Actor actor, CancellationToken cancellationToken)
+    {
+        if (!Roles.All.Contains(role))
+            return new UserChangeError($"Unknown role '{role}'.");
+        var user = new AppUser { UserName = email.Trim(), Email = email.Trim(), EmailConfirmed = true, DisplayName = displayName?.Trim() };
+        var created = await users.CreateAsync(user, password);
+        if (!created.Succeeded)
+            return Error(created);
+        var added = await users.AddToRoleAsync(user, role);
+        if (!added.Succeeded)
+            return Error(added);
+        await LogAsync(actor, "user.created", user, $"{user.Email} as {role}", cancellationToken);
+        return null;
+    }
+
+    public async Task<UserChangeError?> ResetPasswordAsync(string id, string password, Actor actor, CancellationToken cancellationToken)
+    {
+        var user = await users.FindByIdAsync(id);
+        if (user is null)
+            return new UserChangeError("This account no longer exists.");
+        var token = await users.GeneratePasswordResetTokenAsync(user);
+        var reset = await users.ResetPasswordAsync(user, token, password);
+        if (!reset.Succeeded)
+            return Error(reset);
+        await users.SetLockoutEndDateAsync(user, null);
+        await LogAsync(actor, "user.password_reset", user, user.Email, cancellationToken);
+        return null;
+    }
+
+    public async Task<UserChangeError?> SetDisabledAsync(string id, bool disabled, Actor actor, CancellationToken cancellationToken)
+    {
+        var user = await users.FindByIdAsync(id);
+        if (user is null)
+            return new UserChangeError("This account no longer exists.");
+        if (disabled && await IsLastEnabledAdminAsync(user))
+            return new UserChangeError("This is the last enabled admin: make another account admin before disabling it.");
+        user.IsDisabled = disabled;
+        var updated = await users.UpdateAsync(user);
+        if (!updated.Succeeded)
+            return Error(updated);
+        // A new stamp signs the account out of every browser at the next cookie check.
+        await users.UpdateSecurityStampAsync(user);
+        await LogAsync(actor, disabled ? "user.disabled" : "user.enabled", user, user.Email, cancellationToken);
+        return null;
+    }
+
+    public async Task<UserChangeError?> SetRoleAsync(string id, string role, Actor actor, CancellationToken cancellationToken)
+    {
+        if (!Roles.All.Contains(role))
+            return new UserChangeError($"Unknown role '{role}'.");
+        var user = await users.FindByIdAsync(id);
+        if (user is null)
+            return new UserChangeError("This account no longer exists.");
+        var current = await users.GetRolesAsync(user);
+        if (current.SequenceEqual([role]))
+            return null;
+        if (role != Roles.Admin && await IsLastEnabledAdminAsync(user))
+            return new UserChangeError("This is the last enabled admin: make another account admin first.");
+        var removed = await users.RemoveFromRolesAsync(user, current);
+        if (!removed.Succeeded)
+            return Error(removed);
+        var added = await users.AddToRoleAsync(user, role);
+        if (!added.Succeeded)
+            return Error(added);
+        await users.UpdateSecurityStampAsync(user);
+        await LogAsync(actor, "user.role_changed", user, $"{user.Email}: {string.Join(", ", current)} → {role}", cancellationToken);
+        return null;
+    }
+
+    private async Task<bool> IsLastEnabledAdminAsync(AppUser user)
+    {
+        if (user.IsDisabled || !await users.IsInRoleAsync(user, Roles.Admin))
+            return false;
+        var admins = await users.GetUsersInRoleAsync(Roles.Admin);
+        return admins.Count(a => !a.IsDisabled) <= 1;
+    }
+
+    private async Task LogAsync(Actor actor, string action, AppUser user, string? details, CancellationToken cancellationToken)
+    {
+        db.Activity.Add(ActivityLog.Entry(actor, action, clock.GetUtcNow().UtcDateTime, "User", user.Id, details));
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private static UserChangeError Error(IdentityResult result) => new(string.Join(" ", result.Errors.Select(e => e.Description)));
+}

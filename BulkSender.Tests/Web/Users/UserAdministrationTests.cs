@@ -1,0 +1,108 @@
+using System.Net;
+using System.Net.Http.Json;
+using BulkSender.Core.Activity;
+using BulkSender.Core.Identity;
+using BulkSender.Tests.TestSupport;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BulkSender.Tests.Web.Users;
+
+[Collection(AppCollection.Name)]
+public sealed class UserAdministrationTests(AppFixture app)
+{
+    private static readonly Actor Admin = new("admin-id", AppFixture.AdminEmail);
+
+    private async Task<T> WithAdminAsync<T>(Func<UserAdministration, Task<T>> work)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<UserAdministration>());
+    }
+
+    private async Task<string> IdOfAsync(string email)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        return (await scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>().FindByEmailAsync(email))!.Id;
+    }
+
+    [Fact]
+    public async Task An_admin_creates_an_operator_who_can_log_in_and_a_disabled_one_cannot()
+    {
+        var email = $"op-{Guid.NewGuid():N}"[..15] + "@test.local";
+        const string password = "Fresh-Op-Pass-1";
+
+        (await WithAdminAsync(a => a.CreateAsync(email, "New Op", Roles.Operator, password, Admin, CancellationToken.None))).ShouldBeNull();
+        using (var client = app.NewClient())
+        {
+            await Login.AsAsync(client, email, password);
+            (await client.GetAsync("/api/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        var id = await IdOfAsync(email);
+        (await WithAdminAsync(a => a.SetDisabledAsync(id, true, Admin, CancellationToken.None))).ShouldBeNull();
+
+        using var disabled = app.NewClient();
+        var api = await disabled.PostAsJsonAsync("/api/auth/login", new { email, password });
+        api.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var page = await disabled.GetStringAsync("/account/login");
+        var token = System.Text.RegularExpressions.Regex.Match(page, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        var form = await disabled.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "login", ["__RequestVerificationToken"] = token, ["Input.Email"] = email, ["Input.Password"] = password,
+        }));
+        (await form.Content.ReadAsStringAsync()).ShouldContain("This account is disabled.");
+
+        await using var db = app.NewDbContext();
+        (await db.Activity.Where(a => a.EntityId == id).Select(a => a.Action).OrderBy(a => a).ToListAsync()).ShouldBe(["user.created", "user.disabled"]);
+    }
+
+    [Fact]
+    public async Task The_last_enabled_admin_can_be_neither_disabled_nor_demoted()
+    {
+        var adminId = await IdOfAsync(AppFixture.AdminEmail);
+
+        var disable = await WithAdminAsync(a => a.SetDisabledAsync(adminId, true, Admin, CancellationToken.None));
+        var demote = await WithAdminAsync(a => a.SetRoleAsync(adminId, Roles.Operator, Admin, CancellationToken.None));
+
+        disable!.Message.ShouldContain("last enabled admin");
+        demote!.Message.ShouldContain("last enabled admin");
+        await using var scope = app.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var admin = (await users.FindByIdAsync(adminId))!;
+        admin.IsDisabled.ShouldBeFalse();
+        (await users.IsInRoleAsync(admin, Roles.Admin)).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task With_a_second_admin_one_of_them_can_be_disabled()
+    {
+        var email = $"adm-{Guid.NewGuid():N}"[..15] + "@test.local";
+        (await WithAdminAsync(a => a.CreateAsync(email, null, Roles.Admin, "Second-Admin-1", Admin, CancellationToken.None))).ShouldBeNull();
+
+        var id = await IdOfAsync(email);
+        (await WithAdminAsync(a => a.SetDisabledAsync(id, true, Admin, CancellationToken.None))).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Weak_passwords_and_duplicate_emails_are_refused_with_identitys_reasons()
+    {
+        var weak = await WithAdminAsync(a => a.CreateAsync("weak@test.local", null, Roles.Operator, "short", Admin, CancellationToken.None));
+        var duplicate = await WithAdminAsync(a => a.CreateAsync(AppFixture.OperatorEmail, null, Roles.Operator, "Good-Pass-123", Admin, CancellationToken.None));
+
+        weak!.Message.ShouldContain("at least 8 characters");
+        duplicate!.Message.ShouldContain("is already taken");
+    }
+
+    [Fact]
+    public async Task Operators_are_refused_the_users_page()
+    {
+        using var client = app.NewClient();
+        await Login.AsAsync(client, AppFixture.OperatorEmail, AppFixture.OperatorPassword);
+
+        var response = await client.GetAsync("/users");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        response.Headers.Location!.AbsolutePath.ShouldBe("/account/access-denied");
+    }
+}
