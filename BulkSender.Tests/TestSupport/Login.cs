@@ -10,16 +10,22 @@ public static partial class Login
     /// <summary>Logs in through the real login form (antiforgery token included), leaving the cookie in the client.</summary>
     public static async Task AsAsync(HttpClient client, string email, string password)
     {
+        var response = await PostFormAsync(client, email, password);
+        response.StatusCode.ShouldBe(HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Posts the login form as a browser would; the answer is a redirect on success, the page with an error otherwise.</summary>
+    public static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string email, string password)
+    {
         var page = await client.GetStringAsync("/account/login");
         var token = AntiforgeryToken().Match(page).Groups[1].Value;
-        var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        return await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["_handler"] = "login",
             ["__RequestVerificationToken"] = token,
             ["Input.Email"] = email,
             ["Input.Password"] = password,
         }));
-        response.StatusCode.ShouldBe(HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
     }
 
     public static async Task<string> BearerTokenAsync(HttpClient client, string email, string password)

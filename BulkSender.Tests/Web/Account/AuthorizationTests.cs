@@ -67,14 +67,7 @@ public sealed class AuthorizationTests(AppFixture app)
     public async Task Wrong_password_shows_an_error_and_sets_no_cookie()
     {
         using var client = app.NewClient();
-        var page = await client.GetStringAsync("/account/login");
-        var token = System.Text.RegularExpressions.Regex.Match(page, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
-
-        var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["_handler"] = "login", ["__RequestVerificationToken"] = token,
-            ["Input.Email"] = AppFixture.OperatorEmail, ["Input.Password"] = "not-the-password",
-        }));
+        var response = await Login.PostFormAsync(client, AppFixture.OperatorEmail, "not-the-password");
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await response.Content.ReadAsStringAsync()).ShouldContain("Wrong e-mail or password.");

@@ -45,12 +45,7 @@ public sealed class UserAdministrationTests(AppFixture app)
         using var disabled = app.NewClient();
         var api = await disabled.PostAsJsonAsync("/api/auth/login", new { email, password });
         api.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        var page = await disabled.GetStringAsync("/account/login");
-        var token = System.Text.RegularExpressions.Regex.Match(page, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
-        var form = await disabled.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["_handler"] = "login", ["__RequestVerificationToken"] = token, ["Input.Email"] = email, ["Input.Password"] = password,
-        }));
+        var form = await Login.PostFormAsync(disabled, email, password);
         (await form.Content.ReadAsStringAsync()).ShouldContain("This account is disabled.");
 
         await using var db = app.NewDbContext();
