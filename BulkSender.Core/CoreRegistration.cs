@@ -1,5 +1,6 @@
 using BulkSender.Core.Activity;
 using BulkSender.Core.Contacts;
+using BulkSender.Core.Dashboard;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Identity;
@@ -36,6 +37,7 @@ public static class CoreRegistration
         services.AddSingleton<ContactQueries>();
         services.AddSingleton<ContactEditor>();
         services.AddSingleton<ActivityQueries>();
+        services.AddSingleton<DashboardQueries>();
         services.AddScoped<UserAdministration>();
         return builder;
     }
