@@ -30,6 +30,7 @@ public static class CoreRegistration
 
         services.AddAppDatabase(configuration, database.Provider, builder.Environment.ContentRootPath);
         services.AddJobs(configuration, database.Provider);
+        services.AddDispatch();
         services.AddTransient<DatabaseInitializer>();
 
         services.AddOptions<ContactsOptions>().BindConfiguration(ContactsOptions.Section).ValidateDataAnnotations().ValidateOnStart();

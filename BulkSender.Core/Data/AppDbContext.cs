@@ -23,6 +23,7 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<MessageBatch> Batches => Set<MessageBatch>();
     public DbSet<Delivery> Deliveries => Set<Delivery>();
+    public DbSet<DraftRecipient> DraftRecipients => Set<DraftRecipient>();
     public DbSet<Campaign> Campaigns => Set<Campaign>();
     public DbSet<CampaignDay> CampaignDays => Set<CampaignDay>();
     public DbSet<ActivityEntry> Activity => Set<ActivityEntry>();
@@ -76,6 +77,7 @@ public abstract class AppDbContext(DbContextOptions options)
         {
             e.Property(b => b.Error).HasMaxLength(2000);
             e.Property(b => b.ClaimedBy).HasMaxLength(200);
+            e.Property(b => b.JobId).HasMaxLength(64);
             e.HasOne(b => b.Message).WithMany().HasForeignKey(b => b.MessageId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(b => new { b.MessageId, b.Number }).IsUnique();
             e.HasIndex(b => new { b.Status, b.HeartbeatAt });
@@ -99,6 +101,13 @@ public abstract class AppDbContext(DbContextOptions options)
             e.HasIndex(d => new { d.ContactId, d.SentAt });
             e.HasIndex(d => d.ProviderMessageId);
             e.HasIndex(d => new { d.Status, d.SentAt });
+        });
+
+        builder.Entity<DraftRecipient>(e =>
+        {
+            e.HasKey(r => new { r.MessageId, r.ContactId });
+            e.HasOne<Message>().WithMany().HasForeignKey(r => r.MessageId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Contact>().WithMany().HasForeignKey(r => r.ContactId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<Campaign>(e =>

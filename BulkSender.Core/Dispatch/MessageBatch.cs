@@ -18,7 +18,13 @@ public sealed class MessageBatch
     public BatchStatus Status { get; set; }
     public int SentCount { get; set; }
     public int FailedCount { get; set; }
+
+    /// <summary>Recipients not sent to because they opted out after the send was created.</summary>
+    public int SkippedCount { get; set; }
     public string? Error { get; set; }
+
+    /// <summary>The Hangfire job last enqueued for this batch; reconciliation checks whether it is still alive.</summary>
+    public string? JobId { get; set; }
 
     /// <summary>Not before this time (UTC): campaign days and scheduled sends.</summary>
     public DateTime? DueAt { get; set; }

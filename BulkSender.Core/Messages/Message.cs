@@ -29,6 +29,9 @@ public sealed class Message
     public int TotalRecipients { get; set; }
     public int SentCount { get; set; }
     public int FailedCount { get; set; }
+
+    /// <summary>Recipients not sent to because they opted out after the send was created.</summary>
+    public int SkippedCount { get; set; }
     public int BatchCount { get; set; }
     public string? Summary { get; set; }
 

@@ -333,6 +333,10 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
                     b.Property<DateTime?>("HeartbeatAt")
                         .HasColumnType("datetime2");
 
+                    b.Property<string>("JobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
                     b.Property<int>("MessageId")
                         .HasColumnType("int");
 
@@ -343,6 +347,9 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
                         .HasColumnType("int");
 
                     b.Property<int>("SentCount")
+                        .HasColumnType("int");
+
+                    b.Property<int>("SkippedCount")
                         .HasColumnType("int");
 
                     b.Property<DateTime?>("StartedAt")
@@ -436,6 +443,21 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("BulkSender.Core.Messages.DraftRecipient", b =>
+                {
+                    b.Property<int>("MessageId")
+                        .HasColumnType("int");
+
+                    b.Property<int>("ContactId")
+                        .HasColumnType("int");
+
+                    b.HasKey("MessageId", "ContactId");
+
+                    b.HasIndex("ContactId");
+
+                    b.ToTable("DraftRecipients");
+                });
+
             modelBuilder.Entity("BulkSender.Core.Messages.Message", b =>
                 {
                     b.Property<int>("Id")
@@ -505,6 +527,9 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
                         .HasColumnType("datetime2");
 
                     b.Property<int>("SentCount")
+                        .HasColumnType("int");
+
+                    b.Property<int>("SkippedCount")
                         .HasColumnType("int");
 
                     b.Property<DateTime?>("StartedAt")
@@ -777,6 +802,21 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
                         .IsRequired();
 
                     b.Navigation("Message");
+                });
+
+            modelBuilder.Entity("BulkSender.Core.Messages.DraftRecipient", b =>
+                {
+                    b.HasOne("BulkSender.Core.Contacts.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("BulkSender.Core.Messages.Message", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

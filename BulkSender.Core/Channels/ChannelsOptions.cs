@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BulkSender.Core.Channels;
+
+/// <summary>Bound to "Channels": per-channel send rate and the Messenger message tags operators may choose.</summary>
+public sealed class ChannelsOptions : IValidatableObject
+{
+    public const string Section = "Channels";
+
+    /// <summary>Messages per second per channel, shared by all workers of one process (0 = no limit).</summary>
+    public Dictionary<ChannelKind, double> RatePerSecond { get; set; } = [];
+
+    /// <summary>Messenger message tags offered on the compose page (sent as the Send API's "tag").</summary>
+    public List<string> MessengerTags { get; set; } = [];
+
+    public const double DefaultRatePerSecond = 10;
+
+    public double RateFor(ChannelKind channel) => RatePerSecond.TryGetValue(channel, out var rate) ? rate : DefaultRatePerSecond;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var (channel, rate) in RatePerSecond)
+            if (rate is < 0 or > 10_000 || double.IsNaN(rate))
+                yield return new ValidationResult($"Channels:RatePerSecond:{channel} must be between 0 (no limit) and 10000.");
+    }
+}
+
+/// <summary>The longest content each channel accepts.</summary>
+public static class ChannelLimits
+{
+    public static int MaxContentLength(ChannelKind channel) => channel switch
+    {
+        ChannelKind.Messenger => 2000,
+        ChannelKind.WhatsApp => 4096,
+        _ => 20_000,
+    };
+}

@@ -1,0 +1,103 @@
+using System.ComponentModel.DataAnnotations;
+using BulkSender.Core.Retries;
+using Microsoft.Extensions.Options;
+
+namespace BulkSender.Core.Channels;
+
+/// <summary>Bound to "Channels:Simulated": how the built-in provider stand-in behaves.</summary>
+public sealed class SimulatedChannelOptions : IValidatableObject
+{
+    public const string Section = "Channels:Simulated";
+
+    /// <summary>How long one send takes, in milliseconds.</summary>
+    [Range(0, 60_000)] public int LatencyMs { get; set; } = 50;
+
+    /// <summary>Up to this many milliseconds added to the latency, the same for the same recipient every run.</summary>
+    [Range(0, 60_000)] public int LatencyJitterMs { get; set; }
+
+    /// <summary>Outcomes are a function of this seed, the message, the address and the attempt: runs are repeatable.</summary>
+    public int Seed { get; set; } = 20261123;
+
+    /// <summary>The share of sends that fail with each error type (0–1 each, at most 1 together).</summary>
+    public Dictionary<ErrorType, double> FailureRates { get; set; } = [];
+
+    /// <summary>When set, every send is also appended to this file (one line each, flushed), so it survives a crash.</summary>
+    public string? LogFile { get; set; }
+
+    /// <summary>How many sends the in-memory log keeps (the oldest go first).</summary>
+    [Range(0, 10_000_000)] public int LogCapacity { get; set; } = 100_000;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (FailureRates.Values.Any(r => r is < 0 or > 1 || double.IsNaN(r)))
+            yield return new ValidationResult("Channels:Simulated:FailureRates must each be between 0 and 1.");
+        if (FailureRates.Values.Sum() > 1)
+            yield return new ValidationResult("Channels:Simulated:FailureRates must add up to at most 1.");
+    }
+}
+
+/// <summary>
+/// The default adapter for every channel: no account anywhere, configurable latency and failure mix,
+/// deterministic for a given seed, and every send recorded in <see cref="SimulatedChannelLog"/>.
+/// </summary>
+public sealed class SimulatedChannel(IOptions<SimulatedChannelOptions> options, SimulatedChannelLog log, TimeProvider clock) : IChannel
+{
+    private static readonly Dictionary<ErrorType, (string Code, string Message)> Errors = new()
+    {
+        [ErrorType.AccessToken] = ("190", "Simulated: the access token has expired."),
+        [ErrorType.RateLimit] = ("613", "Simulated: calls to this API have exceeded the rate limit."),
+        [ErrorType.InvalidRecipient] = ("551", "Simulated: this person isn't available right now."),
+        [ErrorType.Network] = ("ETIMEDOUT", "Simulated: the connection to the provider timed out."),
+        [ErrorType.Permission] = ("10", "Simulated: the page does not have permission to send this message."),
+        [ErrorType.Other] = ("2", "Simulated: an unexpected error occurred at the provider."),
+    };
+
+    public async Task<ChannelResult> SendAsync(OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var roll = Roll(settings.Seed, message);
+        var latency = settings.LatencyMs + (settings.LatencyJitterMs == 0 ? 0 : (int)(roll.Jitter % (ulong)(settings.LatencyJitterMs + 1)));
+        if (latency > 0)
+            await Task.Delay(TimeSpan.FromMilliseconds(latency), clock, cancellationToken);
+
+        var result = Outcome(settings.FailureRates, roll.Share) is { } error
+            ? ChannelResult.Failed(error, Errors[error].Code, Errors[error].Message)
+            : ChannelResult.Sent($"sim-{message.MessageId}-{message.DeliveryId}");
+        log.Record(new SimulatedSend(message.DeliveryId, message.MessageId, message.Channel, message.Address, message.AttemptNumber,
+            result.Succeeded, result.ErrorType, clock.GetTimestamp(), clock.GetUtcNow()));
+        return result;
+    }
+
+    /// <summary>Picks the error type whose slice of [0, 1) holds <paramref name="share"/>, or null for a success.</summary>
+    internal static ErrorType? Outcome(IReadOnlyDictionary<ErrorType, double> rates, double share)
+    {
+        var upTo = 0.0;
+        foreach (var type in Enum.GetValues<ErrorType>())
+        {
+            upTo += rates.GetValueOrDefault(type);
+            if (share < upTo)
+                return type;
+        }
+        return null;
+    }
+
+    /// <summary>FNV-1a over the seed and the send's identity: stable across processes, unlike string.GetHashCode.</summary>
+    private static (double Share, ulong Jitter) Roll(int seed, OutgoingMessage message)
+    {
+        var hash = 14695981039346656037UL;
+        void Mix(string text)
+        {
+            foreach (var c in text)
+            {
+                hash ^= c;
+                hash *= 1099511628211UL;
+            }
+        }
+        Mix($"{seed}|{message.MessageId}|{message.AttemptNumber}|{message.Channel}|{message.Address}");
+        var jitter = hash;
+        hash ^= hash >> 33;
+        hash *= 0xff51afd7ed558ccdUL;
+        hash ^= hash >> 33;
+        return ((hash >> 11) * (1.0 / (1UL << 53)), jitter);
+    }
+}

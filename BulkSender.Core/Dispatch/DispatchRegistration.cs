@@ -1,0 +1,40 @@
+using BulkSender.Core.Channels;
+using BulkSender.Core.Jobs;
+using BulkSender.Core.Messages;
+using BulkSender.Core.Retries;
+using FluentValidation;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace BulkSender.Core.Dispatch;
+
+internal static class DispatchRegistration
+{
+    /// <summary>The send pipeline: channels, the shared rate limiter, sends, batch jobs and their recovery.</summary>
+    public static void AddDispatch(this IServiceCollection services)
+    {
+        services.AddOptions<ChannelsOptions>().BindConfiguration(ChannelsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SimulatedChannelOptions>().BindConfiguration(SimulatedChannelOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RetryOptions>().BindConfiguration(RetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton<SimulatedChannelLog>();
+        services.AddSingleton<SimulatedChannel>();
+        services.AddSingleton<ChannelAdapters>();
+        services.AddSingleton<ChannelRateLimiter>();
+
+        services.AddSingleton<ComposeValidator>();
+        services.AddSingleton<IValidator<ComposeModel>>(sp => sp.GetRequiredService<ComposeValidator>());
+        services.TryAddSingleton<IDispatchProgress, NoDispatchProgress>();
+        services.AddTransient<RetryDefaults>();
+        services.AddTransient<BatchQueue>();
+        services.AddTransient<SendCompletion>();
+        services.AddTransient<SendService>();
+        services.AddTransient<SendBatchJob>();
+
+        // In this order: released sends' batches and taken-back batches are enqueued in the same run.
+        services.AddTransient<IReconcileStep, ReleaseScheduledSendsStep>();
+        services.AddTransient<IReconcileStep, RecoverStalledBatchesStep>();
+        services.AddTransient<IReconcileStep, RequeuePendingBatchesStep>();
+        services.AddTransient<IReconcileStep, CompleteFinishedSendsStep>();
+    }
+}

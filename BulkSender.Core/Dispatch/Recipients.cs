@@ -1,0 +1,82 @@
+using System.Globalization;
+using BulkSender.Core.Channels;
+using BulkSender.Core.Data;
+using BulkSender.Core.Messages;
+using Microsoft.EntityFrameworkCore;
+
+namespace BulkSender.Core.Dispatch;
+
+/// <summary>
+/// Who a send goes to: every active contact of the channel, those with a tag, or a hand-picked selection. Opted-out
+/// contacts are never included. One SQL condition serves the count shown while composing and the INSERT … SELECT
+/// that writes the deliveries, so the two cannot disagree. The SQL is plain enough for SQLite and SQL Server alike.
+/// </summary>
+public sealed record Recipients(ChannelKind Channel, AudienceKind Audience, string? Tag, IReadOnlyCollection<int> ContactIds)
+{
+    public static Recipients Of(ComposeModel model) =>
+        new(model.Channel, model.Audience, model.AudienceTag, model.ContactIds.Distinct().ToList());
+
+    /// <summary>How many contacts the send would reach now.</summary>
+    public Task<int> CountAsync(AppDbContext db, CancellationToken cancellationToken) =>
+        CountWhereAsync(db, null, cancellationToken);
+
+    /// <summary>Messenger only delivers outside the 24-hour window with a message tag: how many recipients that concerns.</summary>
+    public Task<int> CountOutsideMessengerWindowAsync(AppDbContext db, DateTime now, CancellationToken cancellationToken) =>
+        CountWhereAsync(db, ("(c.\"LastInboundAt\" IS NULL OR c.\"LastInboundAt\" < {0})", now.AddHours(-24)), cancellationToken);
+
+    /// <summary>
+    /// Writes one pending delivery per recipient (ordered by contact id) into the message's batches numbered
+    /// <paramref name="firstBatchNumber"/>, <paramref name="firstBatchNumber"/> + 1, … of <paramref name="batchSize"/>
+    /// each, in one statement. The batches must exist. Returns how many deliveries were written.
+    /// </summary>
+    public Task<int> InsertDeliveriesAsync(AppDbContext db, int messageId, int attempt, int firstBatchNumber, int batchSize, DateTime now,
+        CancellationToken cancellationToken)
+    {
+        var args = new List<object>();
+        var where = Where(args);
+        var m = Arg(args, messageId);
+        var sql = $"""
+            INSERT INTO "Deliveries" ("MessageId", "BatchId", "ContactId", "RecipientAddress", "RecipientName", "AttemptNumber", "Status", "CreatedAt")
+            SELECT {m}, b."Id", r."Id", r."Address", r."Name", {Arg(args, attempt)}, {Arg(args, nameof(DeliveryStatus.Pending))}, {Arg(args, now)}
+            FROM (
+                SELECT c."Id", c."Address", c."Name",
+                       (ROW_NUMBER() OVER (ORDER BY c."Id") - 1) / {Arg(args, batchSize)} + {Arg(args, firstBatchNumber)} AS "Number"
+                FROM "Contacts" AS c
+                WHERE {where}
+            ) AS r
+            INNER JOIN "Batches" AS b ON b."MessageId" = {m} AND b."Number" = r."Number"
+            """;
+        return db.Database.ExecuteSqlRawAsync(sql, args, cancellationToken);
+    }
+
+    private async Task<int> CountWhereAsync(AppDbContext db, (string Sql, object Value)? extra, CancellationToken cancellationToken)
+    {
+        var args = new List<object>();
+        var where = Where(args);
+        if (extra is { } e)
+            where += " AND " + e.Sql.Replace("{0}", Arg(args, e.Value));
+        var sql = $"SELECT COUNT(*) AS \"Value\" FROM \"Contacts\" AS c WHERE {where}";
+        return await db.Database.SqlQueryRaw<int>(sql, args.ToArray()).SingleAsync(cancellationToken);
+    }
+
+    private string Where(List<object> args)
+    {
+        var where = $"c.\"Channel\" = {Arg(args, Channel.ToString())} AND c.\"OptedOut\" = 0";
+        return Audience switch
+        {
+            AudienceKind.Channel => where,
+            AudienceKind.Tag => where + $" AND EXISTS (SELECT 1 FROM \"ContactTags\" AS t WHERE t.\"ContactId\" = c.\"Id\" AND t.\"Tag\" = {Arg(args, Tag ?? "")})",
+            // At most 2,000 integers, written as literals: no user text reaches the SQL, and no parameter limit applies.
+            AudienceKind.Selection => where + (ContactIds.Count == 0
+                ? " AND 1 = 0"
+                : $" AND c.\"Id\" IN ({string.Join(',', ContactIds.Select(id => id.ToString(CultureInfo.InvariantCulture)))})"),
+            _ => throw new ArgumentOutOfRangeException(nameof(Audience), Audience, "Unknown audience."),
+        };
+    }
+
+    private static string Arg(List<object> args, object value)
+    {
+        args.Add(value);
+        return $"{{{args.Count - 1}}}";
+    }
+}

@@ -1,0 +1,234 @@
+using System.Data;
+using System.Globalization;
+using BulkSender.Core.Activity;
+using BulkSender.Core.Data;
+using BulkSender.Core.Messages;
+using BulkSender.Core.Retries;
+using FluentValidation;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace BulkSender.Core.Dispatch;
+
+/// <summary>Who asked: recorded on the message and in the activity log.</summary>
+public sealed record Sender(string? UserId, string? UserName);
+
+/// <summary>The result of saving a compose form: the message, or what is wrong with the input (nothing saved).</summary>
+public sealed record ComposeOutcome(int MessageId, MessageStatus Status, int Recipients, int Batches, IReadOnlyDictionary<string, string[]> Errors)
+{
+    public bool Succeeded => Errors.Count == 0;
+
+    public static ComposeOutcome Invalid(IReadOnlyDictionary<string, string[]> errors) => new(0, MessageStatus.Draft, 0, 0, errors);
+
+    public static ComposeOutcome Invalid(string property, string error) => Invalid(new Dictionary<string, string[]> { [property] = [error] });
+}
+
+public enum CancelOutcome
+{
+    Cancelled,
+    NotFound,
+
+    /// <summary>Only sends that are scheduled or sending can be cancelled.</summary>
+    NotCancellable,
+}
+
+/// <summary>
+/// The one way a send is created (draft, scheduled or now) and cancelled. Creating writes the message, one delivery
+/// per recipient and the batches in one transaction, then enqueues one job per batch.
+/// </summary>
+public sealed class SendService(
+    IDbContextFactory<AppDbContext> dbs,
+    ComposeValidator validator,
+    RetryDefaults retryDefaults,
+    BatchQueue queue,
+    SendCompletion completion,
+    IDispatchProgress progress,
+    IOptions<DispatchOptions> options,
+    TimeProvider clock)
+{
+    /// <summary>Validates and saves the form: a new message, or the draft <paramref name="draftId"/> (edited, and sent unless saved as a draft again).</summary>
+    public async Task<ComposeOutcome> SaveAsync(ComposeModel model, int? draftId, Sender sender, CancellationToken cancellationToken)
+    {
+        var validation = await validator.ValidateAsync(model, cancellationToken);
+        if (!validation.IsValid)
+            return ComposeOutcome.Invalid(new Dictionary<string, string[]>(validation.ToDictionary()));
+
+        var recipients = Recipients.Of(model);
+        if (model.Audience == AudienceKind.Selection && recipients.ContactIds.Count > 0
+            && await CheckSelectionAsync(recipients, cancellationToken) is { } selectionError)
+            return ComposeOutcome.Invalid(nameof(ComposeModel.ContactIds), selectionError);
+
+        var retry = await retryDefaults.GetAsync(cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        ComposeOutcome saved;
+        try
+        {
+            saved = await CreateAsync(model, draftId, recipients, sender, retry, now, cancellationToken);
+        }
+        catch (NoRecipientsException)
+        {
+            return ComposeOutcome.Invalid("Recipients", "Nobody to send to: this audience has no contacts that have not opted out.");
+        }
+
+        if (!saved.Succeeded)
+            return saved;
+        if (saved.Status == MessageStatus.Sending)
+            await EnqueueDueBatchesAsync(saved.MessageId, cancellationToken);
+        progress.MessageChanged(saved.MessageId);
+        return saved;
+    }
+
+    private Task<ComposeOutcome> CreateAsync(ComposeModel model, int? draftId, Recipients recipients, Sender sender, RetrySettings retry,
+        DateTime now, CancellationToken cancellationToken) =>
+        dbs.InTransactionAsync(async (db, ct) =>
+        {
+            var message = draftId is null ? null : await db.Messages.SingleOrDefaultAsync(m => m.Id == draftId && m.Status == MessageStatus.Draft, ct);
+            if (draftId is not null && message is null)
+                return ComposeOutcome.Invalid("", "This message is no longer a draft: it was sent or deleted meanwhile.");
+            if (message is null)
+            {
+                message = new Message { Title = "", Content = "", CreatedAt = now, CreatedById = sender.UserId, CreatedByName = sender.UserName };
+                db.Messages.Add(message);
+            }
+            Apply(model, message, retry, now);
+            await db.SaveChangesAsync(ct);
+            await db.DraftRecipients.Where(r => r.MessageId == message.Id).ExecuteDeleteAsync(ct);
+
+            if (message.Status == MessageStatus.Draft)
+            {
+                db.DraftRecipients.AddRange(recipients.ContactIds.Select(id => new DraftRecipient { MessageId = message.Id, ContactId = id }));
+                Log(db, sender, "draft-saved", message.Id, $"Draft \"{message.Title}\"", now);
+                await db.SaveChangesAsync(ct);
+                return new ComposeOutcome(message.Id, message.Status, 0, 0, new Dictionary<string, string[]>());
+            }
+
+            var count = await recipients.CountAsync(db, ct);
+            if (count == 0)
+                throw new NoRecipientsException();
+            var batches = options.Value.BatchSizes(count).Select((size, i) => new MessageBatch
+            {
+                MessageId = message.Id,
+                Number = i + 1,
+                AttemptNumber = 1,
+                RecipientCount = size,
+                Status = BatchStatus.Pending,
+                DueAt = message.ScheduledAt,
+                CreatedAt = now,
+            }).ToList();
+            db.Batches.AddRange(batches);
+            await db.SaveChangesAsync(ct);
+
+            var written = await recipients.InsertDeliveriesAsync(db, message.Id, attempt: 1, firstBatchNumber: 1, options.Value.BatchSize, now, ct);
+            if (written != count)
+                throw new DbUpdateConcurrencyException($"The audience changed while the send was being created ({count} counted, {written} written); nothing was saved.");
+            message.TotalRecipients = count;
+            message.BatchCount = batches.Count;
+            Log(db, sender, message.Status == MessageStatus.Scheduled ? "send-scheduled" : "send",
+                message.Id, string.Create(CultureInfo.InvariantCulture, $"\"{message.Title}\" to {count:N0} recipients in {batches.Count} batches"), now);
+            await db.SaveChangesAsync(ct);
+            return new ComposeOutcome(message.Id, message.Status, count, batches.Count, new Dictionary<string, string[]>());
+        }, cancellationToken, IsolationLevel.Serializable);
+
+    /// <summary>
+    /// Cancels a scheduled or running send: pending deliveries and batches become Cancelled at once; running batches
+    /// notice within <see cref="DispatchOptions.ProgressEvery"/> recipients and stop.
+    /// </summary>
+    public async Task<CancelOutcome> CancelAsync(int messageId, Sender sender, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var outcome = await dbs.InTransactionAsync(async (db, ct) =>
+        {
+            var cancelled = await db.Messages
+                .Where(m => m.Id == messageId && (m.Status == MessageStatus.Sending || m.Status == MessageStatus.Scheduled))
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, MessageStatus.Cancelled), ct);
+            if (cancelled == 0)
+                return await db.Messages.AnyAsync(m => m.Id == messageId, ct) ? CancelOutcome.NotCancellable : CancelOutcome.NotFound;
+            await db.Deliveries.Where(d => d.MessageId == messageId && d.Status == DeliveryStatus.Pending)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Cancelled), ct);
+            await db.Batches.Where(b => b.MessageId == messageId && b.Status == BatchStatus.Pending)
+                .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Cancelled).SetProperty(b => b.CompletedAt, now), ct);
+            Log(db, sender, "send-cancelled", messageId, null, now);
+            await db.SaveChangesAsync(ct);
+            return CancelOutcome.Cancelled;
+        }, cancellationToken);
+
+        if (outcome != CancelOutcome.Cancelled)
+            return outcome;
+        progress.MessageChanged(messageId);
+        await completion.CompleteIfDoneAsync(messageId, cancellationToken);
+        return outcome;
+    }
+
+    /// <summary>How many contacts a form's audience reaches now (opted-out excluded).</summary>
+    public async Task<int> CountRecipientsAsync(ComposeModel model, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        return await Recipients.Of(model).CountAsync(db, cancellationToken);
+    }
+
+    /// <summary>Enqueues the message's pending batches that are due.</summary>
+    internal async Task EnqueueDueBatchesAsync(int messageId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var due = await db.Batches
+            .Where(b => b.MessageId == messageId && b.Status == BatchStatus.Pending && (b.DueAt == null || b.DueAt <= now))
+            .OrderBy(b => b.Number).Select(b => b.Id).ToListAsync(cancellationToken);
+        await queue.EnqueueAsync(due, cancellationToken);
+    }
+
+    /// <summary>The server's own check of a hand-picked selection: every id exists, is on the channel, and has not opted out.</summary>
+    private async Task<string?> CheckSelectionAsync(Recipients recipients, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var ids = recipients.ContactIds;
+        var found = await db.Contacts.Where(c => ids.Contains(c.Id))
+            .Select(c => new { c.Channel, c.OptedOut }).ToListAsync(cancellationToken);
+        var problems = new List<string>();
+        if (ids.Count - found.Count is > 0 and var missing)
+            problems.Add(Plural(missing, "selected contact does not exist", "selected contacts do not exist"));
+        if (found.Count(c => c.OptedOut) is > 0 and var optedOut)
+            problems.Add(Plural(optedOut, "selected contact has opted out", "selected contacts have opted out"));
+        if (found.Count(c => !c.OptedOut && c.Channel != recipients.Channel) is > 0 and var elsewhere)
+            problems.Add(Plural(elsewhere, $"selected contact is not a {recipients.Channel} contact", $"selected contacts are not {recipients.Channel} contacts"));
+        return problems.Count == 0 ? null : string.Join("; ", problems) + ". Remove them from the selection and try again.";
+
+        static string Plural(int n, string one, string many) =>
+            string.Create(CultureInfo.InvariantCulture, $"{n:N0} {(n == 1 ? one : many)}");
+    }
+
+    private static void Apply(ComposeModel model, Message message, RetrySettings retry, DateTime now)
+    {
+        message.Title = model.Title.Trim();
+        message.Content = model.Content;
+        message.Channel = model.Channel;
+        message.MessageTag = string.IsNullOrWhiteSpace(model.MessageTag) ? null : model.MessageTag;
+        message.Audience = model.Audience;
+        message.AudienceTag = model.Audience == AudienceKind.Tag ? model.AudienceTag : null;
+        message.RetryPolicy = model.RetryPolicy ?? retry.Policy;
+        message.MaxAttempts = model.MaxAttempts ?? retry.MaxAttempts;
+        message.Status = model.When switch
+        {
+            SendTiming.Draft => MessageStatus.Draft,
+            SendTiming.At => MessageStatus.Scheduled,
+            _ => MessageStatus.Sending,
+        };
+        message.ScheduledAt = model.When == SendTiming.Now ? null : model.ScheduledAt;
+        message.StartedAt = message.Status == MessageStatus.Sending ? now : null;
+    }
+
+    private static void Log(AppDbContext db, Sender sender, string action, int messageId, string? details, DateTime now) =>
+        db.Activity.Add(new ActivityEntry
+        {
+            At = now,
+            UserId = sender.UserId,
+            UserName = sender.UserName,
+            Action = action,
+            EntityType = nameof(Message),
+            EntityId = messageId.ToString(CultureInfo.InvariantCulture),
+            Details = details,
+        });
+
+    /// <summary>Rolls the transaction back when the audience turns out to be empty.</summary>
+    private sealed class NoRecipientsException : Exception;
+}

@@ -1,0 +1,65 @@
+using System.Text.Json.Serialization;
+using BulkSender.Core.Channels;
+using BulkSender.Core.Retries;
+
+namespace BulkSender.Core.Messages;
+
+public enum SendTiming
+{
+    /// <summary>Batches are enqueued as soon as the send is created.</summary>
+    Now,
+
+    /// <summary>Held until <see cref="ComposeModel.ScheduledAt"/>.</summary>
+    At,
+
+    /// <summary>Saved without recipients being written; can be reopened, edited and sent.</summary>
+    Draft,
+}
+
+/// <summary>
+/// What the compose form edits and what <c>POST /api/messages</c> accepts (snake_case in JSON). Mutable because
+/// MudForm binds to setters; <see cref="ComposeValidator"/> checks it in both places.
+/// </summary>
+public sealed class ComposeModel
+{
+    [JsonPropertyName("title")] public string Title { get; set; } = "";
+    [JsonPropertyName("content")] public string Content { get; set; } = "";
+    [JsonPropertyName("channel")] public ChannelKind Channel { get; set; }
+
+    /// <summary>Messenger only: one of Channels:MessengerTags.</summary>
+    [JsonPropertyName("message_tag")] public string? MessageTag { get; set; }
+
+    [JsonPropertyName("audience")] public AudienceKind Audience { get; set; }
+
+    /// <summary>For <see cref="AudienceKind.Selection"/>: the hand-picked contacts (at most 2,000).</summary>
+    [JsonPropertyName("contact_ids")] public List<int> ContactIds { get; set; } = [];
+
+    /// <summary>For <see cref="AudienceKind.Tag"/>.</summary>
+    [JsonPropertyName("audience_tag")] public string? AudienceTag { get; set; }
+
+    [JsonPropertyName("when")] public SendTiming When { get; set; }
+
+    /// <summary>For <see cref="SendTiming.At"/>: UTC.</summary>
+    [JsonPropertyName("scheduled_at")] public DateTime? ScheduledAt { get; set; }
+
+    /// <summary>Null: the default from settings.</summary>
+    [JsonPropertyName("retry_policy")] public RetryPolicyType? RetryPolicy { get; set; }
+
+    /// <summary>Null: the default from settings.</summary>
+    [JsonPropertyName("max_attempts")] public int? MaxAttempts { get; set; }
+
+    public static ComposeModel From(Message message, IEnumerable<int> draftContactIds) => new()
+    {
+        Title = message.Title,
+        Content = message.Content,
+        Channel = message.Channel,
+        MessageTag = message.MessageTag,
+        Audience = message.Audience,
+        AudienceTag = message.AudienceTag,
+        ContactIds = draftContactIds.ToList(),
+        When = message.ScheduledAt is null ? SendTiming.Now : SendTiming.At,
+        ScheduledAt = message.ScheduledAt,
+        RetryPolicy = message.RetryPolicy,
+        MaxAttempts = message.MaxAttempts,
+    };
+}

@@ -1,0 +1,64 @@
+using BulkSender.Core.Channels;
+using BulkSender.Core.Dispatch;
+using FluentValidation;
+using Microsoft.Extensions.Options;
+
+namespace BulkSender.Core.Messages;
+
+/// <summary>
+/// The rules of a send that need no database: the compose form runs them field by field, POST /api/messages runs
+/// them whole. What needs the database (contacts exist, not opted out) is checked when the send is created.
+/// A draft only needs a title; everything else is checked when it is sent.
+/// </summary>
+public sealed class ComposeValidator : AbstractValidator<ComposeModel>
+{
+    public const int MaxTitleLength = 200;
+
+    public ComposeValidator(IOptions<ChannelsOptions> channels, TimeProvider clock)
+    {
+        RuleFor(m => m.Title)
+            .NotEmpty().WithMessage("Give the message a title.")
+            .MaximumLength(MaxTitleLength).WithMessage($"Keep the title under {MaxTitleLength} characters.");
+        RuleFor(m => m.Channel).IsInEnum().WithMessage("Choose a channel.");
+        RuleFor(m => m.Audience).IsInEnum().WithMessage("Choose who receives the message.");
+        RuleFor(m => m.When).IsInEnum().WithMessage("Choose when to send.");
+
+        RuleFor(m => m.Content)
+            .Must((m, content) => content.Length <= ChannelLimits.MaxContentLength(m.Channel))
+            .WithMessage(m => $"Too long for {m.Channel}: {m.Content.Length:N0} of {ChannelLimits.MaxContentLength(m.Channel):N0} characters.");
+
+        RuleFor(m => m.MessageTag)
+            .Must(tag => channels.Value.MessengerTags.Contains(tag!))
+            .When(m => !string.IsNullOrEmpty(m.MessageTag) && m.Channel == ChannelKind.Messenger)
+            .WithMessage(m => $"'{m.MessageTag}' is not a configured Messenger message tag.");
+        RuleFor(m => m.MessageTag)
+            .Empty().When(m => m.Channel != ChannelKind.Messenger)
+            .WithMessage("Message tags are for Messenger only.");
+
+        RuleFor(m => m.ContactIds)
+            .Must(ids => ids.Count <= DispatchOptions.MaxSelection)
+            .WithMessage(m => $"Select at most {DispatchOptions.MaxSelection:N0} contacts: this selection has {m.ContactIds.Count:N0}.");
+        RuleFor(m => m.ScheduledAt)
+            .Must(at => at > clock.GetUtcNow().UtcDateTime)
+            .When(m => m.When == SendTiming.At && m.ScheduledAt is not null)
+            .WithMessage("Choose a time in the future.");
+        RuleFor(m => m.MaxAttempts)
+            .InclusiveBetween(1, 10).When(m => m.MaxAttempts is not null)
+            .WithMessage("Max attempts is between 1 and 10.");
+        RuleFor(m => m.RetryPolicy).IsInEnum().When(m => m.RetryPolicy is not null).WithMessage("Choose a retry policy.");
+
+        When(m => m.When != SendTiming.Draft, () =>
+        {
+            RuleFor(m => m.Content).NotEmpty().WithMessage("Write the message.");
+            RuleFor(m => m.ContactIds)
+                .NotEmpty().When(m => m.Audience == AudienceKind.Selection)
+                .WithMessage("No contacts selected: pick them on the Contacts page, or choose an audience.");
+            RuleFor(m => m.AudienceTag)
+                .NotEmpty().When(m => m.Audience == AudienceKind.Tag)
+                .WithMessage("Choose a tag.");
+            RuleFor(m => m.ScheduledAt)
+                .NotNull().When(m => m.When == SendTiming.At)
+                .WithMessage("Choose the date and time to send at.");
+        });
+    }
+}

@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+using BulkSender.Core.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace BulkSender.Core.Retries;
+
+/// <summary>Bound to "Retries": the retry policy a new message starts with unless an admin setting overrides it.</summary>
+public sealed class RetryOptions
+{
+    public const string Section = "Retries";
+
+    public RetryPolicyType DefaultPolicy { get; set; } = RetryPolicyType.Manual;
+
+    [Range(1, 10)] public int DefaultMaxAttempts { get; set; } = 3;
+}
+
+public sealed record RetrySettings(RetryPolicyType Policy, int MaxAttempts);
+
+/// <summary>The defaults for a new message: admin settings (Settings table) first, then configuration.</summary>
+public sealed class RetryDefaults(IDbContextFactory<AppDbContext> dbs, IOptions<RetryOptions> options)
+{
+    public const string PolicyKey = "Retries:DefaultPolicy";
+    public const string MaxAttemptsKey = "Retries:DefaultMaxAttempts";
+
+    public async Task<RetrySettings> GetAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var stored = await db.Settings.Where(s => s.Key == PolicyKey || s.Key == MaxAttemptsKey)
+            .ToDictionaryAsync(s => s.Key, s => s.Value, cancellationToken);
+        var policy = stored.TryGetValue(PolicyKey, out var p) && Enum.TryParse<RetryPolicyType>(p, out var parsed)
+            ? parsed
+            : options.Value.DefaultPolicy;
+        var attempts = stored.TryGetValue(MaxAttemptsKey, out var a) && int.TryParse(a, out var n) && n is >= 1 and <= 10
+            ? n
+            : options.Value.DefaultMaxAttempts;
+        return new RetrySettings(policy, attempts);
+    }
+}

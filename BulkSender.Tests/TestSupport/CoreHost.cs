@@ -1,0 +1,185 @@
+using System.Collections.Concurrent;
+using BulkSender.Core;
+using BulkSender.Core.Channels;
+using BulkSender.Core.Contacts;
+using BulkSender.Core.Data;
+using BulkSender.Core.Dispatch;
+using BulkSender.Core.Messages;
+using Hangfire;
+using Hangfire.Common;
+using Hangfire.InMemory;
+using Hangfire.States;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace BulkSender.Tests.TestSupport;
+
+/// <summary>
+/// Core's real services on their own SQLite file, with no web host and no Hangfire server: enqueued batch jobs are
+/// recorded, and the test runs them (one by one, or several at once as workers would). Hangfire's job storage and
+/// client are registered before Core, so Hangfire's process-wide configuration is never touched and this host can
+/// run beside the app fixture.
+/// </summary>
+public sealed class CoreHost : IAsyncDisposable
+{
+    private readonly IHost host;
+    private readonly string directory;
+
+    private CoreHost(IHost host, string directory)
+    {
+        this.host = host;
+        this.directory = directory;
+    }
+
+    public IServiceProvider Services => host.Services;
+
+    public RecordingJobClient Jobs => Services.GetRequiredService<RecordingJobClient>();
+
+    public SimulatedChannelLog Provider => Services.GetRequiredService<SimulatedChannelLog>();
+
+    public SendService Sends => Services.GetRequiredService<SendService>();
+
+    public string DatabasePath => Path.Combine(directory, "core.db");
+
+    /// <summary>A host with <paramref name="contacts"/> demo contacts; by default a zero-latency, failure-free, unlimited channel.</summary>
+    public static async Task<CoreHost> StartAsync(int contacts = 900, IDictionary<string, string?>? settings = null, TimeProvider? clock = null,
+        Action<IServiceCollection>? services = null)
+    {
+        var directory = RepoPaths.NewTempDirectory("core");
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            EnvironmentName = "Testing",
+            ContentRootPath = directory,
+        });
+        var config = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Sqlite"] = $"Data Source={Path.Combine(directory, "core.db")}",
+            ["Channels:Simulated:LatencyMs"] = "0",
+            ["Channels:RatePerSecond:Messenger"] = "0",
+            ["Channels:RatePerSecond:Email"] = "0",
+            ["Channels:RatePerSecond:WhatsApp"] = "0",
+            ["Channels:MessengerTags:0"] = "CONFIRMED_EVENT_UPDATE",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            config[key] = value;
+        builder.Configuration.AddInMemoryCollection(config);
+
+        builder.Services.AddSingleton<JobStorage>(new InMemoryStorage());
+        builder.Services.AddSingleton<RecordingJobClient>();
+        builder.Services.AddSingleton<IBackgroundJobClient>(sp => sp.GetRequiredService<RecordingJobClient>());
+        if (clock is not null)
+            builder.Services.AddSingleton(clock);
+        builder.AddBulkSenderCore();
+        services?.Invoke(builder.Services);
+
+        var coreHost = new CoreHost(builder.Build(), directory);
+        await using var db = coreHost.NewDbContext();
+        await db.Database.MigrateAsync();
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        db.Contacts.AddRange(DemoData.Contacts(contacts, new DateTime(2026, 11, 23, 12, 0, 0, DateTimeKind.Utc)));
+        await db.SaveChangesAsync();
+        return coreHost;
+    }
+
+    public AppDbContext NewDbContext() => Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext();
+
+    /// <summary>Ids of active contacts of a channel, in id order.</summary>
+    public async Task<List<int>> ActiveContactIdsAsync(ChannelKind channel, int count)
+    {
+        await using var db = NewDbContext();
+        return await db.Contacts.Where(c => c.Channel == channel && !c.OptedOut).OrderBy(c => c.Id).Select(c => c.Id).Take(count).ToListAsync();
+    }
+
+    /// <summary>Creates a send now and returns its id; fails the test with the errors if it is refused.</summary>
+    public async Task<int> SendAsync(ComposeModel model)
+    {
+        var outcome = await Sends.SaveAsync(model, null, new Sender("test-user", "tester@test.local"), CancellationToken.None);
+        outcome.Errors.ShouldBeEmpty();
+        return outcome.MessageId;
+    }
+
+    public static ComposeModel Compose(ChannelKind channel, IEnumerable<int> contactIds, string title = "Hello") => new()
+    {
+        Title = title,
+        Content = "Hello from the tests",
+        Channel = channel,
+        Audience = AudienceKind.Selection,
+        ContactIds = contactIds.ToList(),
+    };
+
+    /// <summary>Runs one batch job as a Hangfire worker would.</summary>
+    public async Task RunBatchAsync(int batchId, CancellationToken cancellationToken = default)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<SendBatchJob>().RunAsync(batchId, cancellationToken);
+    }
+
+    /// <summary>Runs every batch job enqueued so far (and any they lead to), <paramref name="workers"/> at a time.</summary>
+    public async Task RunEnqueuedAsync(int workers = 1)
+    {
+        while (Jobs.Take() is { Count: > 0 } batchIds)
+            await Parallel.ForEachAsync(batchIds, new ParallelOptions { MaxDegreeOfParallelism = workers }, async (id, ct) => await RunBatchAsync(id, ct));
+    }
+
+    public async Task<List<MessageBatch>> BatchesAsync(int messageId)
+    {
+        await using var db = NewDbContext();
+        return await db.Batches.AsNoTracking().Where(b => b.MessageId == messageId).OrderBy(b => b.Number).ToListAsync();
+    }
+
+    public async Task<List<Delivery>> DeliveriesAsync(int messageId)
+    {
+        await using var db = NewDbContext();
+        return await db.Deliveries.AsNoTracking().Where(d => d.MessageId == messageId).OrderBy(d => d.Id).ToListAsync();
+    }
+
+    public async Task<Message> MessageAsync(int messageId)
+    {
+        await using var db = NewDbContext();
+        return await db.Messages.AsNoTracking().SingleAsync(m => m.Id == messageId);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        host.Dispose();
+        SqliteConnection.ClearAllPools();
+        await Task.Yield();
+        try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>Stands in for Hangfire's client: records the batch jobs instead of queueing them.</summary>
+public sealed class RecordingJobClient : IBackgroundJobClient
+{
+    private readonly ConcurrentQueue<(int BatchId, string Queue)> enqueued = new();
+    private readonly ConcurrentQueue<int> untaken = new();
+
+    public IReadOnlyList<(int BatchId, string Queue)> Enqueued => enqueued.ToArray();
+
+    public string Create(Job job, IState state)
+    {
+        if (job.Type == typeof(SendBatchJob))
+        {
+            var batchId = (int)job.Args[0];
+            enqueued.Enqueue((batchId, job.Queue ?? (state as EnqueuedState)?.Queue ?? ""));
+            untaken.Enqueue(batchId);
+        }
+        return $"recorded-{Guid.NewGuid():N}";
+    }
+
+    public bool ChangeState(string jobId, IState state, string expectedState) => true;
+
+    /// <summary>The batch ids enqueued since the last call.</summary>
+    public List<int> Take()
+    {
+        var taken = new List<int>();
+        while (untaken.TryDequeue(out var id))
+            taken.Add(id);
+        return taken;
+    }
+}
