@@ -5,6 +5,7 @@ using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Identity;
 using BulkSender.Core.Jobs;
+using BulkSender.Core.Retries;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,6 +32,7 @@ public static class CoreRegistration
         services.AddAppDatabase(configuration, database.Provider, builder.Environment.ContentRootPath);
         services.AddJobs(configuration, database.Provider);
         services.AddDispatch();
+        services.AddRetries();
         services.AddTransient<DatabaseInitializer>();
 
         services.AddOptions<ContactsOptions>().BindConfiguration(ContactsOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -11,6 +11,9 @@ public static class ActivityActions
     public const string ContactsImported = "contacts.imported";
     public const string ContactsDeleted = "contacts.deleted";
     public const string ContactUpdated = "contact.updated";
+    public const string RetryStarted = "retry.started";
+    public const string RetryPolicyChanged = "retry.policy_changed";
+    public const string RetryDefaultsChanged = "retry.defaults_changed";
 }
 
 public static class ActivityLog

@@ -10,33 +10,62 @@ namespace BulkSender.Core.Channels;
 /// </summary>
 public sealed class ChannelRateLimiter(IOptions<ChannelsOptions> options, TimeProvider clock)
 {
-    private readonly ConcurrentDictionary<ChannelKind, IntervalLimiter?> limiters = new();
+    /// <summary>How long a rate-limit reply without a Retry-After pauses the channel.</summary>
+    public static readonly TimeSpan DefaultBackOff = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest pause a provider's Retry-After can impose (a batch's heartbeat must keep going).</summary>
+    public static readonly TimeSpan MaxBackOff = TimeSpan.FromMinutes(5);
+
+    private readonly ConcurrentDictionary<ChannelKind, IntervalLimiter> limiters = new();
 
     /// <summary>Waits until one more message may go to <paramref name="channel"/>'s provider.</summary>
-    public ValueTask WaitAsync(ChannelKind channel, CancellationToken cancellationToken)
+    public ValueTask WaitAsync(ChannelKind channel, CancellationToken cancellationToken) => Limiter(channel).WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// The provider said "too many": nothing more goes to it before the pause ends — its Retry-After when it gave
+    /// one (zero: no pause), <see cref="DefaultBackOff"/> when it did not.
+    /// </summary>
+    public void BackOff(ChannelKind channel, TimeSpan? retryAfter)
     {
-        var limiter = limiters.GetOrAdd(channel, c => options.Value.RateFor(c) is > 0 and var rate ? new IntervalLimiter(rate, clock) : null);
-        return limiter?.WaitAsync(cancellationToken) ?? ValueTask.CompletedTask;
+        var pause = retryAfter ?? DefaultBackOff;
+        if (pause > TimeSpan.Zero)
+            Limiter(channel).PauseFor(pause > MaxBackOff ? MaxBackOff : pause);
     }
+
+    private IntervalLimiter Limiter(ChannelKind channel) =>
+        limiters.GetOrAdd(channel, c => new IntervalLimiter(options.Value.RateFor(c), clock));
 }
 
 /// <summary>
 /// Lets callers through one at a time, at least 1/rate apart as measured from the previous grant. Unlike a token
-/// bucket it allows no burst, so no window of one second ever holds more than the rate.
+/// bucket it allows no burst, so no window of one second ever holds more than the rate. A rate of 0 means no
+/// limit. <see cref="PauseFor"/> holds everyone back until a moment (a provider's "slow down").
 /// </summary>
 public sealed class IntervalLimiter(double perSecond, TimeProvider clock)
 {
     private readonly SemaphoreSlim gate = new(1, 1);
-    private readonly TimeSpan interval = TimeSpan.FromTicks((long)Math.Ceiling(TimeSpan.TicksPerSecond / perSecond));
+    private readonly TimeSpan interval = perSecond > 0 ? TimeSpan.FromTicks((long)Math.Ceiling(TimeSpan.TicksPerSecond / perSecond)) : TimeSpan.Zero;
     private long? lastGrant;
+    private long pausedUntil = long.MinValue;
+
+    public void PauseFor(TimeSpan pause)
+    {
+        var until = clock.GetTimestamp() + (long)(pause.TotalSeconds * clock.TimestampFrequency);
+        long current;
+        while ((current = Interlocked.Read(ref pausedUntil)) < until && Interlocked.CompareExchange(ref pausedUntil, until, current) != current)
+        {
+        }
+    }
 
     public async ValueTask WaitAsync(CancellationToken cancellationToken)
     {
+        if (interval == TimeSpan.Zero && Remaining() <= TimeSpan.Zero)
+            return;
         await gate.WaitAsync(cancellationToken);
         try
         {
-            // Timers round to whole milliseconds and may fire a little early: check again until the interval has passed.
-            while (lastGrant is { } last && interval - clock.GetElapsedTime(last) is var remaining && remaining > TimeSpan.Zero)
+            // Timers round to whole milliseconds and may fire a little early: check again until the wait is over.
+            while (Remaining() is var remaining && remaining > TimeSpan.Zero)
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(remaining.TotalMilliseconds)), clock, cancellationToken);
             lastGrant = clock.GetTimestamp();
         }
@@ -44,5 +73,14 @@ public sealed class IntervalLimiter(double perSecond, TimeProvider clock)
         {
             gate.Release();
         }
+    }
+
+    private TimeSpan Remaining()
+    {
+        var now = clock.GetTimestamp();
+        var untilInterval = lastGrant is { } last && interval > TimeSpan.Zero ? interval - clock.GetElapsedTime(last, now) : TimeSpan.Zero;
+        var paused = Interlocked.Read(ref pausedUntil);
+        var untilPause = paused > now ? TimeSpan.FromSeconds((double)(paused - now) / clock.TimestampFrequency) : TimeSpan.Zero;
+        return untilInterval > untilPause ? untilInterval : untilPause;
     }
 }

@@ -23,13 +23,31 @@ public sealed record OutgoingMessage(
 /// <summary>The provider's answer: its message id, or an error code, message and <see cref="Retries.ErrorType"/>.</summary>
 public sealed record ChannelResult(bool Succeeded, string? ProviderMessageId, string? ErrorCode, string? ErrorMessage, ErrorType? ErrorType)
 {
+    /// <summary>How long the provider asked us to wait (a rate-limit reply's Retry-After), when it said.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public static ChannelResult Sent(string providerMessageId) => new(true, providerMessageId, null, null, null);
 
     public static ChannelResult Failed(ErrorType type, string code, string message) => new(false, null, code, message, type);
 }
 
 /// <summary>The adapter for each channel. Every channel uses the simulated adapter until its real one is configured.</summary>
-public sealed class ChannelAdapters(SimulatedChannel simulated)
+public sealed class ChannelAdapters(SimulatedChannel simulated, ChannelRateLimiter limiter)
 {
-    public IChannel For(ChannelKind channel) => simulated;
+    public IChannel For(ChannelKind channel) => new BackingOffChannel(simulated, channel, limiter);
+}
+
+/// <summary>
+/// A rate-limit reply pauses the channel's shared limiter (for the provider's Retry-After when it gives one), so the
+/// rest of the batch, and every other batch on the channel, stops hammering the provider.
+/// </summary>
+public sealed class BackingOffChannel(IChannel inner, ChannelKind channel, ChannelRateLimiter limiter) : IChannel
+{
+    public async Task<ChannelResult> SendAsync(OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        var result = await inner.SendAsync(message, cancellationToken);
+        if (result.ErrorType == ErrorType.RateLimit)
+            limiter.BackOff(channel, result.RetryAfter);
+        return result;
+    }
 }

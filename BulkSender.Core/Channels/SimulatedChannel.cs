@@ -21,6 +21,9 @@ public sealed class SimulatedChannelOptions : IValidatableObject
     /// <summary>The share of sends that fail with each error type (0–1 each, at most 1 together).</summary>
     public Dictionary<ErrorType, double> FailureRates { get; set; } = [];
 
+    /// <summary>The Retry-After a simulated rate-limit reply carries, in milliseconds (0: "retry at once").</summary>
+    [Range(0, 60_000)] public int RateLimitRetryAfterMs { get; set; } = 1000;
+
     /// <summary>When set, every send is also appended to this file (one line each, flushed), so it survives a crash.</summary>
     public string? LogFile { get; set; }
 
@@ -61,7 +64,10 @@ public sealed class SimulatedChannel(IOptions<SimulatedChannelOptions> options, 
             await Task.Delay(TimeSpan.FromMilliseconds(latency), clock, cancellationToken);
 
         var result = Outcome(settings.FailureRates, roll.Share) is { } error
-            ? ChannelResult.Failed(error, Errors[error].Code, Errors[error].Message)
+            ? ChannelResult.Failed(error, Errors[error].Code, Errors[error].Message) with
+            {
+                RetryAfter = error == ErrorType.RateLimit ? TimeSpan.FromMilliseconds(settings.RateLimitRetryAfterMs) : null,
+            }
             : ChannelResult.Sent($"sim-{message.MessageId}-{message.DeliveryId}");
         log.Record(new SimulatedSend(message.DeliveryId, message.MessageId, message.Channel, message.Address, message.AttemptNumber,
             result.Succeeded, result.ErrorType, clock.GetTimestamp(), clock.GetUtcNow()));

@@ -1,11 +1,12 @@
 using BulkSender.Core.Data;
 using BulkSender.Core.Messages;
+using BulkSender.Core.Retries;
 using Microsoft.EntityFrameworkCore;
 
 namespace BulkSender.Core.Dispatch;
 
 /// <summary>Gives a send its final status and summary when its last batch has ended.</summary>
-public sealed class SendCompletion(IDbContextFactory<AppDbContext> dbs, IDispatchProgress progress, TimeProvider clock)
+public sealed class SendCompletion(IDbContextFactory<AppDbContext> dbs, IDispatchProgress progress, RetryFollowUp retries, TimeProvider clock)
 {
     /// <summary>
     /// When no batch of the message is pending or running, records the outcome. Batches ending at the same moment
@@ -33,7 +34,11 @@ public sealed class SendCompletion(IDbContextFactory<AppDbContext> dbs, IDispatc
                 .SetProperty(m => m.Summary, outcome.Summary)
                 .SetProperty(m => m.CompletedAt, now), cancellationToken) == 1;
         if (won)
+        {
             progress.MessageCompleted(messageId);
+            // The message's retry policy decides what comes next (an immediate round, or the next scheduled time).
+            await retries.AfterRoundAsync(messageId, cancellationToken);
+        }
         return won;
     }
 }

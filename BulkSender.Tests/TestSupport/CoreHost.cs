@@ -59,6 +59,7 @@ public sealed class CoreHost : IAsyncDisposable
         {
             ["ConnectionStrings:Sqlite"] = $"Data Source={Path.Combine(directory, "core.db")}",
             ["Channels:Simulated:LatencyMs"] = "0",
+            ["Channels:Simulated:RateLimitRetryAfterMs"] = "0",
             ["Channels:RatePerSecond:Messenger"] = "0",
             ["Channels:RatePerSecond:Email"] = "0",
             ["Channels:RatePerSecond:WhatsApp"] = "0",

@@ -1,0 +1,45 @@
+using System.ComponentModel.DataAnnotations;
+using BulkSender.Core.Data;
+using BulkSender.Core.Dispatch;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BulkSender.Core.Retries;
+
+/// <summary>Bound to "Cleanup".</summary>
+public sealed class CleanupOptions
+{
+    public const string Section = "Cleanup";
+
+    /// <summary>Successful deliveries older than this many days are deleted; failed ones and every total stay.</summary>
+    [Range(1, 3650)]
+    public int KeepSuccessfulDays { get; set; } = 90;
+}
+
+/// <summary>The daily recurring job "cleanup-deliveries". Message and batch totals are counters and do not change.</summary>
+public sealed class CleanupDeliveriesJob(IDbContextFactory<AppDbContext> dbs, IOptions<CleanupOptions> options, TimeProvider clock, ILogger<CleanupDeliveriesJob> log)
+{
+    public const string RecurringId = "cleanup-deliveries";
+    private const int Chunk = 5000;
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var before = clock.GetUtcNow().UtcDateTime.AddDays(-options.Value.KeepSuccessfulDays);
+        var deleted = 0;
+        int removed;
+        do
+        {
+            // Small chunks keep each write lock short while sends run.
+            await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+            removed = await db.Deliveries
+                .Where(d => db.Deliveries.Where(x => x.Status == DeliveryStatus.Sent && x.SentAt < before).OrderBy(x => x.Id).Take(Chunk).Select(x => x.Id).Contains(d.Id))
+                .ExecuteDeleteAsync(cancellationToken);
+            deleted += removed;
+        }
+        while (removed == Chunk);
+        if (deleted > 0)
+            log.LogInformation("Deleted {Count} successful deliveries sent before {Before:yyyy-MM-dd}", deleted, before);
+        return deleted;
+    }
+}

@@ -1,0 +1,173 @@
+using System.Data;
+using System.Globalization;
+using BulkSender.Core.Activity;
+using BulkSender.Core.Data;
+using BulkSender.Core.Dispatch;
+using BulkSender.Core.Messages;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace BulkSender.Core.Retries;
+
+/// <summary>Which failed recipients to retry: all retryable ones, or only some recipients and/or error types.</summary>
+public sealed record RetryRequest(IReadOnlyCollection<int>? ContactIds = null, IReadOnlyCollection<ErrorType>? ErrorTypes = null)
+{
+    public static readonly RetryRequest All = new();
+}
+
+public enum RetryStatus
+{
+    Started,
+    NotFound,
+
+    /// <summary>The send (or a previous round) is still running.</summary>
+    StillSending,
+
+    /// <summary>Drafts, scheduled and cancelled sends are not retried.</summary>
+    NotRetryable,
+    NothingToRetry,
+}
+
+/// <summary>A retry round: how many recipients, in which batches (numbered after the message's existing ones).</summary>
+public sealed record RetryOutcome(RetryStatus Status, int Recipients, int Batches, int FirstBatchNumber, int BatchSize, string Message)
+{
+    public bool Started => Status == RetryStatus.Started;
+
+    public static RetryOutcome Refused(RetryStatus status, string message) => new(status, 0, 0, 0, 0, message);
+}
+
+/// <summary>What started a round: a person, or the message's retry policy.</summary>
+public enum RetryTrigger
+{
+    Manual,
+    Immediate,
+    Scheduled,
+}
+
+/// <summary>
+/// Starts retry rounds. A round is new deliveries (attempt + 1) for the retryable recipients (<see cref="RetryRules"/>),
+/// in new batches numbered after the message's existing ones, dispatched by the same batch job as any send.
+/// </summary>
+public sealed class RetryPlanner(
+    IDbContextFactory<AppDbContext> dbs,
+    BatchQueue queue,
+    IDispatchProgress progress,
+    IOptions<DispatchOptions> options,
+    IOptions<CleanupOptions> cleanup,
+    TimeProvider clock)
+{
+    private const int InsertChunk = 1000;
+
+    public async Task<RetryOutcome> RetryAsync(int messageId, RetryRequest request, Actor actor, RetryTrigger trigger, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var batchSize = options.Value.BatchSize;
+        RetryOutcome outcome;
+        List<int> batchIds = [];
+        try
+        {
+            outcome = await dbs.InTransactionAsync(async (db, ct) =>
+            {
+                var message = await db.Messages.SingleOrDefaultAsync(m => m.Id == messageId, ct);
+                if (message is null)
+                    return RetryOutcome.Refused(RetryStatus.NotFound, "This message does not exist.");
+                if (message.Status == MessageStatus.Sending)
+                    return RetryOutcome.Refused(RetryStatus.StillSending, "The send is still running: retry when it has finished.");
+                if (message.Status is not (MessageStatus.Sent or MessageStatus.PartiallySent or MessageStatus.Failed))
+                    return RetryOutcome.Refused(RetryStatus.NotRetryable, $"A {message.Status.ToString().ToLowerInvariant()} message is not retried.");
+                // Older sends may have lost their successful deliveries to the cleanup: who succeeded is no longer known.
+                if (message.CreatedAt < now.AddDays(-cleanup.Value.KeepSuccessfulDays))
+                    return RetryOutcome.Refused(RetryStatus.NotRetryable,
+                        $"This send is older than the {cleanup.Value.KeepSuccessfulDays}-day history of successful deliveries, so it can no longer be retried safely.");
+
+                var retryable = await RetryRules.Retryable(db, messageId, message.MaxAttempts)
+                    .Chosen(request.ContactIds, request.ErrorTypes)
+                    .OrderBy(d => d.Id)
+                    .Select(d => d.Id)
+                    .ToListAsync(ct);
+                if (retryable.Count == 0)
+                    return RetryOutcome.Refused(RetryStatus.NothingToRetry, "Nothing to retry: no chosen recipient has a retryable failure.");
+
+                var first = (await db.Batches.Where(b => b.MessageId == messageId).MaxAsync(b => (int?)b.Number, ct) ?? 0) + 1;
+                var attempt = message.RetryCount + 2;
+                var sizes = options.Value.BatchSizes(retryable.Count).ToList();
+                var batches = sizes.Select((size, i) => new MessageBatch
+                {
+                    MessageId = messageId,
+                    Number = first + i,
+                    AttemptNumber = attempt,
+                    RecipientCount = size,
+                    Status = BatchStatus.Pending,
+                    CreatedAt = now,
+                }).ToList();
+                db.Batches.AddRange(batches);
+                await db.SaveChangesAsync(ct);
+
+                var written = 0;
+                for (var offset = 0; offset < retryable.Count; offset += InsertChunk)
+                    written += await InsertAttemptsAsync(db, messageId, retryable.Skip(offset).Take(InsertChunk).ToList(), offset, first, batchSize, now, ct);
+                if (written != retryable.Count)
+                    throw new DbUpdateConcurrencyException("The failed deliveries changed while the retry was being created; nothing was saved.");
+
+                // The retried recipients are in flight again: they count as failed only if this round fails them.
+                await db.Messages.Where(m => m.Id == messageId).ExecuteUpdateAsync(s => s
+                    .SetProperty(m => m.Status, MessageStatus.Sending)
+                    .SetProperty(m => m.FailedCount, m => m.FailedCount - written)
+                    .SetProperty(m => m.BatchCount, m => m.BatchCount + batches.Count)
+                    .SetProperty(m => m.RetryCount, m => m.RetryCount + 1)
+                    .SetProperty(m => m.NextRetryAt, (DateTime?)null)
+                    .SetProperty(m => m.CompletedAt, (DateTime?)null)
+                    .SetProperty(m => m.Summary, (string?)null), ct);
+                db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.RetryStarted, now, nameof(Message), messageId.ToString(CultureInfo.InvariantCulture),
+                    string.Create(CultureInfo.InvariantCulture, $"{Describe(trigger)} retry of \"{message.Title}\": {written:N0} recipients in {batches.Count} batch(es), from batch {first}.")));
+                await db.SaveChangesAsync(ct);
+                batchIds = batches.Select(b => b.Id).ToList();
+                return new RetryOutcome(RetryStatus.Started, written, batches.Count, first, batchSize,
+                    string.Create(CultureInfo.InvariantCulture, $"Retrying {written:N0} recipient(s) in {batches.Count} batch(es)."));
+            }, cancellationToken, IsolationLevel.Serializable);
+        }
+        catch (DbUpdateException)
+        {
+            // Two rounds started at once: the unique (message, contact, attempt) index lets one of them win.
+            return RetryOutcome.Refused(RetryStatus.StillSending, "Another retry of this message has just started.");
+        }
+
+        if (outcome.Started)
+        {
+            await queue.EnqueueAsync(batchIds, cancellationToken);
+            progress.MessageChanged(messageId);
+        }
+        return outcome;
+    }
+
+    /// <summary>
+    /// One set-based statement per chunk: the next attempt of each chosen delivery's recipient (current address and
+    /// name), numbered into the round's batches by its position in the whole round.
+    /// </summary>
+    private static Task<int> InsertAttemptsAsync(AppDbContext db, int messageId, IReadOnlyList<long> deliveryIds, int offset, int firstBatchNumber,
+        int batchSize, DateTime now, CancellationToken cancellationToken)
+    {
+        // Delivery ids come from the database, written as literals: no user text reaches the SQL.
+        var ids = string.Join(',', deliveryIds.Select(id => id.ToString(CultureInfo.InvariantCulture)));
+        var sql = $$"""
+            INSERT INTO "Deliveries" ("MessageId", "BatchId", "ContactId", "RecipientAddress", "RecipientName", "AttemptNumber", "Status", "CreatedAt")
+            SELECT {0}, b."Id", r."ContactId", r."Address", r."Name", r."AttemptNumber" + 1, {1}, {2}
+            FROM (
+                SELECT d."ContactId", c."Address", c."Name", d."AttemptNumber",
+                       (ROW_NUMBER() OVER (ORDER BY d."Id") - 1 + {3}) / {4} + {5} AS "Number"
+                FROM "Deliveries" AS d
+                INNER JOIN "Contacts" AS c ON c."Id" = d."ContactId"
+                WHERE d."Id" IN ({{ids}})
+            ) AS r
+            INNER JOIN "Batches" AS b ON b."MessageId" = {0} AND b."Number" = r."Number"
+            """;
+        return db.Database.ExecuteSqlRawAsync(sql, [messageId, nameof(DeliveryStatus.Pending), now, offset, batchSize, firstBatchNumber], cancellationToken);
+    }
+
+    private static string Describe(RetryTrigger trigger) => trigger switch
+    {
+        RetryTrigger.Immediate => "Immediate",
+        RetryTrigger.Scheduled => "Scheduled",
+        _ => "Manual",
+    };
+}

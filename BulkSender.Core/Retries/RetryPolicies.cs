@@ -1,0 +1,89 @@
+using System.Globalization;
+using BulkSender.Core.Activity;
+using BulkSender.Core.Data;
+using BulkSender.Core.Messages;
+using BulkSender.Core.Settings;
+using FluentValidation;
+using Microsoft.EntityFrameworkCore;
+
+namespace BulkSender.Core.Retries;
+
+/// <summary>A retry policy as an admin sets it: on a message, or as the default for new ones.</summary>
+public sealed class RetryPolicyInput
+{
+    public RetryPolicyType Policy { get; set; } = RetryPolicyType.Manual;
+    public int MaxAttempts { get; set; } = 3;
+}
+
+public sealed class RetryPolicyInputValidator : AbstractValidator<RetryPolicyInput>
+{
+    public RetryPolicyInputValidator()
+    {
+        RuleFor(p => p.Policy).IsInEnum().WithMessage("The retry policy must be Manual, Immediate or Scheduled.");
+        RuleFor(p => p.MaxAttempts).InclusiveBetween(1, 10).WithMessage("Max attempts must be between 1 and 10.");
+    }
+}
+
+public enum PolicyChangeStatus
+{
+    Changed,
+    NotFound,
+    Invalid,
+}
+
+public sealed record PolicyChangeResult(PolicyChangeStatus Status, IReadOnlyDictionary<string, string[]> Errors);
+
+/// <summary>Admin changes of retry policies. The caller checks the role; this checks the values.</summary>
+public sealed class RetryPolicies(IDbContextFactory<AppDbContext> dbs, RetryFollowUp followUp, TimeProvider clock)
+{
+    private static readonly RetryPolicyInputValidator Validator = new();
+    private static readonly IReadOnlyDictionary<string, string[]> NoErrors = new Dictionary<string, string[]>();
+
+    /// <summary>Changes a message's policy, also after it was sent; the new policy applies from now on.</summary>
+    public async Task<PolicyChangeResult> ChangeAsync(int messageId, RetryPolicyInput input, Actor actor, CancellationToken cancellationToken)
+    {
+        var validation = await Validator.ValidateAsync(input, cancellationToken);
+        if (!validation.IsValid)
+            return new PolicyChangeResult(PolicyChangeStatus.Invalid, validation.ToDictionary().AsReadOnly());
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using (var db = await dbs.CreateDbContextAsync(cancellationToken))
+        {
+            var message = await db.Messages.SingleOrDefaultAsync(m => m.Id == messageId, cancellationToken);
+            if (message is null)
+                return new PolicyChangeResult(PolicyChangeStatus.NotFound, NoErrors);
+            var before = $"{message.RetryPolicy}, max {message.MaxAttempts}";
+            message.RetryPolicy = input.Policy;
+            message.MaxAttempts = input.MaxAttempts;
+            db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.RetryPolicyChanged, now, nameof(Message), messageId.ToString(CultureInfo.InvariantCulture),
+                $"\"{message.Title}\": {before} → {input.Policy}, max {input.MaxAttempts}"));
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        // A finished send gets what its new policy says: its next scheduled time, or an immediate round.
+        await followUp.AfterRoundAsync(messageId, cancellationToken);
+        return new PolicyChangeResult(PolicyChangeStatus.Changed, NoErrors);
+    }
+
+    /// <summary>The policy new messages start with (admin setting, over configuration).</summary>
+    public async Task<PolicyChangeResult> SaveDefaultsAsync(RetryPolicyInput input, Actor actor, CancellationToken cancellationToken)
+    {
+        var validation = await Validator.ValidateAsync(input, cancellationToken);
+        if (!validation.IsValid)
+            return new PolicyChangeResult(PolicyChangeStatus.Invalid, validation.ToDictionary().AsReadOnly());
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        await UpsertAsync(db, RetryDefaults.PolicyKey, input.Policy.ToString(), now, cancellationToken);
+        await UpsertAsync(db, RetryDefaults.MaxAttemptsKey, input.MaxAttempts.ToString(CultureInfo.InvariantCulture), now, cancellationToken);
+        db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.RetryDefaultsChanged, now, "Settings", null, $"Default retry policy: {input.Policy}, max {input.MaxAttempts}"));
+        await db.SaveChangesAsync(cancellationToken);
+        return new PolicyChangeResult(PolicyChangeStatus.Changed, NoErrors);
+    }
+
+    private static async Task UpsertAsync(AppDbContext db, string key, string value, DateTime now, CancellationToken cancellationToken)
+    {
+        var setting = await db.Settings.SingleOrDefaultAsync(s => s.Key == key, cancellationToken);
+        if (setting is null)
+            db.Settings.Add(new Setting { Key = key, Value = value, UpdatedAt = now });
+        else
+            (setting.Value, setting.UpdatedAt) = (value, now);
+    }
+}

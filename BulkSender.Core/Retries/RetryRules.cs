@@ -1,0 +1,51 @@
+using BulkSender.Core.Data;
+using BulkSender.Core.Dispatch;
+
+namespace BulkSender.Core.Retries;
+
+/// <summary>
+/// The retry rules, in one place. A recipient may get another attempt only when: its latest attempt failed, it never
+/// succeeded, the failure was not <see cref="ErrorType.InvalidRecipient"/>, it is below the message's max attempts,
+/// and the contact still exists and has not opted out. Everything that counts, lists or retries asks these queries.
+/// </summary>
+public static class RetryRules
+{
+    public const string InvalidRecipientReason = "Invalid recipient: the provider says this address cannot receive messages, so it is never retried.";
+    public const string MaxAttemptsReason = "Max attempts reached.";
+    public const string OptedOutReason = "Opted out since.";
+    public const string DeletedReason = "The contact was deleted.";
+
+    /// <summary>Deliveries that are the latest attempt of their recipient and failed.</summary>
+    public static IQueryable<Delivery> LatestFailed(AppDbContext db, int messageId) =>
+        db.Deliveries.Where(d => d.MessageId == messageId && d.Status == DeliveryStatus.Failed
+            && !db.Deliveries.Any(n => n.MessageId == d.MessageId && n.ContactId == d.ContactId && n.AttemptNumber > d.AttemptNumber)
+            && !db.Deliveries.Any(s => s.MessageId == d.MessageId && s.ContactId == d.ContactId && s.Status == DeliveryStatus.Sent));
+
+    /// <summary>The latest failed deliveries that may be retried (see the class summary).</summary>
+    public static IQueryable<Delivery> Retryable(AppDbContext db, int messageId, int maxAttempts) =>
+        LatestFailed(db, messageId).Where(d => d.ContactId != null
+            && d.ErrorType != ErrorType.InvalidRecipient
+            && d.AttemptNumber < maxAttempts
+            && db.Contacts.Any(c => c.Id == d.ContactId && !c.OptedOut));
+
+    /// <summary>Narrows to chosen recipients (contact ids) and/or error types; null or empty means all.</summary>
+    public static IQueryable<Delivery> Chosen(this IQueryable<Delivery> deliveries, IReadOnlyCollection<int>? contactIds, IReadOnlyCollection<ErrorType>? errorTypes)
+    {
+        if (contactIds is { Count: > 0 })
+            deliveries = deliveries.Where(d => d.ContactId != null && contactIds.Contains(d.ContactId.Value));
+        if (errorTypes is { Count: > 0 })
+            deliveries = deliveries.Where(d => d.ErrorType != null && errorTypes.Contains(d.ErrorType.Value));
+        return deliveries;
+    }
+
+    /// <summary>Why a latest failed delivery is not retryable, or null when it is.</summary>
+    public static string? NotRetryableReason(ErrorType? errorType, int attemptNumber, int maxAttempts, bool contactExists, bool optedOut) =>
+        (errorType, contactExists, optedOut) switch
+        {
+            (ErrorType.InvalidRecipient, _, _) => InvalidRecipientReason,
+            (_, false, _) => DeletedReason,
+            (_, _, true) => OptedOutReason,
+            _ when attemptNumber >= maxAttempts => MaxAttemptsReason,
+            _ => null,
+        };
+}
