@@ -1,4 +1,5 @@
 using BulkSender.Core.Activity;
+using BulkSender.Core.Channels;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
@@ -37,6 +38,7 @@ public static class CoreRegistration
         services.AddSingleton<ContactEditor>();
         services.AddSingleton<ActivityQueries>();
         services.AddScoped<UserAdministration>();
+        services.AddRealChannels();
         return builder;
     }
 }

@@ -11,6 +11,8 @@ public static class ActivityActions
     public const string ContactsImported = "contacts.imported";
     public const string ContactsDeleted = "contacts.deleted";
     public const string ContactUpdated = "contact.updated";
+    public const string ContactOptedOut = "contact.opted_out";
+    public const string ChannelSettingsChanged = "channel.settings_changed";
 }
 
 public static class ActivityLog
