@@ -11,35 +11,20 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BulkSender.Tests.Core.Channels;
 
-public sealed class MessengerChannelTests : IAsyncLifetime
+public sealed class MessengerChannelTests : ProviderTest
 {
     private const string Token = "EAAG-page-token-1234";
-    private TestDatabase database = null!;
-    private ProviderServer graph = null!;
-    private ServiceProvider services = null!;
 
-    public async Task InitializeAsync()
+    protected override IDictionary<string, string?> Configuration(Uri server) => new Dictionary<string, string?>
     {
-        database = await TestDatabase.CreateAsync();
-        graph = await ProviderServer.StartAsync();
-        services = ChannelServices.Build(database, new Dictionary<string, string?>
-        {
-            ["Channels:Messenger:BaseUrl"] = graph.BaseAddress.ToString(),
-            ["Channels:Messenger:ApiVersion"] = "v23.0",
-            ["Channels:Messenger:PageId"] = "1122334455",
-            ["Channels:Messenger:AccessToken"] = Token,
-            [RealChannelsRegistration.TimeoutKey] = "1",
-        });
-    }
+        ["Channels:Messenger:BaseUrl"] = server.ToString(),
+        ["Channels:Messenger:ApiVersion"] = "v23.0",
+        ["Channels:Messenger:PageId"] = "1122334455",
+        ["Channels:Messenger:AccessToken"] = Token,
+        [RealChannelsRegistration.TimeoutKey] = "1",
+    };
 
-    public async Task DisposeAsync()
-    {
-        await services.DisposeAsync();
-        await graph.DisposeAsync();
-        await database.DisposeAsync();
-    }
-
-    private IRealChannel Channel => services.GetRequiredKeyedService<IRealChannel>(ChannelKind.Messenger);
+    private IRealChannel Channel => Services.GetRequiredKeyedService<IRealChannel>(ChannelKind.Messenger);
 
     private static OutgoingMessage Message(string? tag = null) =>
         new(7, 3, ChannelKind.Messenger, "2460001234567", "Ada", 1, "Title", "Hello from the page", tag);
@@ -47,12 +32,12 @@ public sealed class MessengerChannelTests : IAsyncLifetime
     [Fact]
     public async Task Posts_the_send_api_request_with_the_page_token_and_keeps_the_message_id()
     {
-        graph.AnswerJson(200, """{"recipient_id":"2460001234567","message_id":"m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM"}""");
+        Server.AnswerJson(200, """{"recipient_id":"2460001234567","message_id":"m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM"}""");
 
         var result = await Channel.SendAsync(Message(), CancellationToken.None);
 
         result.ShouldBe(ChannelResult.Sent("m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM"));
-        var request = graph.Requests.Single();
+        var request = Server.Requests.Single();
         request.Method.ShouldBe("POST");
         request.Path.ShouldBe("/v23.0/1122334455/messages");
         request.Authorization.ShouldBe($"Bearer {Token}");
@@ -70,11 +55,11 @@ public sealed class MessengerChannelTests : IAsyncLifetime
     [InlineData("RESPONSE", "RESPONSE", null)]
     public async Task A_message_tag_sets_the_messaging_type(string tag, string messagingType, string? sentTag)
     {
-        graph.AnswerJson(200, """{"recipient_id":"2460001234567","message_id":"m_1"}""");
+        Server.AnswerJson(200, """{"recipient_id":"2460001234567","message_id":"m_1"}""");
 
         await Channel.SendAsync(Message(tag), CancellationToken.None);
 
-        using var body = JsonDocument.Parse(graph.Requests.Single().Body);
+        using var body = JsonDocument.Parse(Server.Requests.Single().Body);
         body.RootElement.GetProperty("messaging_type").GetString().ShouldBe(messagingType);
         (body.RootElement.TryGetProperty("tag", out var t) ? t.GetString() : null).ShouldBe(sentTag);
     }
@@ -104,7 +89,7 @@ public sealed class MessengerChannelTests : IAsyncLifetime
     [MemberData(nameof(GraphErrors))]
     public async Task Graph_errors_map_to_error_types(int status, int code, int? subcode, ErrorType type, string errorCode)
     {
-        graph.AnswerJson(status, ProviderServer.GraphError(code, $"(#{code}) Something the provider says", subcode));
+        Server.AnswerJson(status, ProviderServer.GraphError(code, $"(#{code}) Something the provider says", subcode));
 
         var result = await Channel.SendAsync(Message(), CancellationToken.None);
 
@@ -117,7 +102,7 @@ public sealed class MessengerChannelTests : IAsyncLifetime
     [Fact]
     public async Task Outside_the_messaging_window_is_a_permission_failure_that_says_so()
     {
-        graph.AnswerJson(400, ProviderServer.GraphError(10, "(#10) This message is sent outside of allowed window.", 2018278));
+        Server.AnswerJson(400, ProviderServer.GraphError(10, "(#10) This message is sent outside of allowed window.", 2018278));
 
         var result = await Channel.SendAsync(Message(), CancellationToken.None);
 
@@ -129,7 +114,7 @@ public sealed class MessengerChannelTests : IAsyncLifetime
     [Fact]
     public async Task A_rate_limit_reply_carries_the_wait_the_provider_asks_for()
     {
-        graph.AnswerJson(429, ProviderServer.GraphError(613, "Calls to this api have exceeded the rate limit."), r => r.Headers.RetryAfter = "120");
+        Server.AnswerJson(429, ProviderServer.GraphError(613, "Calls to this api have exceeded the rate limit."), r => r.Headers.RetryAfter = "120");
 
         var result = await Channel.SendAsync(Message(), CancellationToken.None);
 
@@ -141,7 +126,7 @@ public sealed class MessengerChannelTests : IAsyncLifetime
     [Fact]
     public async Task Business_use_case_usage_gives_the_wait_when_there_is_no_retry_after()
     {
-        graph.AnswerJson(400, ProviderServer.GraphError(80006, "There have been too many messages sent to this Messenger account."),
+        Server.AnswerJson(400, ProviderServer.GraphError(80006, "There have been too many messages sent to this Messenger account."),
             r => r.Headers["X-Business-Use-Case-Usage"] = """{"1122334455":[{"type":"messenger","call_count":100,"estimated_time_to_regain_access":3}]}""");
 
         var result = await Channel.SendAsync(Message(), CancellationToken.None);
@@ -153,7 +138,7 @@ public sealed class MessengerChannelTests : IAsyncLifetime
     [Fact]
     public async Task A_5xx_without_a_graph_body_is_a_network_failure()
     {
-        graph.Respond = (_, ctx) =>
+        Server.Respond = (_, ctx) =>
         {
             ctx.Response.StatusCode = 502;
             return Task.CompletedTask;
@@ -168,13 +153,13 @@ public sealed class MessengerChannelTests : IAsyncLifetime
     [Fact]
     public async Task A_timeout_is_a_network_failure_and_the_request_is_not_sent_again()
     {
-        graph.Respond = async (_, ctx) => await Task.Delay(TimeSpan.FromSeconds(5), ctx.RequestAborted);
+        Server.Respond = async (_, ctx) => await Task.Delay(TimeSpan.FromSeconds(5), ctx.RequestAborted);
 
         var result = await Channel.SendAsync(Message(), CancellationToken.None);
 
         result.ErrorType.ShouldBe(ErrorType.Network);
         result.ErrorCode.ShouldBe("timeout");
-        graph.Requests.Count.ShouldBe(1);
+        Server.Requests.Count.ShouldBe(1);
     }
 
     [Fact]
@@ -184,7 +169,7 @@ public sealed class MessengerChannelTests : IAsyncLifetime
         listener.Start();
         var closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        await services.GetRequiredService<ChannelSettingsStore>().SaveAsync(new ChannelSettingsInput(ChannelKind.Messenger,
+        await Services.GetRequiredService<ChannelSettingsStore>().SaveAsync(new ChannelSettingsInput(ChannelKind.Messenger,
             new Dictionary<string, string?> { ["BaseUrl"] = $"http://127.0.0.1:{closedPort}" }), Actor.System, CancellationToken.None);
 
         var result = await Channel.SendAsync(Message(), CancellationToken.None);
@@ -196,24 +181,24 @@ public sealed class MessengerChannelTests : IAsyncLifetime
     [Fact]
     public async Task A_token_saved_in_settings_is_used_by_the_next_send_without_a_restart()
     {
-        graph.AnswerJson(200, """{"recipient_id":"2460001234567","message_id":"m_2"}""");
-        await services.GetRequiredService<ChannelSettingsStore>().SaveAsync(new ChannelSettingsInput(ChannelKind.Messenger,
+        Server.AnswerJson(200, """{"recipient_id":"2460001234567","message_id":"m_2"}""");
+        await Services.GetRequiredService<ChannelSettingsStore>().SaveAsync(new ChannelSettingsInput(ChannelKind.Messenger,
             new Dictionary<string, string?> { ["AccessToken"] = "EAAG-rotated-token-9876" }), Actor.System, CancellationToken.None);
 
         await Channel.SendAsync(Message(), CancellationToken.None);
 
-        graph.Requests.Single().Authorization.ShouldBe("Bearer EAAG-rotated-token-9876");
+        Server.Requests.Single().Authorization.ShouldBe("Bearer EAAG-rotated-token-9876");
     }
 
     [Fact]
     public async Task Without_a_token_it_is_not_configured_and_sends_nothing()
     {
-        await using var bare = ChannelServices.Build(database, new Dictionary<string, string?> { ["Channels:Messenger:BaseUrl"] = graph.BaseAddress.ToString() });
+        await using var bare = ChannelServices.Build(Database, new Dictionary<string, string?> { ["Channels:Messenger:BaseUrl"] = Server.BaseAddress.ToString() });
         var channel = bare.GetRequiredKeyedService<IRealChannel>(ChannelKind.Messenger);
 
         (await channel.IsConfiguredAsync(CancellationToken.None)).ShouldBeFalse();
         (await channel.SendAsync(Message(), CancellationToken.None)).ErrorCode.ShouldBe("not_configured");
         (await Channel.IsConfiguredAsync(CancellationToken.None)).ShouldBeTrue();
-        graph.Requests.ShouldBeEmpty();
+        Server.Requests.ShouldBeEmpty();
     }
 }

@@ -6,41 +6,26 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BulkSender.Tests.Core.Channels;
 
-public sealed class WhatsAppChannelTests : IAsyncLifetime
+public sealed class WhatsAppChannelTests : ProviderTest
 {
     private const string Token = "EAAJ-whatsapp-token-5678";
-    private TestDatabase database = null!;
-    private ProviderServer cloudApi = null!;
-    private ServiceProvider services = null!;
 
-    public async Task InitializeAsync()
+    protected override IDictionary<string, string?> Configuration(Uri server) => new Dictionary<string, string?>
     {
-        database = await TestDatabase.CreateAsync();
-        cloudApi = await ProviderServer.StartAsync();
-        services = ChannelServices.Build(database, new Dictionary<string, string?>
-        {
-            ["Channels:WhatsApp:BaseUrl"] = cloudApi.BaseAddress.ToString(),
-            ["Channels:WhatsApp:ApiVersion"] = "v23.0",
-            ["Channels:WhatsApp:PhoneNumberId"] = "106540352242922",
-            ["Channels:WhatsApp:AccessToken"] = Token,
-        });
-    }
+        ["Channels:WhatsApp:BaseUrl"] = server.ToString(),
+        ["Channels:WhatsApp:ApiVersion"] = "v23.0",
+        ["Channels:WhatsApp:PhoneNumberId"] = "106540352242922",
+        ["Channels:WhatsApp:AccessToken"] = Token,
+    };
 
-    public async Task DisposeAsync()
-    {
-        await services.DisposeAsync();
-        await cloudApi.DisposeAsync();
-        await database.DisposeAsync();
-    }
-
-    private IRealChannel Channel => services.GetRequiredKeyedService<IRealChannel>(ChannelKind.WhatsApp);
+    private IRealChannel Channel => Services.GetRequiredKeyedService<IRealChannel>(ChannelKind.WhatsApp);
 
     private static readonly OutgoingMessage Message = new(9, 4, ChannelKind.WhatsApp, "+14155550123", "Grace", 1, "Title", "Your order shipped", null);
 
     [Fact]
     public async Task Posts_a_cloud_api_text_message_and_keeps_the_wamid()
     {
-        cloudApi.AnswerJson(200, """
+        Server.AnswerJson(200, """
             {"messaging_product":"whatsapp","contacts":[{"input":"14155550123","wa_id":"14155550123"}],
              "messages":[{"id":"wamid.HBgLMTQxNTU1NTAxMjMVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"}]}
             """);
@@ -48,7 +33,7 @@ public sealed class WhatsAppChannelTests : IAsyncLifetime
         var result = await Channel.SendAsync(Message, CancellationToken.None);
 
         result.ShouldBe(ChannelResult.Sent("wamid.HBgLMTQxNTU1NTAxMjMVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"));
-        var request = cloudApi.Requests.Single();
+        var request = Server.Requests.Single();
         request.Path.ShouldBe("/v23.0/106540352242922/messages");
         request.Authorization.ShouldBe($"Bearer {Token}");
         using var body = JsonDocument.Parse(request.Body);
@@ -78,7 +63,7 @@ public sealed class WhatsAppChannelTests : IAsyncLifetime
     [MemberData(nameof(CloudApiErrors))]
     public async Task Cloud_api_errors_map_to_error_types(int status, int code, ErrorType type)
     {
-        cloudApi.AnswerJson(status, ProviderServer.GraphError(code, "Provider says no", details: "Some details"));
+        Server.AnswerJson(status, ProviderServer.GraphError(code, "Provider says no", details: "Some details"));
 
         var result = await Channel.SendAsync(Message, CancellationToken.None);
 
@@ -90,7 +75,7 @@ public sealed class WhatsAppChannelTests : IAsyncLifetime
     [Fact]
     public async Task Re_engagement_is_a_permission_failure_that_says_why()
     {
-        cloudApi.AnswerJson(400, ProviderServer.GraphError(131047, "Re-engagement message", details: "Message failed to send because more than 24 hours have passed since the customer last replied to this number."));
+        Server.AnswerJson(400, ProviderServer.GraphError(131047, "Re-engagement message", details: "Message failed to send because more than 24 hours have passed since the customer last replied to this number."));
 
         var result = await Channel.SendAsync(Message, CancellationToken.None);
 
