@@ -24,7 +24,8 @@ public sealed record ProviderStatus(string ProviderMessageId, ProviderStatusKind
     {
         if (status.ValueKind != JsonValueKind.Object
             || !status.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String || id.GetString() is not { Length: > 0 } messageId
-            || !status.TryGetProperty("status", out var kind) || !Enum.TryParse<ProviderStatusKind>(kind.GetString(), ignoreCase: true, out var parsed)
+            || !status.TryGetProperty("status", out var kind) || kind.ValueKind != JsonValueKind.String
+            || !Enum.TryParse<ProviderStatusKind>(kind.GetString(), ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed)
             || UnixSeconds(status, "timestamp") is not { } at)
             return null;
         var error = status.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0
@@ -34,9 +35,14 @@ public sealed record ProviderStatus(string ProviderMessageId, ProviderStatusKind
     }
 
     /// <summary>A unix time in seconds, as a number or a string of digits.</summary>
-    public static DateTime? UnixSeconds(JsonElement owner, string name) =>
-        owner.TryGetProperty(name, out var value) && Seconds(value) is { } n && n is >= 0 and <= MaxUnixSeconds
-            ? DateTimeOffset.FromUnixTimeSeconds(n).UtcDateTime
+    public static DateTime? UnixSeconds(JsonElement owner, string name) => UnixTime(owner, name, 1);
+
+    /// <summary>A unix time in milliseconds (Messenger's timestamps and watermarks).</summary>
+    public static DateTime? UnixMilliseconds(JsonElement owner, string name) => UnixTime(owner, name, 1000);
+
+    private static DateTime? UnixTime(JsonElement owner, string name, long perSecond) =>
+        owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(name, out var value) && Seconds(value) is { } n && n / perSecond is >= 0 and <= MaxUnixSeconds
+            ? DateTime.UnixEpoch.AddTicks(n * (TimeSpan.TicksPerSecond / perSecond))
             : null;
 
     private const long MaxUnixSeconds = 253_402_300_799;
