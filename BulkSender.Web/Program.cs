@@ -4,6 +4,7 @@ using BulkSender.Web.Features.Account;
 using BulkSender.Web.Features.Contacts;
 using BulkSender.Web.Features.Health;
 using BulkSender.Web.Features.Jobs;
+using BulkSender.Web.Features.Settings;
 using BulkSender.Web.Features.Unsubscribe;
 using BulkSender.Web.Features.Webhooks;
 
@@ -22,5 +23,6 @@ app.MapJobsDashboard();
 app.MapHealthEndpoint();
 app.MapWebhookEndpoints();
 app.MapUnsubscribeEndpoints();
+app.MapSettingsEndpoints();
 
 await app.RunAsync();

@@ -131,11 +131,13 @@ public sealed class ChannelSettingsStore(
             var value = raw?.Trim() ?? "";
             if (field.IsSecret && value.Length == 0)
                 continue;
-            if (value == (current ?? ""))
+            // A plain value that is empty or equal to the configuration's falls back to the configuration.
+            var fallsBack = !field.IsSecret && (value.Length == 0 || value == Configured(field));
+            if ((fallsBack ? Configured(field) : value) == current)
                 continue;
 
             rows.TryGetValue(field.Key, out var existing);
-            if (!field.IsSecret && value == (Configured(field) ?? ""))
+            if (fallsBack)
             {
                 if (existing is not null)
                     db.Settings.Remove(existing);

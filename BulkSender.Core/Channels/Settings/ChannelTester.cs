@@ -6,10 +6,13 @@ namespace BulkSender.Core.Channels.Settings;
 /// <summary>The answer to "send test message": a problem with the input, or the provider's own answer.</summary>
 public sealed record TestMessageOutcome(string? Problem, ChannelResult? Result);
 
-/// <summary>Sends one message through a channel's real adapter with the saved settings, outside any send.</summary>
+/// <summary>For the settings page: whether a channel's real adapter is configured, and one message through it with the saved settings.</summary>
 public sealed class ChannelTester(IServiceProvider services)
 {
     public const string Title = "BulkSender test message";
+
+    public Task<bool> IsConfiguredAsync(ChannelKind channel, CancellationToken cancellationToken) =>
+        services.GetRequiredKeyedService<IRealChannel>(channel).IsConfiguredAsync(cancellationToken);
 
     public async Task<TestMessageOutcome> SendAsync(ChannelKind channel, string? address, string? text, CancellationToken cancellationToken)
     {
