@@ -54,6 +54,7 @@ public static class RealChannelsRegistration
     private static void AddProviderHttpClient<TClient>(this IServiceCollection services) where TClient : class
     {
         services.AddHttpClient<TClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .RedactLoggedHeaders(_ => true)
             .AddResilienceHandler("provider-timeout", (pipeline, context) =>
             {
                 var seconds = context.ServiceProvider.GetRequiredService<IConfiguration>().GetValue<double?>(TimeoutKey) ?? 30;

@@ -14,6 +14,8 @@ public sealed class EmailChannel(ChannelSettingsStore settings, SmtpConnectionPo
 
     protected override async Task<ChannelResult> SendAsync(EmailSettings options, OutgoingMessage message, CancellationToken cancellationToken)
     {
+        if (!MailboxAddress.TryParse(message.Address, out _))
+            return ChannelResult.Failed(ErrorType.InvalidRecipient, "address", $"'{message.Address}' cannot be used as an e-mail address.");
         MimeMessage mail;
         try
         {
@@ -21,7 +23,7 @@ public sealed class EmailChannel(ChannelSettingsStore settings, SmtpConnectionPo
         }
         catch (ParseException ex)
         {
-            return ChannelResult.Failed(ErrorType.InvalidRecipient, "address", $"'{message.Address}' cannot be used as an e-mail address: {ex.Message}");
+            return ChannelResult.Failed(ErrorType.Other, "settings", $"The from or reply-to address in the e-mail settings cannot be used: {ex.Message}");
         }
 
         try

@@ -164,4 +164,13 @@ public sealed class EmailChannelTests : IAsyncLifetime
         result.ErrorType.ShouldBe(ErrorType.Network);
         smtp = new SmtpTestServer();
     }
+
+    [Fact]
+    public async Task An_address_that_is_not_an_email_is_an_invalid_recipient_and_nothing_is_sent()
+    {
+        var result = await Channel.SendAsync(Message("not an address"), CancellationToken.None);
+
+        (result.ErrorType, result.ErrorCode).ShouldBe((ErrorType.InvalidRecipient, "address"));
+        smtp.Connections.ShouldBe(0);
+    }
 }
