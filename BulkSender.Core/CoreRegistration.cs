@@ -1,4 +1,5 @@
 using BulkSender.Core.Activity;
+using BulkSender.Core.Channels;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Dashboard;
 using BulkSender.Core.Data;
@@ -42,6 +43,7 @@ public static class CoreRegistration
         services.AddSingleton<ActivityQueries>();
         services.AddSingleton<DashboardQueries>();
         services.AddScoped<UserAdministration>();
+        services.AddRealChannels();
         return builder;
     }
 }

@@ -4,6 +4,9 @@ using BulkSender.Web.Features.Account;
 using BulkSender.Web.Features.Contacts;
 using BulkSender.Web.Features.Health;
 using BulkSender.Web.Features.Jobs;
+using BulkSender.Web.Features.Settings;
+using BulkSender.Web.Features.Unsubscribe;
+using BulkSender.Web.Features.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddRepositoryConfiguration();
@@ -18,5 +21,8 @@ app.MapApiEndpoints();
 app.MapContactEndpoints();
 app.MapJobsDashboard();
 app.MapHealthEndpoint();
+app.MapWebhookEndpoints();
+app.MapUnsubscribeEndpoints();
+app.MapSettingsEndpoints();
 
 await app.RunAsync();

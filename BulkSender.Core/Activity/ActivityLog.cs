@@ -14,6 +14,8 @@ public static class ActivityActions
     public const string RetryStarted = "retry.started";
     public const string RetryPolicyChanged = "retry.policy_changed";
     public const string RetryDefaultsChanged = "retry.defaults_changed";
+    public const string ContactOptedOut = "contact.opted_out";
+    public const string ChannelSettingsChanged = "channel.settings_changed";
 }
 
 public static class ActivityLog

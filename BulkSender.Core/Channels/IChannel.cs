@@ -1,4 +1,5 @@
 using BulkSender.Core.Retries;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BulkSender.Core.Channels;
 
@@ -31,10 +32,18 @@ public sealed record ChannelResult(bool Succeeded, string? ProviderMessageId, st
     public static ChannelResult Failed(ErrorType type, string code, string message) => new(false, null, code, message, type);
 }
 
-/// <summary>The adapter for each channel. Every channel uses the simulated adapter until its real one is configured.</summary>
-public sealed class ChannelAdapters(SimulatedChannel simulated, ChannelRateLimiter limiter)
+/// <summary>
+/// The adapter for each channel: the real one (Messenger, e-mail, WhatsApp) once its settings are complete, the
+/// simulated one until then. Asked once per batch, so a settings change applies from the next batch on.
+/// </summary>
+public sealed class ChannelAdapters(SimulatedChannel simulated, IServiceProvider services, ChannelRateLimiter limiter)
 {
-    public IChannel For(ChannelKind channel) => new BackingOffChannel(simulated, channel, limiter);
+    public async Task<IChannel> ForAsync(ChannelKind channel, CancellationToken cancellationToken)
+    {
+        var real = services.GetKeyedService<IRealChannel>(channel);
+        IChannel adapter = real is not null && await real.IsConfiguredAsync(cancellationToken) ? real : simulated;
+        return new BackingOffChannel(adapter, channel, limiter);
+    }
 }
 
 /// <summary>

@@ -112,7 +112,7 @@ public sealed class SendBatchJob(
             .Select(d => new Recipient(d.Id, d.ContactId, d.RecipientAddress, d.RecipientName, d.AttemptNumber))
             .ToListAsync(cancellationToken);
 
-        var channel = channels.For(content.Channel);
+        var channel = await channels.ForAsync(content.Channel, cancellationToken);
         foreach (var chunk in work.Chunk(DispatchOptions.ProgressEvery))
         {
             if (await CheckAsync(db, batch.Id, worker, cancellationToken) is not Stop.None and var stop)

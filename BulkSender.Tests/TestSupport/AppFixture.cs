@@ -21,6 +21,12 @@ public sealed class AppFixture : WebApplicationFactory<Program>, IAsyncLifetime
     public const string OperatorPassword = "Operator-Test-123!";
     public const int DemoContacts = 300;
 
+    // Webhook secrets only: no channel becomes "configured" by them, so sends stay simulated.
+    public const string MessengerAppSecret = "messenger-test-app-secret";
+    public const string MessengerVerifyToken = "messenger-test-verify-token";
+    public const string WhatsAppAppSecret = "whatsapp-test-app-secret";
+    public const string WhatsAppVerifyToken = "whatsapp-test-verify-token";
+
     private readonly string directory = RepoPaths.NewTempDirectory("app");
 
     public Uri BaseAddress { get; private set; } = null!;
@@ -37,6 +43,10 @@ public sealed class AppFixture : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Seed:Operator:Password", OperatorPassword);
         builder.UseSetting("Seed:DemoContacts", DemoContacts.ToString());
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("Channels:Messenger:AppSecret", MessengerAppSecret);
+        builder.UseSetting("Channels:Messenger:VerifyToken", MessengerVerifyToken);
+        builder.UseSetting("Channels:WhatsApp:AppSecret", WhatsAppAppSecret);
+        builder.UseSetting("Channels:WhatsApp:VerifyToken", WhatsAppVerifyToken);
         builder.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
     }
 

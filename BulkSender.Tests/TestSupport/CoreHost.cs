@@ -69,6 +69,8 @@ public sealed class CoreHost : IAsyncDisposable
             config[key] = value;
         builder.Configuration.AddInMemoryCollection(config);
 
+        // Hangfire's log provider is process-wide: a disposed app host leaves one behind that throws on use.
+        Hangfire.Logging.LogProvider.SetCurrentLogProvider(SilentHangfireLog.Instance);
         builder.Services.AddSingleton<JobStorage>(new InMemoryStorage());
         builder.Services.AddSingleton<RecordingJobClient>();
         builder.Services.AddSingleton<IBackgroundJobClient>(sp => sp.GetRequiredService<RecordingJobClient>());
@@ -152,6 +154,16 @@ public sealed class CoreHost : IAsyncDisposable
         await Task.Yield();
         try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
     }
+}
+
+/// <summary>Hangfire logging that goes nowhere, for hosts that only need Hangfire's storage and client.</summary>
+public sealed class SilentHangfireLog : Hangfire.Logging.ILogProvider, Hangfire.Logging.ILog
+{
+    public static readonly SilentHangfireLog Instance = new();
+
+    public Hangfire.Logging.ILog GetLogger(string name) => this;
+
+    public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null) => false;
 }
 
 /// <summary>Stands in for Hangfire's client: records the batch jobs instead of queueing them.</summary>

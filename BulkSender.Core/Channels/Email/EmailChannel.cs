@@ -1,0 +1,73 @@
+using System.Net;
+using BulkSender.Core.Channels.Settings;
+using BulkSender.Core.Compliance;
+using BulkSender.Core.Retries;
+using MimeKit;
+using MimeKit.Utils;
+
+namespace BulkSender.Core.Channels.Email;
+
+/// <summary>E-mail over SMTP (MailKit) through pooled connections; every message carries a signed unsubscribe link.</summary>
+public sealed class EmailChannel(ChannelSettingsStore settings, SmtpConnectionPool pool, UnsubscribeTokens unsubscribe) : RealChannel<EmailSettings>(ChannelKind.Email)
+{
+    protected override Task<EmailSettings> SettingsAsync(CancellationToken cancellationToken) => settings.EmailAsync(cancellationToken);
+
+    protected override async Task<ChannelResult> SendAsync(EmailSettings options, OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        if (!MailboxAddress.TryParse(message.Address, out _))
+            return ChannelResult.Failed(ErrorType.InvalidRecipient, "address", $"'{message.Address}' cannot be used as an e-mail address.");
+        MimeMessage mail;
+        try
+        {
+            mail = Compose(options, message, unsubscribe.Link(options.PublicBaseUrl!, ChannelKind.Email, message.Address));
+        }
+        catch (ParseException ex)
+        {
+            return ChannelResult.Failed(ErrorType.Other, "settings", $"The from or reply-to address in the e-mail settings cannot be used: {ex.Message}");
+        }
+
+        try
+        {
+            await pool.SendAsync(options, mail, cancellationToken);
+            return ChannelResult.Sent(mail.MessageId!);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            return SmtpErrors.ToResult(ex);
+        }
+    }
+
+    /// <summary>Subject = title; a plain-text and an HTML part, each ending with the unsubscribe link; List-Unsubscribe headers (RFC 2369, RFC 8058).</summary>
+    public static MimeMessage Compose(EmailSettings options, OutgoingMessage message, Uri unsubscribeLink)
+    {
+        var from = MailboxAddress.Parse(options.FromAddress!);
+        from.Name = options.FromName ?? "";
+        var to = MailboxAddress.Parse(message.Address);
+        to.Name = message.Name ?? "";
+        var mail = new MimeMessage { Subject = message.Title, MessageId = MimeUtils.GenerateMessageId(from.Domain) };
+        mail.From.Add(from);
+        mail.To.Add(to);
+        if (options.ReplyTo is { } replyTo)
+            mail.ReplyTo.Add(MailboxAddress.Parse(replyTo));
+        mail.Headers.Add("List-Unsubscribe", $"<{unsubscribeLink.AbsoluteUri}>");
+        mail.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+
+        var link = unsubscribeLink.AbsoluteUri;
+        var html = WebUtility.HtmlEncode(message.Content).Replace("\r\n", "\n").Replace("\n", "<br>\n");
+        mail.Body = new BodyBuilder
+        {
+            TextBody = $"{message.Content}\n\n--\nTo stop receiving these e-mails, unsubscribe: {link}\n",
+            HtmlBody = $"""
+                <!DOCTYPE html><html><body>
+                <div>{html}</div>
+                <hr><p style="font-size:12px;color:#666">To stop receiving these e-mails, <a href="{WebUtility.HtmlEncode(link)}">unsubscribe</a>.</p>
+                </body></html>
+                """,
+        }.ToMessageBody();
+        return mail;
+    }
+}

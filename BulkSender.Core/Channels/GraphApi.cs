@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using BulkSender.Core.Retries;
+using Polly.Timeout;
+
+namespace BulkSender.Core.Channels;
+
+/// <summary>The "error" object of a Graph API reply (Messenger Send API, WhatsApp Cloud API) or of a WhatsApp status.</summary>
+public sealed record GraphError(int Code, int? Subcode, string Message, string? Details, string? FbTraceId)
+{
+    /// <summary>"190", or "100/2018001" when there is a subcode.</summary>
+    public string CodeText => Subcode is { } subcode ? $"{Code}/{subcode}" : Code.ToString(CultureInfo.InvariantCulture);
+
+    public string Describe()
+    {
+        var text = Message;
+        if (Details is { Length: > 0 } details && details != Message)
+            text += $" ({details})";
+        if (FbTraceId is { Length: > 0 } trace)
+            text += $" [fbtrace_id {trace}]";
+        return text;
+    }
+
+    /// <summary>Reads { code, error_subcode, message | title, error_data.details, fbtrace_id }; null without a numeric code.</summary>
+    public static GraphError? From(JsonElement error)
+    {
+        if (error.ValueKind != JsonValueKind.Object || !error.TryGetProperty("code", out var code) || !code.TryGetInt32(out var number))
+            return null;
+        int? subcode = error.TryGetProperty("error_subcode", out var sub) && sub.TryGetInt32(out var s) ? s : null;
+        var message = Text(error, "message") ?? Text(error, "title") ?? "Unknown error";
+        var details = error.TryGetProperty("error_data", out var data) && data.ValueKind == JsonValueKind.Object ? Text(data, "details") : null;
+        return new GraphError(number, subcode, message, details, Text(error, "fbtrace_id"));
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}
+
+/// <summary>How a provider's error code maps to our <see cref="ErrorType"/>, with a reason to put before the provider's message.</summary>
+public sealed record ErrorClass(ErrorType Type, string? Reason = null);
+
+/// <summary>
+/// One POST to a Graph endpoint with a bearer token, turned into a <see cref="ChannelResult"/>. Never retried here:
+/// the provider may have accepted a request whose answer was lost, and the send pipeline's retry rounds decide.
+/// </summary>
+public static class GraphApi
+{
+    public const string RetryAfterMarker = "retry after ";
+
+    public static Uri Url(Uri baseUrl, params string[] segments) =>
+        new($"{baseUrl.ToString().TrimEnd('/')}/{string.Join('/', segments.Select(Uri.EscapeDataString))}");
+
+    public static async Task<ChannelResult> PostAsync(
+        HttpClient http, Uri url, string accessToken, object body, Func<JsonElement, string?> readMessageId,
+        Func<GraphError, ErrorClass?> classify, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(body) };
+        // The token goes in a header: request URLs end up in logs, headers are redacted there.
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        try
+        {
+            using var response = await http.SendAsync(request, cancellationToken);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            var json = TryParse(text);
+            if (response.IsSuccessStatusCode)
+                return json is { } ok && readMessageId(ok) is { Length: > 0 } id
+                    ? ChannelResult.Sent(id)
+                    : ChannelResult.Failed(ErrorType.Other, "no_message_id", Truncate($"HTTP {(int)response.StatusCode} without a message id: {text}"));
+            return Failure(response, json, classify);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is TimeoutRejectedException or OperationCanceledException)
+        {
+            return ChannelResult.Failed(ErrorType.Network, "timeout", "The provider did not answer in time.");
+        }
+        catch (HttpRequestException ex)
+        {
+            return ChannelResult.Failed(ErrorType.Network, "connection", Truncate($"Could not reach the provider: {ex.Message}"));
+        }
+    }
+
+    /// <summary>The wait a rate-limited reply asked for, when <paramref name="errorMessage"/> carries one.</summary>
+    public static TimeSpan? RetryAfter(string? errorMessage)
+    {
+        var at = errorMessage?.LastIndexOf(RetryAfterMarker, StringComparison.Ordinal) ?? -1;
+        if (at < 0)
+            return null;
+        var digits = new string(errorMessage![(at + RetryAfterMarker.Length)..].TakeWhile(char.IsAsciiDigit).ToArray());
+        return int.TryParse(digits, out var seconds) ? TimeSpan.FromSeconds(seconds) : null;
+    }
+
+    private static ChannelResult Failure(HttpResponseMessage response, JsonElement? json, Func<GraphError, ErrorClass?> classify)
+    {
+        var status = (int)response.StatusCode;
+        var error = json is { } body && body.TryGetProperty("error", out var e) ? GraphError.From(e) : null;
+        var known = error is null ? null : classify(error);
+        var type = known?.Type ?? (status >= 500 ? ErrorType.Network : response.StatusCode == HttpStatusCode.TooManyRequests ? ErrorType.RateLimit : ErrorType.Other);
+        var code = error?.CodeText ?? $"http_{status}";
+        var message = error?.Describe() ?? $"HTTP {status} {response.ReasonPhrase}";
+        if (known?.Reason is { } reason)
+            message = $"{reason}: {message}";
+        int? retryAfter = type == ErrorType.RateLimit ? RetryAfterSeconds(response) : null;
+        if (retryAfter is { } seconds)
+            message += $" ({RetryAfterMarker}{seconds} s)";
+        // The limiter pauses the channel for this long (ChannelRateLimiter.BackOff).
+        return ChannelResult.Failed(type, code, Truncate(message)) with { RetryAfter = retryAfter is { } s ? TimeSpan.FromSeconds(s) : null };
+    }
+
+    /// <summary>Retry-After (seconds or a date), else Meta's X-Business-Use-Case-Usage estimated_time_to_regain_access (minutes).</summary>
+    private static int? RetryAfterSeconds(HttpResponseMessage response)
+    {
+        if (response.Headers.RetryAfter is { } retry)
+        {
+            if (retry.Delta is { } delta)
+                return (int)Math.Ceiling(delta.TotalSeconds);
+            if (retry.Date is { } date)
+                return Math.Max(0, (int)Math.Ceiling((date - DateTimeOffset.UtcNow).TotalSeconds));
+        }
+        if (response.Headers.TryGetValues("X-Business-Use-Case-Usage", out var usages) && TryParse(usages.First()) is { ValueKind: JsonValueKind.Object } usage)
+        {
+            var minutes = usage.EnumerateObject()
+                .SelectMany(p => p.Value.ValueKind == JsonValueKind.Array ? p.Value.EnumerateArray() : Enumerable.Empty<JsonElement>())
+                .Select(u => u.TryGetProperty("estimated_time_to_regain_access", out var m) && m.TryGetInt32(out var n) ? n : 0)
+                .DefaultIfEmpty(0).Max();
+            if (minutes > 0)
+                return minutes * 60;
+        }
+        return null;
+    }
+
+    private static JsonElement? TryParse(string text)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Deliveries keep at most 1,000 characters of error message.</summary>
+    public static string Truncate(string text) => text.Length > 1000 ? text[..1000] : text;
+}

@@ -1,0 +1,204 @@
+using System.Security.Cryptography;
+using BulkSender.Core.Activity;
+using BulkSender.Core.Data;
+using BulkSender.Core.Settings;
+using FluentValidation;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace BulkSender.Core.Channels.Settings;
+
+public enum SettingSource
+{
+    NotSet,
+    Configuration,
+    Database,
+}
+
+/// <summary>What the settings page shows of one setting: the value, or for a secret only a mask like "••••1234".</summary>
+public sealed record ChannelSettingView(ChannelSettingField Field, string? Display, SettingSource Source);
+
+/// <summary>
+/// A change of a channel's settings. An empty secret keeps the stored one (the form never holds it); a secret named in
+/// <see cref="Clear"/> is removed. An empty or configuration-equal plain value removes the database override.
+/// </summary>
+public sealed record ChannelSettingsInput(ChannelKind Channel, IReadOnlyDictionary<string, string?> Values, IReadOnlyCollection<string>? Clear = null);
+
+public sealed record ChannelSettingsSaved(IReadOnlyDictionary<string, string[]>? Errors, IReadOnlyList<string> Changed)
+{
+    public bool Succeeded => Errors is null;
+}
+
+public sealed class ChannelSettingsInputValidator : AbstractValidator<ChannelSettingsInput>
+{
+    public ChannelSettingsInputValidator()
+    {
+        RuleFor(i => i).Custom((input, context) =>
+        {
+            foreach (var (name, value) in input.Values)
+            {
+                if (ChannelSettingFields.Find(input.Channel, name) is not { } field)
+                    context.AddFailure(name, $"{input.Channel} has no setting '{name}'.");
+                else if (value?.Trim() is { Length: > 0 } text && field.Problem(text) is { } problem)
+                    context.AddFailure(name, problem);
+            }
+            foreach (var name in input.Clear ?? [])
+                if (ChannelSettingFields.Find(input.Channel, name) is not { IsSecret: true })
+                    context.AddFailure(name, $"'{name}' is not a secret of {input.Channel}.");
+        });
+    }
+}
+
+/// <summary>
+/// Channel settings: database rows (secrets protected with ASP.NET Core Data Protection) over the configuration's
+/// "Channels:{Channel}" values. Adapters read them at send time, so a saved change applies to the next message
+/// (this instance at once, other instances within <see cref="CacheFor"/>). No value is ever logged.
+/// </summary>
+public sealed class ChannelSettingsStore(
+    IDbContextFactory<AppDbContext> dbs,
+    IConfiguration configuration,
+    IDataProtectionProvider protection,
+    TimeProvider clock,
+    ILogger<ChannelSettingsStore> log)
+{
+    public const string ProtectorPurpose = "BulkSender.ChannelSettings.v1";
+    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
+
+    private static readonly ChannelSettingsInputValidator Validator = new();
+    private readonly IDataProtector protector = protection.CreateProtector(ProtectorPurpose);
+    private volatile Snapshot? cache;
+
+    private sealed record Snapshot(IReadOnlyDictionary<string, string> Stored, DateTimeOffset LoadedAt);
+
+    public async Task<ChannelSettingValues> ValuesAsync(ChannelKind channel, CancellationToken cancellationToken)
+    {
+        var stored = await StoredAsync(cancellationToken);
+        var values = new Dictionary<string, string>();
+        foreach (var field in ChannelSettingFields.For(channel))
+            if (Effective(field, stored).Value is { } value)
+                values[field.Name] = value;
+        return new ChannelSettingValues(channel, values);
+    }
+
+    public async Task<MessengerSettings> MessengerAsync(CancellationToken cancellationToken) =>
+        MessengerSettings.From(await ValuesAsync(ChannelKind.Messenger, cancellationToken));
+
+    public async Task<WhatsAppSettings> WhatsAppAsync(CancellationToken cancellationToken) =>
+        WhatsAppSettings.From(await ValuesAsync(ChannelKind.WhatsApp, cancellationToken));
+
+    public async Task<EmailSettings> EmailAsync(CancellationToken cancellationToken) =>
+        EmailSettings.From(await ValuesAsync(ChannelKind.Email, cancellationToken));
+
+    public async Task<IReadOnlyList<ChannelSettingView>> ViewAsync(ChannelKind channel, CancellationToken cancellationToken)
+    {
+        var stored = await StoredAsync(cancellationToken);
+        return ChannelSettingFields.For(channel).Select(field =>
+        {
+            var (value, source) = Effective(field, stored);
+            return new ChannelSettingView(field, value is not null && field.IsSecret ? Mask(value) : value, source);
+        }).ToList();
+    }
+
+    public async Task<ChannelSettingsSaved> SaveAsync(ChannelSettingsInput input, Actor actor, CancellationToken cancellationToken)
+    {
+        var validation = await Validator.ValidateAsync(input, cancellationToken);
+        if (!validation.IsValid)
+            return new ChannelSettingsSaved(validation.ToDictionary().AsReadOnly(), []);
+
+        var stored = await StoredAsync(cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var fields = ChannelSettingFields.For(input.Channel);
+        var keys = fields.Select(f => f.Key).ToList();
+        var rows = await db.Settings.Where(s => keys.Contains(s.Key)).ToDictionaryAsync(s => s.Key, cancellationToken);
+        var changed = new List<string>();
+
+        foreach (var field in fields)
+        {
+            var current = Effective(field, stored).Value;
+            if (field.IsSecret && input.Clear?.Contains(field.Name) == true)
+            {
+                if (rows.Remove(field.Key, out var row))
+                    db.Settings.Remove(row);
+                if (current != Configured(field))
+                    changed.Add(field.Label);
+                continue;
+            }
+            if (!input.Values.TryGetValue(field.Name, out var raw))
+                continue;
+            var value = raw?.Trim() ?? "";
+            if (field.IsSecret && value.Length == 0)
+                continue;
+            // A plain value that is empty or equal to the configuration's falls back to the configuration.
+            var fallsBack = !field.IsSecret && (value.Length == 0 || value == Configured(field));
+            if ((fallsBack ? Configured(field) : value) == current)
+                continue;
+
+            rows.TryGetValue(field.Key, out var existing);
+            if (fallsBack)
+            {
+                if (existing is not null)
+                    db.Settings.Remove(existing);
+            }
+            else
+            {
+                var storedValue = field.IsSecret ? protector.Protect(value) : value;
+                if (existing is null)
+                    db.Settings.Add(new Setting { Key = field.Key, Value = storedValue, IsProtected = field.IsSecret, UpdatedAt = now });
+                else
+                    (existing.Value, existing.IsProtected, existing.UpdatedAt) = (storedValue, field.IsSecret, now);
+            }
+            changed.Add(field.Label);
+        }
+
+        if (changed.Count > 0)
+        {
+            // Names of what changed, never a value.
+            db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ChannelSettingsChanged, now, "Channel", input.Channel.ToString(),
+                $"{input.Channel}: {string.Join(", ", changed)}"));
+            await db.SaveChangesAsync(cancellationToken);
+            cache = null;
+        }
+        return new ChannelSettingsSaved(null, changed);
+    }
+
+    /// <summary>"••••" and the last four characters of a long secret; only "••••" of a short one.</summary>
+    public static string Mask(string secret) => secret.Length >= 12 ? "••••" + secret[^4..] : "••••";
+
+    private string? Configured(ChannelSettingField field) => configuration[field.Key]?.Trim() is { Length: > 0 } value ? value : null;
+
+    private (string? Value, SettingSource Source) Effective(ChannelSettingField field, IReadOnlyDictionary<string, string> stored) =>
+        stored.TryGetValue(field.Key, out var value) && value.Length > 0 ? (value, SettingSource.Database)
+        : Configured(field) is { } configured ? (configured, SettingSource.Configuration)
+        : (null, SettingSource.NotSet);
+
+    private async Task<IReadOnlyDictionary<string, string>> StoredAsync(CancellationToken cancellationToken)
+    {
+        if (cache is { } snapshot && clock.GetUtcNow() - snapshot.LoadedAt < CacheFor)
+            return snapshot.Stored;
+
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Settings.AsNoTracking().Where(s => s.Key.StartsWith("Channels:")).ToListAsync(cancellationToken);
+        var stored = new Dictionary<string, string>();
+        foreach (var row in rows)
+        {
+            if (!row.IsProtected)
+            {
+                stored[row.Key] = row.Value.Trim();
+                continue;
+            }
+            try
+            {
+                stored[row.Key] = protector.Unprotect(row.Value);
+            }
+            catch (CryptographicException)
+            {
+                log.LogWarning("The protected setting {Key} cannot be read with the current Data Protection keys; it is ignored until saved again", row.Key);
+            }
+        }
+        cache = new Snapshot(stored, clock.GetUtcNow());
+        return stored;
+    }
+}

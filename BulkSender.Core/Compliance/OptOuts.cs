@@ -1,0 +1,33 @@
+using BulkSender.Core.Activity;
+using BulkSender.Core.Channels;
+using BulkSender.Core.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace BulkSender.Core.Compliance;
+
+/// <summary>Opting a contact out from outside the dashboard: an unsubscribe link, an inbound "STOP".</summary>
+public sealed class OptOuts(IDbContextFactory<AppDbContext> dbs, TimeProvider clock)
+{
+    /// <summary>"STOP" in any case, surrounded by any white space.</summary>
+    public static bool IsStop(string? text) => string.Equals(text?.Trim(), "STOP", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Opts the contact out; false when no such contact exists or it had opted out already.</summary>
+    public async Task<bool> OptOutAsync(ChannelKind channel, string address, string how, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var contact = db.Contacts.Where(c => c.Channel == channel && c.Address == address && !c.OptedOut);
+        var id = await contact.Select(c => (int?)c.Id).FirstOrDefaultAsync(cancellationToken);
+        if (id is null)
+            return false;
+        var changed = await contact.ExecuteUpdateAsync(s => s
+            .SetProperty(c => c.OptedOut, true)
+            .SetProperty(c => c.OptedOutAt, now)
+            .SetProperty(c => c.UpdatedAt, now), cancellationToken);
+        if (changed == 0)
+            return false;
+        db.Activity.Add(ActivityLog.Entry(Actor.System, ActivityActions.ContactOptedOut, now, "Contact", id.ToString(), $"{channel} {address} opted out ({how})"));
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+}

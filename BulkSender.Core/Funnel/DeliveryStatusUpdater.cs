@@ -1,0 +1,176 @@
+using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.Messenger;
+using BulkSender.Core.Channels.WhatsApp;
+using BulkSender.Core.Compliance;
+using BulkSender.Core.Data;
+using BulkSender.Core.Dispatch;
+using BulkSender.Core.Retries;
+using Microsoft.EntityFrameworkCore;
+
+namespace BulkSender.Core.Funnel;
+
+/// <summary>What one inbound message did: the delivery it marked Replied, and whether it opted the contact out.</summary>
+public sealed record InboundOutcome(long? RepliedDeliveryId, bool Replied, bool OptedOut);
+
+/// <summary>
+/// Moves deliveries along Sent → Delivered → Read → Replied from provider events (webhooks, polling, the simulated
+/// channel), set-based. The rules make the end state the same whatever the order or repetition of events:
+/// <list type="bullet">
+/// <item>Only deliveries the provider accepted (with a provider message id) move.</item>
+/// <item>Each stage keeps the earliest time reported for it; a stage implies the ones before it (Read sets Delivered,
+/// Replied sets Read and Delivered, each to that time unless an earlier one is known). Nothing moves backwards.</item>
+/// <item>A failed status fails a Sent delivery only while nothing showed it arrived; a Delivered, Read or Replied
+/// event wins over a failure in either order (the failed delivery is Sent again, its error cleared).</item>
+/// <item>The message's SentCount/FailedCount follow each Sent ⇄ Failed change.</item>
+/// </list>
+/// </summary>
+public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, OptOuts optOuts)
+{
+    private enum Stage { Delivered, Read, Replied }
+
+    public Task<int> MarkDeliveredAsync(ChannelKind channel, string providerMessageId, DateTime at, CancellationToken cancellationToken) =>
+        AdvanceAsync(db => ByProviderId(db, channel, providerMessageId), Stage.Delivered, at, cancellationToken);
+
+    public Task<int> MarkReadAsync(ChannelKind channel, string providerMessageId, DateTime at, CancellationToken cancellationToken) =>
+        AdvanceAsync(db => ByProviderId(db, channel, providerMessageId), Stage.Read, at, cancellationToken);
+
+    /// <summary>Messenger's delivery watermark: everything sent to the recipient at or before it, and the listed message ids, is delivered.</summary>
+    public Task<int> MarkDeliveredUpToAsync(ChannelKind channel, string recipientAddress, DateTime watermark, IReadOnlyCollection<string> providerMessageIds, DateTime at, CancellationToken cancellationToken) =>
+        AdvanceAsync(db => Accepted(db, channel).Where(d => d.RecipientAddress == recipientAddress
+            && (d.SentAt <= watermark || providerMessageIds.Contains(d.ProviderMessageId!))), Stage.Delivered, at, cancellationToken);
+
+    /// <summary>Messenger's read watermark: everything sent to the recipient at or before it is read.</summary>
+    public Task<int> MarkReadUpToAsync(ChannelKind channel, string recipientAddress, DateTime watermark, DateTime at, CancellationToken cancellationToken) =>
+        AdvanceAsync(db => Accepted(db, channel).Where(d => d.RecipientAddress == recipientAddress && d.SentAt <= watermark), Stage.Read, at, cancellationToken);
+
+    /// <summary>A provider's failed status for a message it had accepted; ignored once the message showed it arrived.</summary>
+    public async Task<int> MarkFailedAsync(ChannelKind channel, string providerMessageId, ErrorType type, string code, string message, DateTime at, CancellationToken cancellationToken)
+    {
+        code = code.Length > 64 ? code[..64] : code;
+        message = GraphApi.Truncate(message);
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var target = ByProviderId(db, channel, providerMessageId)
+            .Where(d => d.Status == DeliveryStatus.Sent && d.DeliveredAt == null && d.ReadAt == null && d.RepliedAt == null);
+        var perMessage = await CountPerMessageAsync(target, cancellationToken);
+        var changed = await target.ExecuteUpdateAsync(s => s
+            .SetProperty(d => d.Status, DeliveryStatus.Failed)
+            .SetProperty(d => d.FailedAt, at)
+            .SetProperty(d => d.ErrorType, type)
+            .SetProperty(d => d.ErrorCode, code)
+            .SetProperty(d => d.ErrorMessage, message), cancellationToken);
+        await AdjustCountsAsync(db, perMessage, toSent: false, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return changed;
+    }
+
+    /// <summary>A status in the Cloud API's shape (webhook or polling); a failure's error code is classified by the channel's table.</summary>
+    public Task<int> ApplyAsync(ChannelKind channel, ProviderStatus status, CancellationToken cancellationToken)
+    {
+        switch (status.Kind)
+        {
+            case ProviderStatusKind.Delivered:
+                return MarkDeliveredAsync(channel, status.ProviderMessageId, status.At, cancellationToken);
+            case ProviderStatusKind.Read:
+                return MarkReadAsync(channel, status.ProviderMessageId, status.At, cancellationToken);
+            case ProviderStatusKind.Failed:
+                var error = status.Error;
+                var known = error is null ? null : channel == ChannelKind.WhatsApp ? WhatsAppChannel.Classify(error) : MessengerChannel.Classify(error);
+                var text = error is null ? "The provider reported the message as failed." : known?.Reason is { } reason ? $"{reason}: {error.Describe()}" : error.Describe();
+                return MarkFailedAsync(channel, status.ProviderMessageId, known?.Type ?? ErrorType.Other, error?.CodeText ?? "failed", text, status.At, cancellationToken);
+            default:
+                // "sent" confirms what the send already recorded.
+                return Task.FromResult(0);
+        }
+    }
+
+    /// <summary>
+    /// A message from the contact: keeps its last inbound time (Messenger's 24-hour window), marks the latest delivery
+    /// sent to it before then Replied, and opts the contact out on "STOP".
+    /// </summary>
+    public async Task<InboundOutcome> RecordInboundAsync(ChannelKind channel, string address, string? text, DateTime at, CancellationToken cancellationToken)
+    {
+        long? latest;
+        await using (var db = await dbs.CreateDbContextAsync(cancellationToken))
+        {
+            await db.Contacts.Where(c => c.Channel == channel && c.Address == address && (c.LastInboundAt == null || c.LastInboundAt < at))
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, at), cancellationToken);
+            latest = await Accepted(db, channel).Where(d => d.RecipientAddress == address && d.SentAt <= at)
+                .OrderByDescending(d => d.SentAt).ThenByDescending(d => d.Id).Select(d => (long?)d.Id).FirstOrDefaultAsync(cancellationToken);
+        }
+        var replied = latest is { } id && await AdvanceAsync(db => db.Deliveries.Where(d => d.Id == id), Stage.Replied, at, cancellationToken) > 0;
+        var optedOut = OptOuts.IsStop(text) && await optOuts.OptOutAsync(channel, address, $"\"{text!.Trim()}\" on {channel}", cancellationToken);
+        return new InboundOutcome(latest, replied, optedOut);
+    }
+
+    /// <summary>An operator closed the conversation of this delivery; the first close counts.</summary>
+    public async Task<bool> MarkClosedAsync(long deliveryId, DateTime at, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        return await db.Deliveries.Where(d => d.Id == deliveryId && d.ClosedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.ClosedAt, at), cancellationToken) == 1;
+    }
+
+    private static IQueryable<Delivery> Accepted(AppDbContext db, ChannelKind channel) =>
+        db.Deliveries.Where(d => d.ProviderMessageId != null
+            && (d.Status == DeliveryStatus.Sent || d.Status == DeliveryStatus.Failed)
+            && db.Messages.Any(m => m.Id == d.MessageId && m.Channel == channel));
+
+    private static IQueryable<Delivery> ByProviderId(AppDbContext db, ChannelKind channel, string providerMessageId) =>
+        Accepted(db, channel).Where(d => d.ProviderMessageId == providerMessageId);
+
+    private async Task<int> AdvanceAsync(Func<AppDbContext, IQueryable<Delivery>> which, Stage stage, DateTime at, CancellationToken cancellationToken)
+    {
+        DateTime? time = at;
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var target = stage switch
+        {
+            Stage.Delivered => which(db).Where(d => d.DeliveredAt == null || d.DeliveredAt > time),
+            Stage.Read => which(db).Where(d => d.ReadAt == null || d.ReadAt > time),
+            _ => which(db).Where(d => d.RepliedAt == null || d.RepliedAt > time),
+        };
+
+        // Arrived after all: a failure reported for it no longer stands.
+        var revived = target.Where(d => d.Status == DeliveryStatus.Failed);
+        var perMessage = await CountPerMessageAsync(revived, cancellationToken);
+        if (perMessage.Count > 0)
+        {
+            await revived.ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Status, DeliveryStatus.Sent)
+                .SetProperty(d => d.FailedAt, (DateTime?)null)
+                .SetProperty(d => d.ErrorType, (ErrorType?)null)
+                .SetProperty(d => d.ErrorCode, (string?)null)
+                .SetProperty(d => d.ErrorMessage, (string?)null), cancellationToken);
+            await AdjustCountsAsync(db, perMessage, toSent: true, cancellationToken);
+        }
+
+        var changed = stage switch
+        {
+            Stage.Delivered => await target.ExecuteUpdateAsync(s => s.SetProperty(d => d.DeliveredAt, time), cancellationToken),
+            Stage.Read => await target.ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.ReadAt, time)
+                .SetProperty(d => d.DeliveredAt, d => d.DeliveredAt == null || d.DeliveredAt > time ? time : d.DeliveredAt), cancellationToken),
+            _ => await target.ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.RepliedAt, time)
+                .SetProperty(d => d.ReadAt, d => d.ReadAt == null || d.ReadAt > time ? time : d.ReadAt)
+                .SetProperty(d => d.DeliveredAt, d => d.DeliveredAt == null || d.DeliveredAt > time ? time : d.DeliveredAt), cancellationToken),
+        };
+        await transaction.CommitAsync(cancellationToken);
+        return changed;
+    }
+
+    private static async Task<Dictionary<int, int>> CountPerMessageAsync(IQueryable<Delivery> deliveries, CancellationToken cancellationToken) =>
+        await deliveries.GroupBy(d => d.MessageId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
+
+    private static async Task AdjustCountsAsync(AppDbContext db, Dictionary<int, int> perMessage, bool toSent, CancellationToken cancellationToken)
+    {
+        foreach (var (messageId, count) in perMessage)
+        {
+            var delta = toSent ? count : -count;
+            await db.Messages.Where(m => m.Id == messageId).ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.SentCount, m => m.SentCount + delta)
+                .SetProperty(m => m.FailedCount, m => m.FailedCount - delta), cancellationToken);
+        }
+    }
+}

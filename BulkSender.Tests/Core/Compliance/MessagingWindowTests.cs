@@ -1,0 +1,61 @@
+using BulkSender.Core.Channels;
+using BulkSender.Core.Compliance;
+using BulkSender.Core.Retries;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BulkSender.Tests.Core.Compliance;
+
+public sealed class MessagingWindowTests
+{
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2025, 5, 10, 9, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public void A_contact_who_wrote_within_24_hours_may_get_a_message_without_a_tag()
+    {
+        var lastInbound = clock.GetUtcNow().UtcDateTime;
+        clock.Advance(TimeSpan.FromHours(23).Add(TimeSpan.FromMinutes(59)));
+
+        MessagingWindow.Check(ChannelKind.Messenger, lastInbound, null, clock.GetUtcNow()).ShouldBeNull();
+    }
+
+    [Fact]
+    public void After_24_hours_an_untagged_message_fails_as_permission_outside_the_window()
+    {
+        var lastInbound = clock.GetUtcNow().UtcDateTime;
+        clock.Advance(TimeSpan.FromHours(24));
+
+        var failure = MessagingWindow.Check(ChannelKind.Messenger, lastInbound, null, clock.GetUtcNow());
+
+        failure.ShouldNotBeNull();
+        failure.ErrorType.ShouldBe(ErrorType.Permission);
+        failure.ErrorMessage.ShouldBe("outside the 24-hour messaging window");
+    }
+
+    [Fact]
+    public void A_contact_who_never_wrote_is_outside_the_window()
+    {
+        MessagingWindow.Check(ChannelKind.Messenger, null, null, clock.GetUtcNow())!.ErrorType.ShouldBe(ErrorType.Permission);
+        MessagingWindow.Check(ChannelKind.Messenger, null, "UPDATE", clock.GetUtcNow()).ShouldNotBeNull();
+    }
+
+    [Theory]
+    [InlineData("CONFIRMED_EVENT_UPDATE")]
+    [InlineData("POST_PURCHASE_UPDATE")]
+    [InlineData("ACCOUNT_UPDATE")]
+    [InlineData("HUMAN_AGENT")]
+    public void A_message_tag_may_go_outside_the_window(string tag)
+    {
+        var lastInbound = clock.GetUtcNow().UtcDateTime;
+        clock.Advance(TimeSpan.FromDays(3));
+
+        MessagingWindow.Check(ChannelKind.Messenger, lastInbound, tag, clock.GetUtcNow()).ShouldBeNull();
+    }
+
+    [Theory]
+    [InlineData(ChannelKind.Email)]
+    [InlineData(ChannelKind.WhatsApp)]
+    public void Other_channels_have_no_window_here(ChannelKind channel)
+    {
+        MessagingWindow.Check(channel, null, null, clock.GetUtcNow()).ShouldBeNull();
+    }
+}

@@ -1,0 +1,24 @@
+using BulkSender.Core.Channels;
+using BulkSender.Core.Data;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BulkSender.Tests.TestSupport;
+
+/// <summary>The real-channel services as the app registers them, over a test database and the given configuration.</summary>
+public static class ChannelServices
+{
+    public static ServiceProvider Build(TestDatabase database, IDictionary<string, string?> configuration, TimeProvider? clock = null)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build());
+        services.AddLogging();
+        services.AddSingleton<IDbContextFactory<AppDbContext>>(database);
+        services.AddSingleton(clock ?? TimeProvider.System);
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        services.AddRealChannels();
+        return services.BuildServiceProvider();
+    }
+}

@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace BulkSender.Tests.TestSupport;
+
+/// <summary>A request the <see cref="ProviderServer"/> received.</summary>
+public sealed record ReceivedRequest(string Method, string Path, string Query, string? Authorization, string Body);
+
+/// <summary>
+/// A real HTTP server on 127.0.0.1 standing in for Graph / the Cloud API: records every request and answers with
+/// whatever the test's <see cref="Respond"/> says.
+/// </summary>
+public sealed class ProviderServer : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    public ConcurrentQueue<ReceivedRequest> Requests { get; } = new();
+
+    /// <summary>Answers a request; the default is 404.</summary>
+    public Func<ReceivedRequest, HttpContext, Task> Respond { get; set; } = (_, ctx) =>
+    {
+        ctx.Response.StatusCode = 404;
+        return Task.CompletedTask;
+    };
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    private ProviderServer()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        app = builder.Build();
+        app.Run(async ctx =>
+        {
+            using var reader = new StreamReader(ctx.Request.Body);
+            var request = new ReceivedRequest(ctx.Request.Method, ctx.Request.Path, ctx.Request.QueryString.Value ?? "",
+                ctx.Request.Headers.Authorization.FirstOrDefault(), await reader.ReadToEndAsync());
+            Requests.Enqueue(request);
+            await Respond(request, ctx);
+        });
+    }
+
+    public static async Task<ProviderServer> StartAsync()
+    {
+        var server = new ProviderServer();
+        await server.app.StartAsync();
+        var address = server.app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseAddress = new Uri(address);
+        return server;
+    }
+
+    /// <summary>Answers every request with this status and JSON body.</summary>
+    public void AnswerJson(int status, string json, Action<HttpResponse>? headers = null) => Respond = async (_, ctx) =>
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "application/json";
+        headers?.Invoke(ctx.Response);
+        await ctx.Response.WriteAsync(json);
+    };
+
+    /// <summary>The error payload Graph and the Cloud API answer with.</summary>
+    public static string GraphError(int code, string message, int? subcode = null, string type = "OAuthException", string? details = null) =>
+        System.Text.Json.JsonSerializer.Serialize(new
+        {
+            error = new Dictionary<string, object?>
+            {
+                ["message"] = message,
+                ["type"] = type,
+                ["code"] = code,
+                ["error_subcode"] = subcode,
+                ["error_data"] = details is null ? null : new { messaging_product = "whatsapp", details },
+                ["fbtrace_id"] = "AbCdEfGh123",
+            }.Where(p => p.Value is not null).ToDictionary(),
+        });
+
+    public async ValueTask DisposeAsync() => await app.DisposeAsync();
+}
