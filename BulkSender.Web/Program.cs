@@ -3,6 +3,7 @@ using BulkSender.Web;
 using BulkSender.Web.Features.Account;
 using BulkSender.Web.Features.Health;
 using BulkSender.Web.Features.Jobs;
+using BulkSender.Web.Features.Messages;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddRepositoryConfiguration();
@@ -14,6 +15,8 @@ await app.InitializeDatabaseAsync();
 app.UseBulkSenderWeb();
 app.MapAccountEndpoints();
 app.MapApiEndpoints();
+app.MapMessageEndpoints();
+app.MapProgressHub();
 app.MapJobsDashboard();
 app.MapHealthEndpoint();
 
