@@ -69,6 +69,7 @@ public sealed class MessageApiTests(AppFixture app)
         var batch = done.GetProperty("batches").EnumerateArray().Single();
         (batch.GetProperty("number").GetInt32(), batch.GetProperty("status").GetString(), batch.GetProperty("recipient_count").GetInt32(),
             batch.GetProperty("sent_count").GetInt32()).ShouldBe((1, "completed", 90, sent));
+        batch.GetProperty("completed_at").GetString()!.ShouldEndWith("Z");
         await using var db = app.NewDbContext();
         var message = await db.Messages.SingleAsync(m => m.Id == id);
         (message.MaxAttempts, message.CreatedByName).ShouldBe((4, AppFixture.OperatorEmail));

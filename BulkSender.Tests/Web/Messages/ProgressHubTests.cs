@@ -38,6 +38,21 @@ public sealed class ProgressHubTests(AppFixture app)
     }
 
     [Fact]
+    public async Task Scripts_connect_with_a_bearer_token()
+    {
+        using var client = app.NewClient();
+        var token = await Login.BearerTokenAsync(client, AppFixture.OperatorEmail, AppFixture.OperatorPassword);
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(app.BaseAddress, ProgressHub.Route), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+            .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
+            .Build();
+
+        await hub.StartAsync();
+
+        (await hub.InvokeAsync<MessageProgress?>(nameof(ProgressHub.Subscribe), 999_999)).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task A_subscriber_gets_the_current_state_then_throttled_live_progress_and_the_summary()
     {
         var cookies = new CookieContainer();

@@ -93,7 +93,7 @@ public static class MessageEndpoints
             failed,
             sent + failed == 0 ? 0 : Math.Round(100.0 * sent / (sent + failed), 1));
         return TypedResults.Ok(new BatchesResponse(id, Snake(status.Value), batches.Select(b => new BatchItem(b.Id, b.Number, b.AttemptNumber,
-            Snake(b.Status), b.RecipientCount, b.SentCount, b.FailedCount, b.SkippedCount, b.Error, b.StartedAt, b.CompletedAt)).ToList(), summary));
+            Snake(b.Status), b.RecipientCount, b.SentCount, b.FailedCount, b.SkippedCount, b.Error, Utc(b.StartedAt), Utc(b.CompletedAt))).ToList(), summary));
     }
 
     private static async Task<Results<Ok<CancelledMessage>, NotFound, ProblemHttpResult>> CancelAsync(
@@ -107,6 +107,9 @@ public static class MessageEndpoints
 
     public static Sender ToSender(this ClaimsPrincipal user) =>
         new(user.FindFirstValue(ClaimTypes.NameIdentifier), user.Identity?.Name);
+
+    /// <summary>The database gives times back without a kind; they are UTC, and the JSON says so.</summary>
+    private static DateTime? Utc(DateTime? value) => value is { } v ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : null;
 
     private static string Snake<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 }
