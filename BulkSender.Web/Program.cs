@@ -7,6 +7,7 @@ using BulkSender.Web.Features.Jobs;
 using BulkSender.Web.Features.Settings;
 using BulkSender.Web.Features.Unsubscribe;
 using BulkSender.Web.Features.Webhooks;
+using BulkSender.Web.Features.Messages;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddRepositoryConfiguration();
@@ -19,6 +20,8 @@ app.UseBulkSenderWeb();
 app.MapAccountEndpoints();
 app.MapApiEndpoints();
 app.MapContactEndpoints();
+app.MapMessageEndpoints();
+app.MapProgressHub();
 app.MapJobsDashboard();
 app.MapHealthEndpoint();
 app.MapWebhookEndpoints();

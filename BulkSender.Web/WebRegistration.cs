@@ -4,6 +4,7 @@ using BulkSender.Web.Components;
 using BulkSender.Web.Features.Account;
 using BulkSender.Web.Features.Contacts;
 using BulkSender.Web.Features.Health;
+using BulkSender.Web.Features.Messages;
 using Microsoft.Extensions.Configuration.Json;
 using MudBlazor.Services;
 
@@ -38,6 +39,7 @@ public static class WebRegistration
         services.AddMudServices();
         services.AddBulkSenderAuth();
         services.AddScoped<ContactSelection>();
+        services.AddMessagesFeature();
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddHealthChecks()

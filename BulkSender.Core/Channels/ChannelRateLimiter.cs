@@ -18,8 +18,8 @@ public sealed class ChannelRateLimiter(IOptions<ChannelsOptions> options, TimePr
 
     private readonly ConcurrentDictionary<ChannelKind, IntervalLimiter> limiters = new();
 
-    /// <summary>Waits until one more message may go to <paramref name="channel"/>'s provider.</summary>
-    public ValueTask WaitAsync(ChannelKind channel, CancellationToken cancellationToken) => Limiter(channel).WaitAsync(cancellationToken);
+    /// <summary>Waits until one more message may go to <paramref name="channel"/>'s provider; returns the grant's timestamp.</summary>
+    public ValueTask<long> WaitAsync(ChannelKind channel, CancellationToken cancellationToken) => Limiter(channel).WaitAsync(cancellationToken);
 
     /// <summary>
     /// The provider said "too many": nothing more goes to it before the pause ends — its Retry-After when it gave
@@ -37,12 +37,15 @@ public sealed class ChannelRateLimiter(IOptions<ChannelsOptions> options, TimePr
 }
 
 /// <summary>
-/// Lets callers through one at a time, at least 1/rate apart as measured from the previous grant. Unlike a token
-/// bucket it allows no burst, so no window of one second ever holds more than the rate. A rate of 0 means no
-/// limit. <see cref="PauseFor"/> holds everyone back until a moment (a provider's "slow down").
+/// Lets callers through one at a time, each at least 1/rate after the previous one (FIFO). Unlike a token bucket
+/// (System.Threading.RateLimiting) it allows no burst, so no one-second window ever holds more grants than the rate.
+/// A rate of 0 means no limit. <see cref="PauseFor"/> holds everyone back for a while (a provider's "slow down").
 /// </summary>
 public sealed class IntervalLimiter(double perSecond, TimeProvider clock)
 {
+    /// <summary>Timers on Linux tick every 4 ms; the last stretch of a wait is slept precisely instead.</summary>
+    private static readonly TimeSpan TimerGranularity = TimeSpan.FromMilliseconds(5);
+
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly TimeSpan interval = perSecond > 0 ? TimeSpan.FromTicks((long)Math.Ceiling(TimeSpan.TicksPerSecond / perSecond)) : TimeSpan.Zero;
     private long? lastGrant;
@@ -57,17 +60,24 @@ public sealed class IntervalLimiter(double perSecond, TimeProvider clock)
         }
     }
 
-    public async ValueTask WaitAsync(CancellationToken cancellationToken)
+    public async ValueTask<long> WaitAsync(CancellationToken cancellationToken)
     {
         if (interval == TimeSpan.Zero && Remaining() <= TimeSpan.Zero)
-            return;
+            return clock.GetTimestamp();
         await gate.WaitAsync(cancellationToken);
         try
         {
-            // Timers round to whole milliseconds and may fire a little early: check again until the wait is over.
             while (Remaining() is var remaining && remaining > TimeSpan.Zero)
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(remaining.TotalMilliseconds)), clock, cancellationToken);
+            {
+                if (remaining > TimerGranularity)
+                    await Task.Delay(remaining - TimerGranularity, clock, cancellationToken);
+                else if (clock == TimeProvider.System)
+                    Thread.Sleep(remaining);
+                else
+                    await Task.Delay(remaining, clock, cancellationToken);
+            }
             lastGrant = clock.GetTimestamp();
+            return lastGrant.Value;
         }
         finally
         {
@@ -75,6 +85,7 @@ public sealed class IntervalLimiter(double perSecond, TimeProvider clock)
         }
     }
 
+    /// <summary>How long until the next grant may go: the interval since the last one, or the pause, whichever ends later.</summary>
     private TimeSpan Remaining()
     {
         var now = clock.GetTimestamp();

@@ -57,6 +57,7 @@ public sealed class SimulatedChannel(IOptions<SimulatedChannelOptions> options, 
 
     public async Task<ChannelResult> SendAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {
+        var received = clock.GetTimestamp();
         var settings = options.Value;
         var roll = Roll(settings.Seed, message);
         var latency = settings.LatencyMs + (settings.LatencyJitterMs == 0 ? 0 : (int)(roll.Jitter % (ulong)(settings.LatencyJitterMs + 1)));
@@ -70,7 +71,7 @@ public sealed class SimulatedChannel(IOptions<SimulatedChannelOptions> options, 
             }
             : ChannelResult.Sent($"sim-{message.MessageId}-{message.DeliveryId}");
         log.Record(new SimulatedSend(message.DeliveryId, message.MessageId, message.Channel, message.Address, message.AttemptNumber,
-            result.Succeeded, result.ErrorType, clock.GetTimestamp(), clock.GetUtcNow()));
+            result.Succeeded, result.ErrorType, received, clock.GetUtcNow()));
         return result;
     }
 

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace BulkSender.Core.Channels;
 
 /// <summary>One send that reached the simulated provider.</summary>
-/// <param name="Timestamp">From <see cref="TimeProvider.GetTimestamp"/>: for measuring intervals.</param>
+/// <param name="Timestamp">When the provider was called, from <see cref="TimeProvider.GetTimestamp"/>: for measuring intervals.</param>
 public sealed record SimulatedSend(
     long DeliveryId,
     int MessageId,

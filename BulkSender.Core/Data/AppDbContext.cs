@@ -100,7 +100,9 @@ public abstract class AppDbContext(DbContextOptions options)
             e.HasIndex(d => new { d.BatchId, d.Status });
             e.HasIndex(d => new { d.ContactId, d.SentAt });
             e.HasIndex(d => d.ProviderMessageId);
-            e.HasIndex(d => new { d.Status, d.SentAt });
+            // For cleaning up old sent deliveries by date. Not (Status, SentAt): SQLite, without statistics, would then
+            // answer the send path's "Id IN (…) AND Status = …" by scanning every delivery with that status.
+            e.HasIndex(d => d.SentAt);
         });
 
         builder.Entity<DraftRecipient>(e =>

@@ -17,8 +17,9 @@ internal static class DatabaseRegistration
         {
             case DatabaseProvider.Sqlite:
                 // Read when first needed, so settings added late (tests, hosts) are seen.
-                services.AddDbContextFactory<SqliteDbContext>((sp, o) =>
-                    o.UseSqlite(SqliteConnectionString(sp.GetRequiredService<IConfiguration>(), contentRoot)));
+                services.AddDbContextFactory<SqliteDbContext>((sp, o) => o
+                    .UseSqlite(SqliteConnectionString(sp.GetRequiredService<IConfiguration>(), contentRoot))
+                    .AddInterceptors(BusyTimeout));
                 services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderContextFactory<SqliteDbContext>>();
                 break;
             case DatabaseProvider.SqlServer:
@@ -50,6 +51,8 @@ internal static class DatabaseRegistration
         builder.DefaultTimeout = Math.Max(builder.DefaultTimeout, 30);
         return builder.ToString();
     }
+
+    private static readonly SqliteBusyTimeout BusyTimeout = new();
 
     private sealed class ProviderContextFactory<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<AppDbContext>
         where TContext : AppDbContext

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Data;
 using BulkSender.Core.Messages;
@@ -14,6 +16,12 @@ namespace BulkSender.Core.Dispatch;
 /// conditional update and does nothing when the claim fails. Hangfire does not retry it: the database is the truth,
 /// and reconciliation enqueues again whatever did not finish.
 /// </summary>
+/// <remarks>
+/// Recipients go in chunks of <see cref="DispatchOptions.ProgressEvery"/>. A chunk is marked Sending in one
+/// conditional update (which is also the check for cancellation, for a lost claim and for opt-outs), handed to the
+/// channel one by one through the shared rate limiter, and recorded, with the counters and the heartbeat, in the same
+/// transaction that marks the next chunk.
+/// </remarks>
 [AutomaticRetry(Attempts = 0)]
 public sealed class SendBatchJob(
     IDbContextFactory<AppDbContext> dbs,
@@ -87,43 +95,50 @@ public sealed class SendBatchJob(
     private async Task<bool> ClaimAsync(AppDbContext db, int batchId, string worker, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        return await db.Batches
+        return await db.InTransactionAsync(ct => db.Batches
             .Where(b => b.Id == batchId && b.Status == BatchStatus.Pending && (b.DueAt == null || b.DueAt <= now))
             .Where(b => db.Messages.Any(m => m.Id == b.MessageId && (m.Status == MessageStatus.Sending || m.Status == MessageStatus.Cancelled)))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(b => b.Status, BatchStatus.Processing)
                 .SetProperty(b => b.ClaimedBy, worker)
                 .SetProperty(b => b.HeartbeatAt, now)
-                .SetProperty(b => b.StartedAt, b => b.StartedAt ?? now), cancellationToken) == 1;
+                .SetProperty(b => b.StartedAt, b => b.StartedAt ?? now), ct), cancellationToken) == 1;
     }
 
     private async Task<Stop> SendAsync(AppDbContext db, MessageBatch batch, string worker, CancellationToken cancellationToken)
     {
         var content = await db.Messages.AsNoTracking().Where(m => m.Id == batch.MessageId)
             .Select(m => new Content(m.Title, m.Content, m.Channel, m.MessageTag)).SingleAsync(cancellationToken);
+        var channel = await channels.ForAsync(content.Channel, cancellationToken);
 
         // Deliveries a dead worker left in Sending have an unknown outcome: they go again. Only these can reach a
         // recipient twice, and there are at most ProgressEvery of them per worker.
-        await db.Deliveries.Where(d => d.BatchId == batch.Id && d.Status == DeliveryStatus.Sending)
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Pending), cancellationToken);
-        var work = await db.Deliveries.AsNoTracking()
-            .Where(d => d.BatchId == batch.Id && d.Status == DeliveryStatus.Pending)
-            .OrderBy(d => d.Id)
-            .Select(d => new Recipient(d.Id, d.ContactId, d.RecipientAddress, d.RecipientName, d.AttemptNumber))
-            .ToListAsync(cancellationToken);
-
-        var channel = await channels.ForAsync(content.Channel, cancellationToken);
-        foreach (var chunk in work.Chunk(DispatchOptions.ProgressEvery))
+        var chunks = await db.InTransactionAsync(async ct =>
         {
-            if (await CheckAsync(db, batch.Id, worker, cancellationToken) is not Stop.None and var stop)
-                return stop;
-            if (cancellationToken.IsCancellationRequested)
-                return Stop.Shutdown;
+            await db.Deliveries.Where(d => d.BatchId == batch.Id && d.Status == DeliveryStatus.Sending)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Pending), ct);
+            var work = await db.Deliveries.AsNoTracking()
+                .Where(d => d.BatchId == batch.Id && d.Status == DeliveryStatus.Pending)
+                .OrderBy(d => d.Id)
+                .Select(d => new Recipient(d.Id, d.ContactId, d.RecipientAddress, d.RecipientName, d.AttemptNumber))
+                .ToListAsync(ct);
+            return work.Chunk(DispatchOptions.ProgressEvery).ToList();
+        }, cancellationToken);
+        if (chunks.Count == 0)
+            return Stop.None;
 
-            var sendable = await SkipOptedOutAndMarkSendingAsync(db, batch, chunk, cancellationToken);
-            var results = new List<(Recipient Recipient, ChannelResult Result)>();
+        var marked = await db.InTransactionAsync(ct => MarkSendingAsync(db, batch, worker, chunks[0], ct), cancellationToken);
+        for (var i = 0; ; i++)
+        {
+            var (sending, stop) = marked == chunks[i].Length
+                ? (chunks[i], Stop.None)
+                : await ResolveAsync(db, batch, worker, chunks[i], cancellationToken);
+            if (stop != Stop.None)
+                return stop;
+
+            var results = new List<(Recipient Recipient, ChannelResult Result)>(sending.Count);
             var shutdown = false;
-            foreach (var recipient in sendable)
+            foreach (var recipient in sending)
             {
                 try
                 {
@@ -136,60 +151,63 @@ public sealed class SendBatchJob(
                     break;
                 }
             }
-            var unsent = sendable.Where(r => results.All(x => x.Recipient != r)).Select(r => r.DeliveryId).ToList();
-            await RecordAsync(db, batch, results, unsent);
+
+            var next = shutdown || i + 1 == chunks.Count ? null : chunks[i + 1];
+            marked = await RecordAsync(db, batch, worker, results, sending.Skip(results.Count).ToList(), next);
             progress.Progressed(BatchSnapshot.Of(batch));
             if (shutdown)
                 return Stop.Shutdown;
+            if (next is null)
+                return Stop.None;
         }
-        return Stop.None;
-    }
-
-    /// <summary>Between chunks: has the send been cancelled, or has someone else taken the batch?</summary>
-    private static async Task<Stop> CheckAsync(AppDbContext db, int batchId, string worker, CancellationToken cancellationToken)
-    {
-        var state = await db.Batches.Where(b => b.Id == batchId)
-            .Select(b => new { b.ClaimedBy, b.Status, MessageStatus = b.Message!.Status })
-            .SingleAsync(cancellationToken);
-        if (state.ClaimedBy != worker || state.Status != BatchStatus.Processing)
-            return Stop.LostClaim;
-        return state.MessageStatus == MessageStatus.Cancelled ? Stop.Cancelled : Stop.None;
     }
 
     /// <summary>
-    /// Re-checks opt-outs at send time (those recipients are skipped, never sent to) and marks the rest Sending
-    /// before the adapter is called, so a crash leaves them recognisable as "in flight".
+    /// Marks a chunk Sending before the adapter is called, so a crash leaves it recognisable as "in flight". Only
+    /// while this worker still owns the batch, the send is not cancelled, and the contact has not opted out.
     /// </summary>
-    private async Task<IReadOnlyList<Recipient>> SkipOptedOutAndMarkSendingAsync(AppDbContext db, MessageBatch batch, Recipient[] chunk,
+    private static Task<int> MarkSendingAsync(AppDbContext db, MessageBatch batch, string worker, Recipient[] chunk, CancellationToken cancellationToken)
+    {
+        var ids = chunk.Select(r => r.DeliveryId).ToList();
+        var (batchId, messageId) = (batch.Id, batch.MessageId);
+        return db.Deliveries
+            .Where(d => ids.Contains(d.Id) && d.Status == DeliveryStatus.Pending)
+            .Where(d => !db.Contacts.Any(c => c.Id == d.ContactId && c.OptedOut))
+            .Where(d => db.Batches.Any(b => b.Id == batchId && b.ClaimedBy == worker && b.Status == BatchStatus.Processing))
+            .Where(d => db.Messages.Any(m => m.Id == messageId && m.Status == MessageStatus.Sending))
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Sending), cancellationToken);
+    }
+
+    /// <summary>
+    /// A chunk was not fully marked: the send was cancelled, the batch was taken back, or contacts opted out since the
+    /// send was created (they are skipped, never sent to). Says which, and returns what this worker may send.
+    /// </summary>
+    private async Task<(IReadOnlyList<Recipient> Sending, Stop Stop)> ResolveAsync(AppDbContext db, MessageBatch batch, string worker, Recipient[] chunk,
         CancellationToken cancellationToken)
     {
-        var contactIds = chunk.Where(r => r.ContactId is not null).Select(r => r.ContactId!.Value).ToList();
-        var optedOut = await db.Contacts.Where(c => contactIds.Contains(c.Id) && c.OptedOut).Select(c => c.Id).ToListAsync(cancellationToken);
-        var skip = chunk.Where(r => r.ContactId is { } id && optedOut.Contains(id)).Select(r => r.DeliveryId).ToList();
-        if (skip.Count > 0)
-        {
-            var skipped = 0;
-            await db.InTransactionAsync(async ct =>
-            {
-                skipped = await db.Deliveries.Where(d => skip.Contains(d.Id) && d.Status == DeliveryStatus.Pending)
-                    .ExecuteUpdateAsync(s => s
-                        .SetProperty(d => d.Status, DeliveryStatus.Cancelled)
-                        .SetProperty(d => d.ErrorMessage, "Opted out before it was sent."), ct);
-                await db.Batches.Where(b => b.Id == batch.Id).ExecuteUpdateAsync(s => s.SetProperty(b => b.SkippedCount, b => b.SkippedCount + skipped), ct);
-                await db.Messages.Where(m => m.Id == batch.MessageId).ExecuteUpdateAsync(s => s.SetProperty(m => m.SkippedCount, m => m.SkippedCount + skipped), ct);
-            }, cancellationToken);
-            batch.SkippedCount += skipped;
-        }
+        var ids = chunk.Select(r => r.DeliveryId).ToList();
+        var state = await db.Batches.Where(b => b.Id == batch.Id)
+            .Select(b => new { b.ClaimedBy, b.Status, MessageStatus = b.Message!.Status })
+            .SingleAsync(cancellationToken);
+        if (state.ClaimedBy != worker || state.Status != BatchStatus.Processing)
+            return ([], Stop.LostClaim);
+        if (state.MessageStatus == MessageStatus.Cancelled)
+            return ([], Stop.Cancelled);
 
-        var send = chunk.Where(r => !skip.Contains(r.DeliveryId)).ToList();
-        var ids = send.Select(r => r.DeliveryId).ToList();
-        var marked = await db.Deliveries.Where(d => ids.Contains(d.Id) && d.Status == DeliveryStatus.Pending)
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Sending), cancellationToken);
-        if (marked == send.Count)
-            return send;
-        // Some were cancelled meanwhile: send only those this worker marked.
+        var skipped = await db.InTransactionAsync(async ct =>
+        {
+            var count = await db.Deliveries
+                .Where(d => ids.Contains(d.Id) && d.Status == DeliveryStatus.Pending && db.Contacts.Any(c => c.Id == d.ContactId && c.OptedOut))
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.Status, DeliveryStatus.Cancelled)
+                    .SetProperty(d => d.ErrorMessage, "Opted out before it was sent."), ct);
+            await db.Batches.Where(b => b.Id == batch.Id).ExecuteUpdateAsync(s => s.SetProperty(b => b.SkippedCount, b => b.SkippedCount + count), ct);
+            await db.Messages.Where(m => m.Id == batch.MessageId).ExecuteUpdateAsync(s => s.SetProperty(m => m.SkippedCount, m => m.SkippedCount + count), ct);
+            return count;
+        }, cancellationToken);
+        batch.SkippedCount += skipped;
         var mine = await db.Deliveries.Where(d => ids.Contains(d.Id) && d.Status == DeliveryStatus.Sending).Select(d => d.Id).ToListAsync(cancellationToken);
-        return send.Where(r => mine.Contains(r.DeliveryId)).ToList();
+        return (chunk.Where(r => mine.Contains(r.DeliveryId)).ToList(), Stop.None);
     }
 
     private async Task<ChannelResult> SendOneAsync(IChannel channel, MessageBatch batch, Recipient recipient, Content content, CancellationToken cancellationToken)
@@ -207,39 +225,33 @@ public sealed class SendBatchJob(
     }
 
     /// <summary>
-    /// Persists a chunk's outcomes, the batch and message counters (set-based increments) and the heartbeat in one
-    /// transaction. Each delivery moves from Sending exactly once, so the counters count each recipient once.
-    /// Deliveries marked Sending but never handed to the adapter go back to Pending.
+    /// One transaction: the chunk's outcomes, the batch and message counters (set-based increments), the heartbeat,
+    /// and the next chunk marked Sending. Each delivery leaves Sending exactly once, so every recipient is counted once.
+    /// Deliveries marked Sending but never handed to the adapter go back to Pending. Returns how many of
+    /// <paramref name="next"/> were marked.
     /// </summary>
-    private async Task RecordAsync(AppDbContext db, MessageBatch batch, IReadOnlyList<(Recipient Recipient, ChannelResult Result)> results,
-        IReadOnlyList<long> unsent)
+    private async Task<int> RecordAsync(AppDbContext db, MessageBatch batch, string worker, IReadOnlyList<(Recipient Recipient, ChannelResult Result)> results,
+        IReadOnlyList<Recipient> unsent, Recipient[]? next)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        int sent = 0, failed = 0;
-        // Not cancellable: what reached the provider must be written down, even while shutting down.
-        await db.InTransactionAsync(async ct =>
+        var (sent, failed, marked) = await db.InTransactionAsync(async ct =>
         {
-            sent = failed = 0;
-            foreach (var (recipient, result) in results)
-            {
-                var id = recipient.DeliveryId;
-                var pending = db.Deliveries.Where(d => d.Id == id && d.Status == DeliveryStatus.Sending);
-                if (result.Succeeded)
-                    sent += await pending.ExecuteUpdateAsync(s => s
-                        .SetProperty(d => d.Status, DeliveryStatus.Sent)
-                        .SetProperty(d => d.ProviderMessageId, result.ProviderMessageId)
-                        .SetProperty(d => d.SentAt, now), ct);
-                else
-                    failed += await pending.ExecuteUpdateAsync(s => s
+            var sent = await RecordSentAsync(db, results.Where(r => r.Result.Succeeded).ToList(), now, ct);
+            var failed = 0;
+            foreach (var (recipient, result) in results.Where(r => !r.Result.Succeeded))
+                failed += await db.Deliveries.Where(d => d.Id == recipient.DeliveryId && d.Status == DeliveryStatus.Sending)
+                    .ExecuteUpdateAsync(s => s
                         .SetProperty(d => d.Status, DeliveryStatus.Failed)
                         .SetProperty(d => d.ErrorCode, result.ErrorCode)
                         .SetProperty(d => d.ErrorType, result.ErrorType)
                         .SetProperty(d => d.ErrorMessage, result.ErrorMessage)
                         .SetProperty(d => d.FailedAt, now), ct);
-            }
             if (unsent.Count > 0)
-                await db.Deliveries.Where(d => unsent.Contains(d.Id) && d.Status == DeliveryStatus.Sending)
+            {
+                var ids = unsent.Select(r => r.DeliveryId).ToList();
+                await db.Deliveries.Where(d => ids.Contains(d.Id) && d.Status == DeliveryStatus.Sending)
                     .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Pending), ct);
+            }
             await db.Batches.Where(b => b.Id == batch.Id).ExecuteUpdateAsync(s => s
                 .SetProperty(b => b.SentCount, b => b.SentCount + sent)
                 .SetProperty(b => b.FailedCount, b => b.FailedCount + failed)
@@ -247,9 +259,31 @@ public sealed class SendBatchJob(
             await db.Messages.Where(m => m.Id == batch.MessageId).ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.SentCount, m => m.SentCount + sent)
                 .SetProperty(m => m.FailedCount, m => m.FailedCount + failed), ct);
-        }, CancellationToken.None);
+            var marked = next is null ? 0 : await MarkSendingAsync(db, batch, worker, next, ct);
+            return (sent, failed, marked);
+        }, CancellationToken.None); // What reached the provider is written down, even while shutting down.
         batch.SentCount += sent;
         batch.FailedCount += failed;
+        return marked;
+    }
+
+    /// <summary>All successes of a chunk in one statement (each with its own provider message id).</summary>
+    private static Task<int> RecordSentAsync(AppDbContext db, IReadOnlyList<(Recipient Recipient, ChannelResult Result)> sent, DateTime now,
+        CancellationToken cancellationToken)
+    {
+        if (sent.Count == 0)
+            return Task.FromResult(0);
+        var args = new List<object> { nameof(DeliveryStatus.Sent), now, nameof(DeliveryStatus.Sending) };
+        var sql = new StringBuilder("""UPDATE "Deliveries" SET "Status" = {0}, "SentAt" = {1}, "ProviderMessageId" = CASE "Id" """);
+        foreach (var (recipient, result) in sent)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $"WHEN {recipient.DeliveryId} THEN {{{args.Count}}} ");
+            args.Add(result.ProviderMessageId ?? "");
+        }
+        sql.Append("""END WHERE "Status" = {2} AND "Id" IN (""")
+            .AppendJoin(',', sent.Select(r => r.Recipient.DeliveryId.ToString(CultureInfo.InvariantCulture)))
+            .Append(')');
+        return db.Database.ExecuteSqlRawAsync(sql.ToString(), args, cancellationToken);
     }
 
     private async Task FinishAsync(AppDbContext db, MessageBatch batch, string worker, Stop stop)
@@ -263,10 +297,10 @@ public sealed class SendBatchJob(
                 return;
             case Stop.Shutdown:
                 // Back to Pending so the next start (or another instance) picks it up at once, not after StaleAfter.
-                await mine.ExecuteUpdateAsync(s => s
+                await db.InTransactionAsync(ct => mine.ExecuteUpdateAsync(s => s
                     .SetProperty(b => b.Status, BatchStatus.Pending)
                     .SetProperty(b => b.ClaimedBy, (string?)null)
-                    .SetProperty(b => b.JobId, (string?)null), CancellationToken.None);
+                    .SetProperty(b => b.JobId, (string?)null), ct), CancellationToken.None);
                 batch.Status = BatchStatus.Pending;
                 progress.BatchChanged(BatchSnapshot.Of(batch));
                 return;
@@ -278,7 +312,7 @@ public sealed class SendBatchJob(
             if (status == BatchStatus.Cancelled)
                 await db.Deliveries.Where(d => d.BatchId == batch.Id && d.Status == DeliveryStatus.Pending)
                     .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Cancelled), ct);
-            await mine.ExecuteUpdateAsync(s => s
+            return await mine.ExecuteUpdateAsync(s => s
                 .SetProperty(b => b.Status, status)
                 .SetProperty(b => b.HeartbeatAt, now)
                 .SetProperty(b => b.CompletedAt, now), ct);
@@ -299,10 +333,9 @@ public sealed class SendBatchJob(
         var reason = Truncate($"The batch stopped: {error.Message}", 1000);
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbs.CreateDbContextAsync();
-        var failed = 0;
-        await db.InTransactionAsync(async ct =>
+        var failed = await db.InTransactionAsync(async ct =>
         {
-            failed = await db.Deliveries
+            var failed = await db.Deliveries
                 .Where(d => d.BatchId == batch.Id && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Sending))
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(d => d.Status, DeliveryStatus.Failed)
@@ -317,6 +350,7 @@ public sealed class SendBatchJob(
                 .SetProperty(b => b.CompletedAt, now), ct);
             await db.Messages.Where(m => m.Id == batch.MessageId)
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.FailedCount, m => m.FailedCount + failed), ct);
+            return failed;
         }, CancellationToken.None);
         batch.Status = BatchStatus.Failed;
         batch.FailedCount += failed;
@@ -336,8 +370,8 @@ public sealed class SendBatchJob(
                 {
                     await using var db = await dbs.CreateDbContextAsync(cancellationToken);
                     var now = clock.GetUtcNow().UtcDateTime;
-                    await db.Batches.Where(b => b.Id == batchId && b.ClaimedBy == worker && b.Status == BatchStatus.Processing)
-                        .ExecuteUpdateAsync(s => s.SetProperty(b => b.HeartbeatAt, now), cancellationToken);
+                    await db.InTransactionAsync(ct => db.Batches.Where(b => b.Id == batchId && b.ClaimedBy == worker && b.Status == BatchStatus.Processing)
+                        .ExecuteUpdateAsync(s => s.SetProperty(b => b.HeartbeatAt, now), ct), cancellationToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -26,13 +26,13 @@ public sealed class SendCompletion(IDbContextFactory<AppDbContext> dbs, IDispatc
         var outcome = SendOutcome.Decide(message.Status == MessageStatus.Cancelled, message.TotalRecipients,
             message.SentCount, message.FailedCount, message.SkippedCount, message.BatchCount);
         var now = clock.GetUtcNow().UtcDateTime;
-        var won = await db.Messages
+        var won = await db.InTransactionAsync(ct => db.Messages
             .Where(m => m.Id == messageId && m.CompletedAt == null && m.Status == message.Status)
             .Where(m => !db.Batches.Any(b => b.MessageId == m.Id && (b.Status == BatchStatus.Pending || b.Status == BatchStatus.Processing)))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Status, outcome.Status)
                 .SetProperty(m => m.Summary, outcome.Summary)
-                .SetProperty(m => m.CompletedAt, now), cancellationToken) == 1;
+                .SetProperty(m => m.CompletedAt, now), ct), cancellationToken) == 1;
         if (won)
         {
             progress.MessageCompleted(messageId);

@@ -16,7 +16,7 @@ public sealed record SendOutcome(MessageStatus Status, string Summary)
         {
             var notSent = Math.Max(0, total - sent - failed - skipped);
             return new SendOutcome(MessageStatus.Cancelled, string.Create(CultureInfo.InvariantCulture,
-                $"Cancelled. Sent to {Count(sent, "recipient", "recipients")}. {failed:N0} failed. {notSent:N0} not sent."));
+                $"Cancelled. Sent to {Text.Count(sent, "recipient", "recipients")}. {failed:N0} failed. {notSent:N0} not sent."));
         }
 
         var status = (sent, failed) switch
@@ -27,9 +27,6 @@ public sealed record SendOutcome(MessageStatus Status, string Summary)
         };
         var skippedText = skipped > 0 ? string.Create(CultureInfo.InvariantCulture, $" {skipped:N0} skipped (opted out).") : "";
         return new SendOutcome(status, string.Create(CultureInfo.InvariantCulture,
-            $"Sent to {Count(sent, "recipient", "recipients")}. {failed:N0} failed.{skippedText} Processed in {Count(batches, "batch", "batches")}."));
+            $"Sent to {Text.Count(sent, "recipient", "recipients")}. {failed:N0} failed.{skippedText} Processed in {Text.Count(batches, "batch", "batches")}."));
     }
-
-    private static string Count(int n, string one, string many) =>
-        string.Create(CultureInfo.InvariantCulture, $"{n:N0} {(n == 1 ? one : many)}");
 }

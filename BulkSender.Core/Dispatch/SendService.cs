@@ -186,15 +186,12 @@ public sealed class SendService(
             .Select(c => new { c.Channel, c.OptedOut }).ToListAsync(cancellationToken);
         var problems = new List<string>();
         if (ids.Count - found.Count is > 0 and var missing)
-            problems.Add(Plural(missing, "selected contact does not exist", "selected contacts do not exist"));
+            problems.Add(Text.Count(missing, "selected contact does not exist", "selected contacts do not exist"));
         if (found.Count(c => c.OptedOut) is > 0 and var optedOut)
-            problems.Add(Plural(optedOut, "selected contact has opted out", "selected contacts have opted out"));
+            problems.Add(Text.Count(optedOut, "selected contact has opted out", "selected contacts have opted out"));
         if (found.Count(c => !c.OptedOut && c.Channel != recipients.Channel) is > 0 and var elsewhere)
-            problems.Add(Plural(elsewhere, $"selected contact is not a {recipients.Channel} contact", $"selected contacts are not {recipients.Channel} contacts"));
+            problems.Add(Text.Count(elsewhere, $"selected contact is not a {recipients.Channel} contact", $"selected contacts are not {recipients.Channel} contacts"));
         return problems.Count == 0 ? null : string.Join("; ", problems) + ". Remove them from the selection and try again.";
-
-        static string Plural(int n, string one, string many) =>
-            string.Create(CultureInfo.InvariantCulture, $"{n:N0} {(n == 1 ? one : many)}");
     }
 
     private static void Apply(ComposeModel model, Message message, RetrySettings retry, DateTime now)

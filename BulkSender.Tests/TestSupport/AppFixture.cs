@@ -1,5 +1,8 @@
 using System.Net;
 using BulkSender.Core.Data;
+using BulkSender.Core.Dispatch;
+using BulkSender.Core.Jobs;
+using Hangfire;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -20,6 +23,7 @@ public sealed class AppFixture : WebApplicationFactory<Program>, IAsyncLifetime
     public const string OperatorEmail = "operator@test.local";
     public const string OperatorPassword = "Operator-Test-123!";
     public const int DemoContacts = 300;
+    public const int MessengerRate = 20;
 
     // Webhook secrets only: no channel becomes "configured" by them, so sends stay simulated.
     public const string MessengerAppSecret = "messenger-test-app-secret";
@@ -47,6 +51,12 @@ public sealed class AppFixture : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Channels:Messenger:VerifyToken", MessengerVerifyToken);
         builder.UseSetting("Channels:WhatsApp:AppSecret", WhatsAppAppSecret);
         builder.UseSetting("Channels:WhatsApp:VerifyToken", WhatsAppVerifyToken);
+        // Fast providers for Email and WhatsApp; Messenger at 20 messages/s so a send lasts long enough to watch.
+        builder.UseSetting("Channels:Simulated:LatencyMs", "2");
+        builder.UseSetting("Channels:Simulated:LatencyJitterMs", "0");
+        builder.UseSetting("Channels:RatePerSecond:Email", "0");
+        builder.UseSetting("Channels:RatePerSecond:WhatsApp", "0");
+        builder.UseSetting("Channels:RatePerSecond:Messenger", MessengerRate.ToString());
         builder.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
     }
 
@@ -67,6 +77,19 @@ public sealed class AppFixture : WebApplicationFactory<Program>, IAsyncLifetime
         };
 
     public AppDbContext NewDbContext() => Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext();
+
+    /// <summary>Waits until the job server has no batch job queued or running.</summary>
+    public async Task WaitForIdleDispatchAsync(TimeSpan? timeout = null)
+    {
+        var monitor = Services.GetRequiredService<JobStorage>().GetMonitoringApi();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (monitor.EnqueuedCount(JobQueues.Dispatch) > 0 || monitor.ProcessingJobs(0, 100).Any(j => j.Value.Job?.Type == typeof(SendBatchJob)))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException("Batch jobs were still queued or running.");
+            await Task.Delay(20);
+        }
+    }
 
     async Task IAsyncLifetime.DisposeAsync()
     {

@@ -166,9 +166,13 @@ public sealed class SilentHangfireLog : Hangfire.Logging.ILogProvider, Hangfire.
     public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null) => false;
 }
 
-/// <summary>Stands in for Hangfire's client: records the batch jobs instead of queueing them.</summary>
-public sealed class RecordingJobClient : IBackgroundJobClient
+/// <summary>
+/// Hangfire's client on the host's own in-memory job storage (so the jobs exist there, as reconciliation expects),
+/// with no server to run them: it records the batch jobs, and the test runs them.
+/// </summary>
+public sealed class RecordingJobClient(JobStorage storage) : IBackgroundJobClient
 {
+    private readonly BackgroundJobClient inner = new(storage);
     private readonly ConcurrentQueue<(int BatchId, string Queue)> enqueued = new();
     private readonly ConcurrentQueue<int> untaken = new();
 
@@ -176,16 +180,17 @@ public sealed class RecordingJobClient : IBackgroundJobClient
 
     public string Create(Job job, IState state)
     {
+        var id = inner.Create(job, state);
         if (job.Type == typeof(SendBatchJob))
         {
             var batchId = (int)job.Args[0];
             enqueued.Enqueue((batchId, job.Queue ?? (state as EnqueuedState)?.Queue ?? ""));
             untaken.Enqueue(batchId);
         }
-        return $"recorded-{Guid.NewGuid():N}";
+        return id;
     }
 
-    public bool ChangeState(string jobId, IState state, string expectedState) => true;
+    public bool ChangeState(string jobId, IState state, string expectedState) => inner.ChangeState(jobId, state, expectedState);
 
     /// <summary>The batch ids enqueued since the last call.</summary>
     public List<int> Take()

@@ -70,7 +70,7 @@ public static class ChannelSettingFields
 
     // Same path as the dispatcher's "Channels:RatePerSecond:{Channel}", so one value serves both.
     private static ChannelSettingField Rate(ChannelKind channel) =>
-        new(channel, "RatePerSecond", "Messages per second", SettingKind.Number, $"Channels:RatePerSecond:{channel}", "The provider's send limit", 0.1, 1000);
+        new(channel, "RatePerSecond", "Messages per second", SettingKind.Number, $"Channels:RatePerSecond:{channel}", "The provider's send limit (0 = no limit)", 0, 1000);
 
     private static ChannelSettingField Field(ChannelKind channel, string name, string label, SettingKind kind, string? help = null) =>
         new(channel, name, label, kind, Key(channel, name), help);

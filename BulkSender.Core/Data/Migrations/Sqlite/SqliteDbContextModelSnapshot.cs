@@ -269,13 +269,13 @@ namespace BulkSender.Core.Data.Migrations.Sqlite
 
                     b.HasIndex("ProviderMessageId");
 
+                    b.HasIndex("SentAt");
+
                     b.HasIndex("BatchId", "Status");
 
                     b.HasIndex("ContactId", "SentAt");
 
                     b.HasIndex("MessageId", "Status");
-
-                    b.HasIndex("Status", "SentAt");
 
                     b.HasIndex("MessageId", "ContactId", "AttemptNumber")
                         .IsUnique();

@@ -2,11 +2,11 @@ using FluentValidation;
 
 namespace BulkSender.Web.Features.Shared;
 
-public static class FluentValidationExtensions
+public static class FluentValidationAdapter
 {
     /// <summary>
-    /// Lets a MudForm validate each field with the same FluentValidation validator the server uses
-    /// (MudForm's Validation parameter calls this with the model and the property name).
+    /// For MudForm's <c>Validation</c>: validates the one property MudForm asks about with the same FluentValidation
+    /// validator the API uses (the pattern MudBlazor's documentation shows).
     /// </summary>
     public static Func<object, string, Task<IEnumerable<string>>> ValidateValue<T>(this IValidator<T> validator) =>
         async (model, propertyName) =>

@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace BulkSender.Core.Data.Migrations.SqlServer
+namespace BulkSender.Core.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class SendPipeline : Migration
@@ -10,24 +10,28 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropIndex(
+                name: "IX_Deliveries_Status_SentAt",
+                table: "Deliveries");
+
             migrationBuilder.AddColumn<int>(
                 name: "SkippedCount",
                 table: "Messages",
-                type: "int",
+                type: "INTEGER",
                 nullable: false,
                 defaultValue: 0);
 
             migrationBuilder.AddColumn<string>(
                 name: "JobId",
                 table: "Batches",
-                type: "nvarchar(64)",
+                type: "TEXT",
                 maxLength: 64,
                 nullable: true);
 
             migrationBuilder.AddColumn<int>(
                 name: "SkippedCount",
                 table: "Batches",
-                type: "int",
+                type: "INTEGER",
                 nullable: false,
                 defaultValue: 0);
 
@@ -35,8 +39,8 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
                 name: "DraftRecipients",
                 columns: table => new
                 {
-                    MessageId = table.Column<int>(type: "int", nullable: false),
-                    ContactId = table.Column<int>(type: "int", nullable: false)
+                    MessageId = table.Column<int>(type: "INTEGER", nullable: false),
+                    ContactId = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -56,6 +60,11 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_SentAt",
+                table: "Deliveries",
+                column: "SentAt");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_DraftRecipients_ContactId",
                 table: "DraftRecipients",
                 column: "ContactId");
@@ -66,6 +75,10 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
         {
             migrationBuilder.DropTable(
                 name: "DraftRecipients");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Deliveries_SentAt",
+                table: "Deliveries");
 
             migrationBuilder.DropColumn(
                 name: "SkippedCount",
@@ -78,6 +91,11 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
             migrationBuilder.DropColumn(
                 name: "SkippedCount",
                 table: "Batches");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_Status_SentAt",
+                table: "Deliveries",
+                columns: new[] { "Status", "SentAt" });
         }
     }
 }

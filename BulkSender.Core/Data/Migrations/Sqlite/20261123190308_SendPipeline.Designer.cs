@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace BulkSender.Core.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteDbContext))]
-    [Migration("20261123184641_SendPipeline")]
+    [Migration("20261123190308_SendPipeline")]
     partial class SendPipeline
     {
         /// <inheritdoc />
@@ -272,13 +272,13 @@ namespace BulkSender.Core.Data.Migrations.Sqlite
 
                     b.HasIndex("ProviderMessageId");
 
+                    b.HasIndex("SentAt");
+
                     b.HasIndex("BatchId", "Status");
 
                     b.HasIndex("ContactId", "SentAt");
 
                     b.HasIndex("MessageId", "Status");
-
-                    b.HasIndex("Status", "SentAt");
 
                     b.HasIndex("MessageId", "ContactId", "AttemptNumber")
                         .IsUnique();

@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace BulkSender.Core.Data.Migrations.SqlServer
 {
     [DbContext(typeof(SqlServerDbContext))]
-    [Migration("20261123184649_SendPipeline")]
+    [Migration("20261123190320_SendPipeline")]
     partial class SendPipeline
     {
         /// <inheritdoc />
@@ -287,13 +287,13 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
 
                     b.HasIndex("ProviderMessageId");
 
+                    b.HasIndex("SentAt");
+
                     b.HasIndex("BatchId", "Status");
 
                     b.HasIndex("ContactId", "SentAt");
 
                     b.HasIndex("MessageId", "Status");
-
-                    b.HasIndex("Status", "SentAt");
 
                     b.HasIndex("MessageId", "ContactId", "AttemptNumber")
                         .IsUnique()

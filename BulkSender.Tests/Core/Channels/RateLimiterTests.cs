@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using BulkSender.Core.Channels;
+using BulkSender.Core.Dispatch;
+using BulkSender.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BulkSender.Tests.Core.Channels;
+
+/// <summary>One limiter per channel, shared by every worker of the process.</summary>
+[Collection(TimingCollection.Name)]
+public sealed class RateLimiterTests
+{
+    private const int Limit = 20;
+
+    /// <summary>The most timestamps that fall in any window [t, t + 1 s).</summary>
+    private static int BusiestSecond(IReadOnlyList<long> timestamps)
+    {
+        var sorted = timestamps.Order().ToList();
+        var busiest = 0;
+        for (int start = 0, end = 0; start < sorted.Count; start++)
+        {
+            while (end < sorted.Count && sorted[end] - sorted[start] < Stopwatch.Frequency)
+                end++;
+            busiest = Math.Max(busiest, end - start);
+        }
+        return busiest;
+    }
+
+    [Fact]
+    public async Task Four_workers_sharing_the_limiter_never_get_more_than_the_limit_in_any_second()
+    {
+        var limiter = new ChannelRateLimiter(Options.Create(new ChannelsOptions { RatePerSecond = { [ChannelKind.Email] = Limit } }), TimeProvider.System);
+        var grants = new ConcurrentBag<long>();
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < 15; i++)
+                grants.Add(await limiter.WaitAsync(ChannelKind.Email, default));
+        })));
+
+        grants.Count.ShouldBe(60);
+        BusiestSecond(grants.ToList()).ShouldBeLessThanOrEqualTo(Limit);
+        var span = Stopwatch.GetElapsedTime(grants.Min(), grants.Max());
+        span.TotalSeconds.ShouldBeGreaterThanOrEqualTo(59.0 / Limit);
+        span.TotalSeconds.ShouldBeLessThan(59.0 / Limit * 1.15, "the limiter wastes little of the allowed rate");
+    }
+
+    [Fact]
+    public async Task Four_workers_sending_batches_of_one_message_together_keep_the_channel_limit()
+    {
+        await using var host = await CoreHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Dispatch:BatchSize"] = "15",
+            ["Channels:RatePerSecond:Email"] = Limit.ToString(),
+        });
+        var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, await host.ActiveContactIdsAsync(ChannelKind.Email, 60)));
+
+        await host.RunEnqueuedAsync(workers: 4);
+
+        var sends = host.Provider.ForMessage(messageId);
+        sends.Count.ShouldBe(60);
+        sends.Select(s => s.DeliveryId).Distinct().Count().ShouldBe(60);
+        (await host.BatchesAsync(messageId)).Select(b => b.StartedAt).Distinct().Count().ShouldBe(4);
+        var timestamps = sends.Select(s => s.Timestamp).ToList();
+        Stopwatch.GetElapsedTime(timestamps.Min(), timestamps.Max()).TotalSeconds.ShouldBeGreaterThanOrEqualTo(59.0 / Limit * 0.99);
+        BusiestSecond(timestamps).ShouldBeLessThanOrEqualTo(Limit);
+    }
+
+    [Fact]
+    public async Task Grants_are_spaced_exactly_one_interval_apart_and_a_limit_of_0_means_no_limit()
+    {
+        var clock = new FakeTimeProvider();
+        var limiter = new ChannelRateLimiter(Options.Create(new ChannelsOptions
+        {
+            RatePerSecond = { [ChannelKind.WhatsApp] = 10, [ChannelKind.Email] = 0 },
+        }), clock);
+
+        var first = await limiter.WaitAsync(ChannelKind.WhatsApp, default);
+        var second = limiter.WaitAsync(ChannelKind.WhatsApp, default).AsTask();
+        await Task.Delay(50);
+        second.IsCompleted.ShouldBeFalse("the second message waits for its turn");
+        clock.Advance(TimeSpan.FromMilliseconds(99));
+        await Task.Delay(50);
+        second.IsCompleted.ShouldBeFalse();
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+
+        (clock.GetElapsedTime(first, await second.WaitAsync(TimeSpan.FromSeconds(5)))).ShouldBe(TimeSpan.FromMilliseconds(100));
+        for (var i = 0; i < 1000; i++)
+            (await limiter.WaitAsync(ChannelKind.Email, default).AsTask().WaitAsync(TimeSpan.FromSeconds(5))).ShouldBe(clock.GetTimestamp());
+        new ChannelsOptions().RateFor(ChannelKind.Messenger).ShouldBe(10, "the default limit is 10 messages a second");
+    }
+}

@@ -1,0 +1,127 @@
+using BulkSender.Core.Channels;
+using BulkSender.Core.Data;
+using BulkSender.Core.Dispatch;
+using BulkSender.Core.Messages;
+using BulkSender.Core.Retries;
+using BulkSender.Tests.TestSupport;
+using BulkSender.Web.Features.Compose;
+using BulkSender.Web.Features.Contacts;
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace BulkSender.Tests.Web.Compose;
+
+/// <summary>The compose page against Core's real services and database (bUnit, no browser).</summary>
+public sealed class ComposePageTests : MudTestContext, IAsyncLifetime
+{
+    private CoreHost host = null!;
+
+    async Task IAsyncLifetime.InitializeAsync()
+    {
+        host = await CoreHost.StartAsync(contacts: 900);
+        foreach (var type in new[] { typeof(SendService), typeof(ComposeValidator), typeof(RetryDefaults), typeof(IDbContextFactory<AppDbContext>),
+                     typeof(IOptions<ChannelsOptions>), typeof(IOptions<DispatchOptions>), typeof(TimeProvider) })
+            Services.AddSingleton(type, host.Services.GetRequiredService(type));
+        Services.AddScoped<ContactSelection>();
+        AddAuthorization().SetAuthorized("operator@test.local");
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        await host.DisposeAsync();
+    }
+
+    private IRenderedComponent<ComposePage> RenderWithPopovers()
+    {
+        Render<MudBlazor.MudPopoverProvider>();
+        return Render<ComposePage>();
+    }
+
+    [Fact]
+    public async Task A_selection_made_elsewhere_in_the_circuit_shows_as_selected_contacts_with_its_batch_count()
+    {
+        var selection = Services.GetRequiredService<ContactSelection>();
+        selection.AddRange(await host.ActiveContactIdsAsync(ChannelKind.Email, 250));
+
+        var page = RenderWithPopovers();
+
+        page.WaitForAssertion(() => page.Find("[data-testid=recipient-count]").TextContent.ShouldContain("250 recipients • 3 batches of 100"));
+        page.Find("[data-testid=selection-summary]").TextContent.ShouldContain("250 selected contacts: 250 on Email");
+        page.Markup.ShouldContain("Selected contacts (250)");
+    }
+
+    [Fact]
+    public async Task A_selection_picked_while_the_page_is_open_shows_up_at_once()
+    {
+        var page = RenderWithPopovers();
+        page.WaitForAssertion(() => page.Markup.ShouldContain("Selected contacts (0)"));
+
+        var ids = await host.ActiveContactIdsAsync(ChannelKind.WhatsApp, 120);
+        await page.InvokeAsync(() => Services.GetRequiredService<ContactSelection>().AddRange(ids));
+
+        page.WaitForAssertion(() => page.Markup.ShouldContain("Selected contacts (120)"));
+    }
+
+    [Fact]
+    public async Task Mixed_selections_count_only_the_contacts_on_the_chosen_channel()
+    {
+        var selection = Services.GetRequiredService<ContactSelection>();
+        selection.AddRange(await host.ActiveContactIdsAsync(ChannelKind.Email, 30));
+        selection.AddRange(await host.ActiveContactIdsAsync(ChannelKind.WhatsApp, 10));
+
+        var page = RenderWithPopovers();
+
+        page.WaitForAssertion(() => page.Find("[data-testid=selection-summary]").TextContent
+            .ShouldContain("40 selected contacts: 30 on Email · 10 on other channels (left out)"));
+        page.Find("[data-testid=recipient-count]").TextContent.ShouldContain("30 recipients • 1 batch");
+    }
+
+    [Fact]
+    public void The_character_count_follows_the_content_against_the_channel_limit()
+    {
+        var page = RenderWithPopovers();
+        page.WaitForAssertion(() => page.Find("[data-testid=char-count]"));
+
+        page.Find("textarea[data-testid=content]").Input(new string('x', 2001));
+
+        page.WaitForAssertion(() => page.Find("[data-testid=char-count]").TextContent.ShouldContain("2,001 / 2,000 characters (the Messenger limit)"));
+        page.Find("[data-testid=char-count]").ClassList.ShouldContain("mud-error-text");
+    }
+
+    [Fact]
+    public async Task Sending_the_form_creates_the_send_and_opens_its_page()
+    {
+        var ids = await host.ActiveContactIdsAsync(ChannelKind.Email, 150);
+        Services.GetRequiredService<ContactSelection>().AddRange(ids);
+        var page = RenderWithPopovers();
+        page.WaitForAssertion(() => page.Find("[data-testid=recipient-count]").TextContent.ShouldContain("150 recipients"));
+
+        page.Find("input[data-testid=title]").Input("Spring news");
+        page.Find("textarea[data-testid=content]").Input("Hello!");
+        page.Find("[data-testid=submit]").Click();
+
+        var navigation = Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+        page.WaitForAssertion(() => navigation.Uri.ShouldMatch(@"/messages/\d+$"));
+        using var db = host.NewDbContext();
+        var message = db.Messages.Single();
+        (message.Title, message.TotalRecipients, message.BatchCount, message.Status).ShouldBe(("Spring news", 150, 2, MessageStatus.Sending));
+        Services.GetRequiredService<ContactSelection>().Count.ShouldBe(0, "the selection has been sent to");
+    }
+
+    [Fact]
+    public void An_incomplete_form_shows_the_validators_messages_and_saves_nothing()
+    {
+        var page = RenderWithPopovers();
+        page.WaitForAssertion(() => page.Find("[data-testid=submit]"));
+
+        page.Find("[data-testid=submit]").Click();
+
+        page.WaitForAssertion(() => page.Markup.ShouldContain("Give the message a title."));
+        page.Markup.ShouldContain("Write the message.");
+        using var db = host.NewDbContext();
+        db.Messages.Count().ShouldBe(0);
+    }
+}

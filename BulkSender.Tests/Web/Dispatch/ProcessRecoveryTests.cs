@@ -1,0 +1,151 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using BulkSender.Core.Channels;
+using BulkSender.Core.Data;
+using BulkSender.Core.Dispatch;
+using BulkSender.Tests.TestSupport;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Xunit.Abstractions;
+
+namespace BulkSender.Tests.Web.Dispatch;
+
+/// <summary>
+/// The built app as child processes on one SQLite file: killed in the middle of a send, and two at once. The simulated
+/// provider writes every send to a file per process, flushed before the adapter returns, so the test counts exactly
+/// what reached "the provider", even from a process it killed.
+/// </summary>
+public sealed class ProcessRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly string directory = RepoPaths.NewTempDirectory("process");
+
+    private string DatabasePath => Path.Combine(directory, "app.db");
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+        return Task.CompletedTask;
+    }
+
+    private Dictionary<string, string> Environment(string providerLog, int emailRate, string staleAfter = "00:10:00") => new()
+    {
+        ["ASPNETCORE_ENVIRONMENT"] = "Development",
+        ["ConnectionStrings__Sqlite"] = $"Data Source={DatabasePath}",
+        ["Seed__DemoContacts"] = "1200",
+        ["Logging__LogLevel__Default"] = "Warning",
+        ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information", // "Now listening on: …"
+        ["Channels__Simulated__LatencyMs"] = "10",
+        ["Channels__Simulated__LatencyJitterMs"] = "0",
+        ["Channels__Simulated__LogFile"] = Path.Combine(directory, providerLog),
+        ["Channels__RatePerSecond__Email"] = emailRate.ToString(),
+        ["Dispatch__BatchSize"] = "20",
+        ["Dispatch__HeartbeatInterval"] = "00:00:01",
+        ["Dispatch__StaleAfter"] = staleAfter,
+    };
+
+    private AppDbContext Database() => new SqliteDbContext(new DbContextOptionsBuilder<SqliteDbContext>().UseSqlite($"Data Source={DatabasePath}").Options);
+
+    private static async Task<int> SendToAllEmailContactsAsync(Uri app)
+    {
+        using var client = new HttpClient { BaseAddress = app };
+        client.UseBearer(await Login.BearerTokenAsync(client, "operator@bulksender.local", "Operator123!"));
+        var response = await client.PostAsJsonAsync("/api/messages", new { title = "Survives", content = "Hi", channel = "email", audience = "channel" });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+    }
+
+    private IReadOnlyList<SimulatedSend> ProviderLog(string name, int messageId) =>
+        SimulatedChannelLog.ReadFile(Path.Combine(directory, name)).Where(s => s.MessageId == messageId).ToList();
+
+    private async Task Until(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Timed out waiting until {what}.");
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task<bool> CompletedAsync(int messageId)
+    {
+        await using var db = Database();
+        return await db.Messages.AnyAsync(m => m.Id == messageId && m.CompletedAt != null);
+    }
+
+    [Fact]
+    public async Task A_process_killed_mid_send_finishes_the_send_after_a_restart_losing_nobody_and_resending_only_what_was_in_flight()
+    {
+        int messageId;
+        await using (var first = AppProcess.Start(Environment("provider-1.log", emailRate: 100, staleAfter: "00:00:04")))
+        {
+            messageId = await SendToAllEmailContactsAsync(await first.ListeningAsync(TimeSpan.FromSeconds(60)));
+            await Until(() => Task.FromResult(ProviderLog("provider-1.log", messageId).Count >= 100), TimeSpan.FromSeconds(60), "100 messages were sent");
+            first.Kill();
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        int total, inFlight, sentBeforeRestart;
+        DateTime lastHeartbeat;
+        await using (var db = Database())
+        {
+            total = await db.Deliveries.CountAsync(d => d.MessageId == messageId);
+            inFlight = await db.Deliveries.CountAsync(d => d.MessageId == messageId && d.Status == DeliveryStatus.Sending);
+            sentBeforeRestart = await db.Deliveries.CountAsync(d => d.MessageId == messageId && (d.Status == DeliveryStatus.Sent || d.Status == DeliveryStatus.Failed));
+            lastHeartbeat = await db.Batches.Where(b => b.MessageId == messageId && b.Status == BatchStatus.Processing).MaxAsync(b => b.HeartbeatAt) ?? DateTime.MinValue;
+        }
+        sentBeforeRestart.ShouldBeLessThan(total, "the process was killed before the send ended");
+        ProviderLog("provider-1.log", messageId).Count.ShouldBeLessThanOrEqualTo(sentBeforeRestart + inFlight);
+        // Restart once the dead worker's heartbeat is stale (StaleAfter is 4 s here; 10 minutes by default).
+        await Until(() => Task.FromResult(DateTime.UtcNow > lastHeartbeat.AddSeconds(4.5)), TimeSpan.FromSeconds(30), "the heartbeat went stale");
+
+        await using (var second = AppProcess.Start(Environment("provider-2.log", emailRate: 100, staleAfter: "00:00:04")))
+        {
+            await second.ListeningAsync(TimeSpan.FromSeconds(60));
+            await Until(() => CompletedAsync(messageId), TimeSpan.FromSeconds(90), "the send completed after the restart");
+        }
+
+        await using (var db = Database())
+        {
+            var deliveries = await db.Deliveries.Where(d => d.MessageId == messageId).ToListAsync();
+            deliveries.ShouldAllBe(d => d.Status == DeliveryStatus.Sent || d.Status == DeliveryStatus.Failed, "nobody is left pending or in flight");
+            var message = await db.Messages.SingleAsync(m => m.Id == messageId);
+            (message.SentCount + message.FailedCount).ShouldBe(total);
+            (await db.Batches.Where(b => b.MessageId == messageId).AllAsync(b => b.Status == BatchStatus.Completed)).ShouldBeTrue();
+        }
+        var reached = ProviderLog("provider-1.log", messageId).Concat(ProviderLog("provider-2.log", messageId)).ToList();
+        output.WriteLine($"{total} recipients; killed with {sentBeforeRestart} recorded and {inFlight} in flight; " +
+            $"the provider got {reached.Count} sends ({reached.Count - total} twice)");
+        reached.Select(s => s.DeliveryId).Distinct().Count().ShouldBe(total, "0 recipients lost");
+        (reached.Count - total).ShouldBeLessThanOrEqualTo(inFlight, $"only the {inFlight} deliveries in flight at the kill may have gone twice");
+    }
+
+    [Fact]
+    public async Task Two_processes_on_one_SQLite_database_share_the_batches_and_never_send_to_anyone_twice()
+    {
+        await using var first = AppProcess.Start(Environment("provider-a.log", emailRate: 20));
+        var messageId = await SendToAllEmailContactsAsync(await first.ListeningAsync(TimeSpan.FromSeconds(60)));
+
+        // The second process knows none of the first one's jobs: at start it enqueues every pending batch itself,
+        // so from then on both compete for the same batches.
+        await using var second = AppProcess.Start(Environment("provider-b.log", emailRate: 20));
+        await second.ListeningAsync(TimeSpan.FromSeconds(60));
+        await Until(() => CompletedAsync(messageId), TimeSpan.FromSeconds(90), "the send completed");
+
+        int total;
+        await using (var db = Database())
+            total = await db.Deliveries.CountAsync(d => d.MessageId == messageId);
+        var a = ProviderLog("provider-a.log", messageId);
+        var b = ProviderLog("provider-b.log", messageId);
+        a.ShouldNotBeEmpty();
+        b.ShouldNotBeEmpty("both processes took part");
+        var all = a.Concat(b).Select(s => s.DeliveryId).ToList();
+        output.WriteLine($"{total} recipients: {a.Count} sent by the first process, {b.Count} by the second");
+        all.Count.ShouldBe(total);
+        all.Distinct().Count().ShouldBe(total, "nobody was sent to twice");
+    }
+}

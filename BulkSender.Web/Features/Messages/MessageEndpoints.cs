@@ -1,0 +1,115 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BulkSender.Core.Data;
+using BulkSender.Core.Dispatch;
+using BulkSender.Core.Messages;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace BulkSender.Web.Features.Messages;
+
+/// <summary>The messages API for scripts and integrators (snake_case JSON, login required).</summary>
+public static class MessageEndpoints
+{
+    public sealed record CreatedMessage(
+        [property: JsonPropertyName("id")] int Id,
+        [property: JsonPropertyName("status")] string Status,
+        [property: JsonPropertyName("total_recipients")] int TotalRecipients,
+        [property: JsonPropertyName("batch_count")] int BatchCount);
+
+    public sealed record BatchItem(
+        [property: JsonPropertyName("id")] int Id,
+        [property: JsonPropertyName("number")] int Number,
+        [property: JsonPropertyName("attempt_number")] int AttemptNumber,
+        [property: JsonPropertyName("status")] string Status,
+        [property: JsonPropertyName("recipient_count")] int RecipientCount,
+        [property: JsonPropertyName("sent_count")] int SentCount,
+        [property: JsonPropertyName("failed_count")] int FailedCount,
+        [property: JsonPropertyName("skipped_count")] int SkippedCount,
+        [property: JsonPropertyName("error")] string? Error,
+        [property: JsonPropertyName("started_at")] DateTime? StartedAt,
+        [property: JsonPropertyName("completed_at")] DateTime? CompletedAt);
+
+    public sealed record BatchesSummary(
+        [property: JsonPropertyName("total_batches")] int TotalBatches,
+        [property: JsonPropertyName("completed")] int Completed,
+        [property: JsonPropertyName("processing")] int Processing,
+        [property: JsonPropertyName("pending")] int Pending,
+        [property: JsonPropertyName("failed")] int Failed,
+        [property: JsonPropertyName("cancelled")] int Cancelled,
+        [property: JsonPropertyName("total_sent")] int TotalSent,
+        [property: JsonPropertyName("total_failed")] int TotalFailed,
+        [property: JsonPropertyName("success_rate")] double SuccessRate);
+
+    public sealed record BatchesResponse(
+        [property: JsonPropertyName("message_id")] int MessageId,
+        [property: JsonPropertyName("status")] string Status,
+        [property: JsonPropertyName("batches")] IReadOnlyList<BatchItem> Batches,
+        [property: JsonPropertyName("summary")] BatchesSummary Summary);
+
+    public sealed record CancelledMessage([property: JsonPropertyName("id")] int Id, [property: JsonPropertyName("status")] string Status);
+
+    public static IEndpointRouteBuilder MapMessageEndpoints(this IEndpointRouteBuilder app)
+    {
+        var messages = app.MapGroup("/api/messages").RequireAuthorization();
+        messages.MapPost("/", CreateAsync);
+        messages.MapGet("/{id:int}/batches", BatchesAsync);
+        messages.MapPost("/{id:int}/cancel", CancelAsync);
+        return app;
+    }
+
+    /// <summary>Creates a send (or a scheduled send, or a draft) with the compose form's validation; bad input gets a 400 ProblemDetails.</summary>
+    private static async Task<Results<Created<CreatedMessage>, ValidationProblem>> CreateAsync(
+        ComposeModel model, SendService sends, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var outcome = await sends.SaveAsync(model, null, user.ToSender(), cancellationToken);
+        if (!outcome.Succeeded)
+            return TypedResults.ValidationProblem(
+                outcome.Errors.ToDictionary(e => JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Key), e => e.Value),
+                detail: string.Join(" ", outcome.Errors.SelectMany(e => e.Value)));
+        return TypedResults.Created($"/api/messages/{outcome.MessageId}",
+            new CreatedMessage(outcome.MessageId, Snake(outcome.Status), outcome.Recipients, outcome.Batches));
+    }
+
+    private static async Task<Results<Ok<BatchesResponse>, NotFound>> BatchesAsync(
+        int id, IDbContextFactory<AppDbContext> dbs, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var status = await db.Messages.Where(m => m.Id == id).Select(m => (MessageStatus?)m.Status).SingleOrDefaultAsync(cancellationToken);
+        if (status is null)
+            return TypedResults.NotFound();
+        var batches = await db.Batches.AsNoTracking().Where(b => b.MessageId == id).OrderBy(b => b.Number).ToListAsync(cancellationToken);
+        var sent = batches.Sum(b => b.SentCount);
+        var failed = batches.Sum(b => b.FailedCount);
+        var summary = new BatchesSummary(
+            batches.Count,
+            batches.Count(b => b.Status == BatchStatus.Completed),
+            batches.Count(b => b.Status == BatchStatus.Processing),
+            batches.Count(b => b.Status == BatchStatus.Pending),
+            batches.Count(b => b.Status == BatchStatus.Failed),
+            batches.Count(b => b.Status == BatchStatus.Cancelled),
+            sent,
+            failed,
+            sent + failed == 0 ? 0 : Math.Round(100.0 * sent / (sent + failed), 1));
+        return TypedResults.Ok(new BatchesResponse(id, Snake(status.Value), batches.Select(b => new BatchItem(b.Id, b.Number, b.AttemptNumber,
+            Snake(b.Status), b.RecipientCount, b.SentCount, b.FailedCount, b.SkippedCount, b.Error, Utc(b.StartedAt), Utc(b.CompletedAt))).ToList(), summary));
+    }
+
+    private static async Task<Results<Ok<CancelledMessage>, NotFound, ProblemHttpResult>> CancelAsync(
+        int id, SendService sends, ClaimsPrincipal user, CancellationToken cancellationToken) =>
+        await sends.CancelAsync(id, user.ToSender(), cancellationToken) switch
+        {
+            CancelOutcome.Cancelled => TypedResults.Ok(new CancelledMessage(id, Snake(MessageStatus.Cancelled))),
+            CancelOutcome.NotFound => TypedResults.NotFound(),
+            _ => TypedResults.Problem("Only a scheduled or sending message can be cancelled.", statusCode: StatusCodes.Status409Conflict),
+        };
+
+    public static Sender ToSender(this ClaimsPrincipal user) =>
+        new(user.FindFirstValue(ClaimTypes.NameIdentifier), user.Identity?.Name);
+
+    /// <summary>The database gives times back without a kind; they are UTC, and the JSON says so.</summary>
+    private static DateTime? Utc(DateTime? value) => value is { } v ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : null;
+
+    private static string Snake<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
+}

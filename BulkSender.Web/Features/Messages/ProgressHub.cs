@@ -1,0 +1,47 @@
+using BulkSender.Core.Data;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+
+namespace BulkSender.Web.Features.Messages;
+
+/// <summary>What the server calls on hub clients.</summary>
+public interface IProgressClient
+{
+    /// <summary>The send's counters, with the batches that changed since the last update.</summary>
+    Task Progress(MessageProgress progress);
+
+    Task Completed(SendCompleted completed);
+}
+
+/// <summary>
+/// Live progress of sends, a group per message. Clients call <see cref="Subscribe"/> with a message id and receive
+/// <see cref="IProgressClient.Progress"/> (a few a second at most, plus every batch state change) and
+/// <see cref="IProgressClient.Completed"/>. Login required.
+/// </summary>
+[Authorize]
+public sealed class ProgressHub(IDbContextFactory<AppDbContext> dbs) : Hub<IProgressClient>
+{
+    public const string Route = "/hubs/progress";
+
+    public static string Group(int messageId) => $"message-{messageId}";
+
+    /// <summary>Joins the message's group; returns its current state with all batches (null: no such message).</summary>
+    public async Task<MessageProgress?> Subscribe(int messageId)
+    {
+        await Groups.AddToGroupAsync(Context.ConnectionId, Group(messageId), Context.ConnectionAborted);
+        await using var db = await dbs.CreateDbContextAsync(Context.ConnectionAborted);
+        return await MessageProgress.ReadAsync(db, messageId, null, Context.ConnectionAborted);
+    }
+
+    public Task Unsubscribe(int messageId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(messageId), Context.ConnectionAborted);
+}
+
+public static class ProgressHubEndpoints
+{
+    public static IEndpointRouteBuilder MapProgressHub(this IEndpointRouteBuilder app)
+    {
+        app.MapHub<ProgressHub>(ProgressHub.Route);
+        return app;
+    }
+}
