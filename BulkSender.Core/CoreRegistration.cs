@@ -1,4 +1,5 @@
 using BulkSender.Core.Activity;
+using BulkSender.Core.Campaigns;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Dashboard;
@@ -34,6 +35,7 @@ public static class CoreRegistration
         services.AddJobs(configuration, database.Provider);
         services.AddDispatch();
         services.AddRetries();
+        services.AddCampaigns();
         services.AddTransient<DatabaseInitializer>();
 
         services.AddOptions<ContactsOptions>().BindConfiguration(ContactsOptions.Section).ValidateDataAnnotations().ValidateOnStart();

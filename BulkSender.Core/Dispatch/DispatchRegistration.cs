@@ -1,3 +1,4 @@
+using BulkSender.Core.Campaigns;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Jobs;
 using BulkSender.Core.Messages;
@@ -33,6 +34,7 @@ internal static class DispatchRegistration
 
         // In this order: released sends' batches and taken-back batches are enqueued in the same run.
         services.AddTransient<IReconcileStep, ReleaseScheduledSendsStep>();
+        services.AddCampaignReconcile();
         services.AddTransient<IReconcileStep, RecoverStalledBatchesStep>();
         services.AddTransient<IReconcileStep, RequeuePendingBatchesStep>();
         services.AddTransient<IReconcileStep, CompleteFinishedSendsStep>();

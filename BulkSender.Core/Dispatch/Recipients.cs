@@ -49,6 +49,24 @@ public sealed record Recipients(ChannelKind Channel, AudienceKind Audience, stri
         return db.Database.ExecuteSqlRawAsync(sql, args, cancellationToken);
     }
 
+    /// <summary>
+    /// A campaign's recipients: one pending delivery each with no batch yet (campaign days cut them into batches), in
+    /// one statement. Returns how many deliveries were written.
+    /// </summary>
+    public Task<int> InsertUnbatchedDeliveriesAsync(AppDbContext db, int messageId, DateTime now, CancellationToken cancellationToken)
+    {
+        var args = new List<object>();
+        var where = Where(args);
+        var sql = $"""
+            INSERT INTO "Deliveries" ("MessageId", "BatchId", "ContactId", "RecipientAddress", "RecipientName", "AttemptNumber", "Status", "CreatedAt")
+            SELECT {Arg(args, messageId)}, NULL, c."Id", c."Address", c."Name", 1, {Arg(args, nameof(DeliveryStatus.Pending))}, {Arg(args, now)}
+            FROM "Contacts" AS c
+            WHERE {where}
+            ORDER BY c."Id"
+            """;
+        return db.Database.ExecuteSqlRawAsync(sql, args, cancellationToken);
+    }
+
     private async Task<int> CountWhereAsync(AppDbContext db, (string Sql, object Value)? extra, CancellationToken cancellationToken)
     {
         var args = new List<object>();

@@ -1,3 +1,4 @@
+using BulkSender.Core.Campaigns;
 using BulkSender.Core.Data;
 using BulkSender.Core.Messages;
 using BulkSender.Core.Retries;
@@ -35,6 +36,7 @@ public sealed class SendCompletion(IDbContextFactory<AppDbContext> dbs, IDispatc
                 .SetProperty(m => m.CompletedAt, now), ct), cancellationToken) == 1;
         if (won)
         {
+            await CampaignScheduler.AfterMessageCompletedAsync(db, messageId, outcome.Status, now, cancellationToken);
             progress.MessageCompleted(messageId);
             // The message's retry policy decides what comes next (an immediate round, or the next scheduled time).
             await retries.AfterRoundAsync(messageId, cancellationToken);

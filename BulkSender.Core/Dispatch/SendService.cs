@@ -1,6 +1,7 @@
 using System.Data;
 using System.Globalization;
 using BulkSender.Core.Activity;
+using BulkSender.Core.Campaigns;
 using BulkSender.Core.Data;
 using BulkSender.Core.Messages;
 using BulkSender.Core.Retries;
@@ -14,7 +15,8 @@ namespace BulkSender.Core.Dispatch;
 public sealed record Sender(string? UserId, string? UserName);
 
 /// <summary>The result of saving a compose form: the message, or what is wrong with the input (nothing saved).</summary>
-public sealed record ComposeOutcome(int MessageId, MessageStatus Status, int Recipients, int Batches, IReadOnlyDictionary<string, string[]> Errors)
+public sealed record ComposeOutcome(int MessageId, MessageStatus Status, int Recipients, int Batches, IReadOnlyDictionary<string, string[]> Errors,
+    int? CampaignId = null)
 {
     public bool Succeeded => Errors.Count == 0;
 
@@ -41,6 +43,7 @@ public sealed class SendService(
     ComposeValidator validator,
     RetryDefaults retryDefaults,
     BatchQueue queue,
+    CampaignScheduler campaigns,
     SendCompletion completion,
     IDispatchProgress progress,
     IOptions<DispatchOptions> options,
@@ -74,6 +77,8 @@ public sealed class SendService(
             return saved;
         if (saved.Status == MessageStatus.Sending)
             await EnqueueDueBatchesAsync(saved.MessageId, cancellationToken);
+        if (saved.CampaignId is { } campaignId)
+            await campaigns.StartAsync(campaignId, model.ScheduledAt ?? now, cancellationToken);
         progress.MessageChanged(saved.MessageId);
         return saved;
     }
@@ -105,6 +110,8 @@ public sealed class SendService(
             var count = await recipients.CountAsync(db, ct);
             if (count == 0)
                 throw new NoRecipientsException();
+            if (model.When == SendTiming.Campaign)
+                return await CreateCampaignAsync(db, model, message, recipients, count, sender, now, ct);
             var batches = options.Value.BatchSizes(count).Select((size, i) => new MessageBatch
             {
                 MessageId = message.Id,
@@ -128,6 +135,68 @@ public sealed class SendService(
             await db.SaveChangesAsync(ct);
             return new ComposeOutcome(message.Id, message.Status, count, batches.Count, new Dictionary<string, string[]>());
         }, cancellationToken, IsolationLevel.Serializable);
+
+    /// <summary>
+    /// A campaign: every recipient's delivery now, with no batch; its days cut them into batches. The message stays
+    /// Scheduled until the first day is cut.
+    /// </summary>
+    private static async Task<ComposeOutcome> CreateCampaignAsync(AppDbContext db, ComposeModel model, Message message, Recipients recipients, int count,
+        Sender sender, DateTime now, CancellationToken cancellationToken)
+    {
+        var written = await recipients.InsertUnbatchedDeliveriesAsync(db, message.Id, now, cancellationToken);
+        if (written != count)
+            throw new DbUpdateConcurrencyException($"The audience changed while the campaign was being created ({count} counted, {written} written); nothing was saved.");
+        var start = model.ScheduledAt ?? now;
+        var campaign = new Campaign
+        {
+            MessageId = message.Id,
+            DailyLimit = model.DailyLimit!.Value,
+            Status = CampaignStatus.Active,
+            StartAt = start,
+            NextBatchAt = start,
+            CreatedAt = now,
+        };
+        db.Campaigns.Add(campaign);
+        message.TotalRecipients = count;
+        await db.SaveChangesAsync(cancellationToken);
+        db.Activity.Add(ActivityLog.Entry(new Actor(sender.UserId, sender.UserName), CampaignService.Created, now, nameof(Campaign),
+            campaign.Id.ToString(CultureInfo.InvariantCulture),
+            string.Create(CultureInfo.InvariantCulture, $"\"{message.Title}\" (message {message.Id}) to {count:N0} recipients, {campaign.DailyLimit:N0} a day from {start:yyyy-MM-dd HH:mm} UTC")));
+        await db.SaveChangesAsync(cancellationToken);
+        return new ComposeOutcome(message.Id, message.Status, count, 0, new Dictionary<string, string[]>(), campaign.Id);
+    }
+
+    /// <summary>
+    /// Takes a scheduled send back to a draft before its time (to edit it on the compose page): its deliveries and
+    /// batches are removed, a selection's contacts are kept as the draft's. Refused once the send has started.
+    /// </summary>
+    public async Task<bool> UnscheduleAsync(int messageId, Sender sender, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var done = await dbs.InTransactionAsync(async (db, ct) =>
+        {
+            if (await db.Messages.Where(m => m.Id == messageId && m.Status == MessageStatus.Scheduled && m.ScheduledAt > now)
+                    .Where(m => !db.Campaigns.Any(c => c.MessageId == m.Id))
+                    .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, MessageStatus.Draft).SetProperty(m => m.TotalRecipients, 0)
+                        .SetProperty(m => m.BatchCount, 0), ct) == 0)
+                return false;
+            var message = await db.Messages.AsNoTracking().SingleAsync(m => m.Id == messageId, ct);
+            if (message.Audience == AudienceKind.Selection)
+            {
+                var contactIds = await db.Deliveries.Where(d => d.MessageId == messageId && d.ContactId != null)
+                    .Select(d => d.ContactId!.Value).Distinct().ToListAsync(ct);
+                db.DraftRecipients.AddRange(contactIds.Select(id => new DraftRecipient { MessageId = messageId, ContactId = id }));
+            }
+            await db.Deliveries.Where(d => d.MessageId == messageId).ExecuteDeleteAsync(ct);
+            await db.Batches.Where(b => b.MessageId == messageId).ExecuteDeleteAsync(ct);
+            Log(db, sender, "send-unscheduled", messageId, $"\"{message.Title}\" back to a draft", now);
+            await db.SaveChangesAsync(ct);
+            return true;
+        }, cancellationToken, IsolationLevel.Serializable);
+        if (done)
+            progress.MessageChanged(messageId);
+        return done;
+    }
 
     /// <summary>
     /// Cancels a scheduled or running send: pending deliveries and batches become Cancelled at once; running batches
@@ -207,10 +276,10 @@ public sealed class SendService(
         message.Status = model.When switch
         {
             SendTiming.Draft => MessageStatus.Draft,
-            SendTiming.At => MessageStatus.Scheduled,
+            SendTiming.At or SendTiming.Campaign => MessageStatus.Scheduled,
             _ => MessageStatus.Sending,
         };
-        message.ScheduledAt = model.When == SendTiming.Now ? null : model.ScheduledAt;
+        message.ScheduledAt = model.When is SendTiming.At or SendTiming.Draft ? model.ScheduledAt : null; // A campaign's start is the campaign's.
         message.StartedAt = message.Status == MessageStatus.Sending ? now : null;
     }
 

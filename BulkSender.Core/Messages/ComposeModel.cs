@@ -14,6 +14,9 @@ public enum SendTiming
 
     /// <summary>Saved without recipients being written; can be reopened, edited and sent.</summary>
     Draft,
+
+    /// <summary>A daily-limited campaign: <see cref="ComposeModel.DailyLimit"/> recipients a day, from <see cref="ComposeModel.ScheduledAt"/> (or now).</summary>
+    Campaign,
 }
 
 /// <summary>
@@ -41,6 +44,9 @@ public sealed class ComposeModel
 
     /// <summary>For <see cref="SendTiming.At"/>: UTC.</summary>
     [JsonPropertyName("scheduled_at")] public DateTime? ScheduledAt { get; set; }
+
+    /// <summary>For <see cref="SendTiming.Campaign"/>: at most this many recipients a day (1–10,000).</summary>
+    [JsonPropertyName("daily_limit")] public int? DailyLimit { get; set; }
 
     /// <summary>Null: the default from settings.</summary>
     [JsonPropertyName("retry_policy")] public RetryPolicyType? RetryPolicy { get; set; }

@@ -13,6 +13,7 @@ namespace BulkSender.Core.Messages;
 public sealed class ComposeValidator : AbstractValidator<ComposeModel>
 {
     public const int MaxTitleLength = 200;
+    public const int MaxDailyLimit = 10_000;
 
     public ComposeValidator(IOptions<ChannelsOptions> channels, TimeProvider clock)
     {
@@ -40,7 +41,7 @@ public sealed class ComposeValidator : AbstractValidator<ComposeModel>
             .WithMessage(m => $"Select at most {DispatchOptions.MaxSelection:N0} contacts: this selection has {m.ContactIds.Count:N0}.");
         RuleFor(m => m.ScheduledAt)
             .Must(at => at > clock.GetUtcNow().UtcDateTime)
-            .When(m => m.When == SendTiming.At && m.ScheduledAt is not null)
+            .When(m => m.When is SendTiming.At or SendTiming.Campaign && m.ScheduledAt is not null)
             .WithMessage("Choose a time in the future.");
         RuleFor(m => m.MaxAttempts)
             .InclusiveBetween(1, 10).When(m => m.MaxAttempts is not null)
@@ -59,6 +60,12 @@ public sealed class ComposeValidator : AbstractValidator<ComposeModel>
             RuleFor(m => m.ScheduledAt)
                 .NotNull().When(m => m.When == SendTiming.At)
                 .WithMessage("Choose the date and time to send at.");
+            RuleFor(m => m.DailyLimit)
+                .NotNull().When(m => m.When == SendTiming.Campaign)
+                .WithMessage("Choose how many recipients a day.");
         });
+        RuleFor(m => m.DailyLimit)
+            .InclusiveBetween(1, MaxDailyLimit).When(m => m.DailyLimit is not null)
+            .WithMessage($"The daily limit is between 1 and {MaxDailyLimit:N0}.");
     }
 }

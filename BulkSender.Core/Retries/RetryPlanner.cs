@@ -1,6 +1,7 @@
 using System.Data;
 using System.Globalization;
 using BulkSender.Core.Activity;
+using BulkSender.Core.Campaigns;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;
@@ -87,6 +88,13 @@ public sealed class RetryPlanner(
                     .ToListAsync(ct);
                 if (retryable.Count == 0)
                     return RetryOutcome.Refused(RetryStatus.NothingToRetry, "Nothing to retry: no chosen recipient has a retryable failure.");
+                // A campaign's retries count against the current day's limit: the round takes what room the day has left.
+                if (await CampaignScheduler.RoomTodayAsync(db, messageId, ct) is { } room)
+                {
+                    if (room == 0)
+                        return RetryOutcome.Refused(RetryStatus.NothingToRetry, "Today's campaign limit is reached: retry on a later campaign day.");
+                    retryable = retryable.Take(room).ToList();
+                }
 
                 var first = (await db.Batches.Where(b => b.MessageId == messageId).MaxAsync(b => (int?)b.Number, ct) ?? 0) + 1;
                 var attempt = message.RetryCount + 2;

@@ -60,20 +60,39 @@ public sealed class SendBrowserTests(AppFixture app, BrowserFixture browser)
         await Expect(page.GetByTestId("summary")).ToContainTextAsync("Processed in 1 batch.");
     }
 
-    [Fact]
-    public async Task Operator_cancels_a_scheduled_send_after_confirming_and_sees_it_cancelled()
+    /// <summary>A send scheduled two days ahead (through the API), open on its message page.</summary>
+    private async Task<(int Id, IPage Page)> OpenScheduledAsync(string title)
     {
         using var client = app.NewClient();
         client.UseBearer(await Login.BearerTokenAsync(client, AppFixture.OperatorEmail, AppFixture.OperatorPassword));
         var response = await client.PostAsJsonAsync("/api/messages", new
         {
-            title = "Too early", content = "Hi", channel = "messenger", audience = "channel", when = "at", scheduled_at = DateTime.UtcNow.AddDays(2),
+            title, content = "Hi", channel = "messenger", audience = "channel", when = "at", scheduled_at = DateTime.UtcNow.AddDays(2),
         });
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
         var page = await browser.NewPageAsync(app.BaseAddress);
         await page.LoginAsync(AppFixture.OperatorEmail, AppFixture.OperatorPassword);
         await page.GotoAsync($"/messages/{id}");
         await page.WaitForInteractiveAsync();
+        return (id, page);
+    }
+
+    [Fact]
+    public async Task Operator_edits_a_scheduled_send_before_its_time_and_it_opens_in_compose_as_a_draft()
+    {
+        var (id, page) = await OpenScheduledAsync("Not yet");
+        await page.GetByTestId("edit-scheduled").ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Edit", Exact = true }).ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new Regex($@"/compose/{id}$"));
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Edit draft" })).ToBeVisibleAsync();
+        await Expect(page.Locator("input[data-testid=title]")).ToHaveValueAsync("Not yet");
+    }
+
+    [Fact]
+    public async Task Operator_cancels_a_scheduled_send_after_confirming_and_sees_it_cancelled()
+    {
+        var (id, page) = await OpenScheduledAsync("Too early");
         await Expect(page.GetByTestId("message-status")).ToHaveTextAsync("Scheduled");
 
         await page.GetByTestId("cancel-send").ClickAsync();

@@ -4,6 +4,7 @@ using BulkSender.Core.Channels;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
+using BulkSender.Core.Jobs;
 using BulkSender.Core.Messages;
 using Hangfire;
 using Hangfire.Common;
@@ -27,6 +28,7 @@ public sealed class CoreHost : IAsyncDisposable
 {
     private readonly IHost host;
     private readonly string directory;
+    private bool restarted;
 
     private CoreHost(IHost host, string directory)
     {
@@ -45,10 +47,25 @@ public sealed class CoreHost : IAsyncDisposable
     public string DatabasePath => Path.Combine(directory, "core.db");
 
     /// <summary>A host with <paramref name="contacts"/> demo contacts; by default a zero-latency, failure-free, unlimited channel.</summary>
-    public static async Task<CoreHost> StartAsync(int contacts = 900, IDictionary<string, string?>? settings = null, TimeProvider? clock = null,
-        Action<IServiceCollection>? services = null)
+    public static Task<CoreHost> StartAsync(int contacts = 900, IDictionary<string, string?>? settings = null, TimeProvider? clock = null,
+        Action<IServiceCollection>? services = null) =>
+        StartAsync(RepoPaths.NewTempDirectory("core"), contacts, settings, clock, services);
+
+    /// <summary>
+    /// A process restart: this host stops (its in-memory job storage, and every job in it, is gone) and a new host
+    /// starts on the same database file. Dispose the returned host; this one is done.
+    /// </summary>
+    public async Task<CoreHost> RestartAsync(TimeProvider? clock = null, IDictionary<string, string?>? settings = null)
     {
-        var directory = RepoPaths.NewTempDirectory("core");
+        restarted = true;
+        host.Dispose();
+        SqliteConnection.ClearAllPools();
+        return await StartAsync(directory, contacts: 0, settings, clock, null);
+    }
+
+    private static async Task<CoreHost> StartAsync(string directory, int contacts, IDictionary<string, string?>? settings, TimeProvider? clock,
+        Action<IServiceCollection>? services)
+    {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             DisableDefaults = true,
@@ -115,6 +132,14 @@ public sealed class CoreHost : IAsyncDisposable
         ContactIds = contactIds.ToList(),
     };
 
+    /// <summary>What the every-minute recurring job does, then the batch jobs it enqueued.</summary>
+    public async Task ReconcileAsync()
+    {
+        await using (var scope = Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<ReconcileJob>().RunAsync(CancellationToken.None);
+        await RunEnqueuedAsync();
+    }
+
     /// <summary>Runs one batch job as a Hangfire worker would.</summary>
     public async Task RunBatchAsync(int batchId, CancellationToken cancellationToken = default)
     {
@@ -149,6 +174,8 @@ public sealed class CoreHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (restarted)
+            return;
         host.Dispose();
         SqliteConnection.ClearAllPools();
         await Task.Yield();
