@@ -3,6 +3,7 @@ using BulkSender.Core.Campaigns;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;
+using BulkSender.Core.Retries;
 using BulkSender.Tests.TestSupport;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -194,6 +195,31 @@ public sealed class CampaignTests : IAsyncLifetime
         await host.ReconcileAsync();
         (await host.BatchesAsync(messageId)).ShouldBeEmpty();
         (await CampaignAsync(campaignId)).Status.ShouldBe(CampaignStatus.Cancelled);
+    }
+
+    [Fact]
+    public async Task Retries_count_against_the_day_s_limit()
+    {
+        await using var failing = await CoreHost.StartAsync(contacts: 120, clock: clock,
+            settings: new Dictionary<string, string?> { ["Channels:Simulated:FailureRates:Network"] = "0.5" });
+        var model = CoreHost.Compose(ChannelKind.Email, await failing.ActiveContactIdsAsync(ChannelKind.Email, 12), "Campaign");
+        (model.When, model.DailyLimit, model.RetryPolicy, model.MaxAttempts) = (SendTiming.Campaign, 5, RetryPolicyType.Immediate, 3);
+        var messageId = (await failing.Sends.SaveAsync(model, null, sender, CancellationToken.None)).MessageId;
+        await failing.RunEnqueuedAsync();
+        for (var day = 0; day < 3; day++)
+        {
+            clock.Advance(TimeSpan.FromDays(1));
+            await failing.ReconcileAsync();
+        }
+
+        var batches = await failing.BatchesAsync(messageId);
+        foreach (var day in batches.GroupBy(b => (b.CreatedAt - Start).Days))
+            day.Sum(b => b.RecipientCount).ShouldBeLessThanOrEqualTo(5, $"day {day.Key + 1}: first sends and retries together stay within the limit");
+        // Days 1 and 2 were full, so their failures waited; the last day (2 new contacts) had room for 3 retries.
+        batches.Where(b => b.AttemptNumber > 1).ShouldNotBeEmpty();
+        batches.Where(b => b.AttemptNumber > 1).ShouldAllBe(b => b.CreatedAt == Start.AddDays(2));
+        var deliveries = await failing.DeliveriesAsync(messageId);
+        deliveries.Where(d => d.AttemptNumber == 1).Select(d => d.ContactId).Distinct().Count().ShouldBe(12);
     }
 
     [Theory]
