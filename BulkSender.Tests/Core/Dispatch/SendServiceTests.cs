@@ -167,6 +167,30 @@ public sealed class SendServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_retry_policy_defaults_come_from_the_admin_settings_then_configuration()
+    {
+        var ids = await host.ActiveContactIdsAsync(ChannelKind.Email, 2);
+        var fromConfiguration = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, ids.Take(1)));
+        await using (var db = host.NewDbContext())
+        {
+            db.Settings.Add(new BulkSender.Core.Settings.Setting { Key = BulkSender.Core.Retries.RetryDefaults.PolicyKey, Value = "Scheduled" });
+            db.Settings.Add(new BulkSender.Core.Settings.Setting { Key = BulkSender.Core.Retries.RetryDefaults.MaxAttemptsKey, Value = "7" });
+            await db.SaveChangesAsync();
+        }
+        var fromSettings = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, ids.Skip(1)));
+        var chosen = CoreHost.Compose(ChannelKind.Email, ids);
+        (chosen.RetryPolicy, chosen.MaxAttempts) = (BulkSender.Core.Retries.RetryPolicyType.Immediate, 2);
+        var explicitly = await host.SendAsync(chosen);
+
+        var configured = await host.MessageAsync(fromConfiguration);
+        (configured.RetryPolicy, configured.MaxAttempts).ShouldBe((BulkSender.Core.Retries.RetryPolicyType.Manual, 3));
+        var set = await host.MessageAsync(fromSettings);
+        (set.RetryPolicy, set.MaxAttempts).ShouldBe((BulkSender.Core.Retries.RetryPolicyType.Scheduled, 7));
+        var own = await host.MessageAsync(explicitly);
+        (own.RetryPolicy, own.MaxAttempts).ShouldBe((BulkSender.Core.Retries.RetryPolicyType.Immediate, 2));
+    }
+
+    [Fact]
     public async Task A_scheduled_send_writes_its_batches_due_at_its_time_and_enqueues_nothing_yet()
     {
         var at = DateTime.UtcNow.AddHours(3);
