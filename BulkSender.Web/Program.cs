@@ -21,6 +21,7 @@ app.MapAccountEndpoints();
 app.MapApiEndpoints();
 app.MapContactEndpoints();
 app.MapMessageEndpoints();
+app.MapRetryEndpoints();
 app.MapProgressHub();
 app.MapJobsDashboard();
 app.MapHealthEndpoint();

@@ -29,8 +29,6 @@ public sealed class SimulatedChannelLog(IOptions<SimulatedChannelOptions> option
     private readonly Lock fileLock = new();
     private StreamWriter? file;
 
-    public IReadOnlyList<SimulatedSend> All => sends.ToArray();
-
     public IReadOnlyList<SimulatedSend> ForMessage(int messageId) => sends.Where(s => s.MessageId == messageId).ToList();
 
     public void Record(SimulatedSend send)

@@ -228,15 +228,8 @@ public sealed class SendService(
         return outcome;
     }
 
-    /// <summary>How many contacts a form's audience reaches now (opted-out excluded).</summary>
-    public async Task<int> CountRecipientsAsync(ComposeModel model, CancellationToken cancellationToken)
-    {
-        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        return await Recipients.Of(model).CountAsync(db, cancellationToken);
-    }
-
     /// <summary>Enqueues the message's pending batches that are due.</summary>
-    internal async Task EnqueueDueBatchesAsync(int messageId, CancellationToken cancellationToken)
+    private async Task EnqueueDueBatchesAsync(int messageId, CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;

@@ -11,26 +11,10 @@ namespace BulkSender.Tests.Browser;
 [Collection(AppCollection.Name)]
 public sealed class ContactsBrowserTests(AppFixture app, BrowserFixture browser)
 {
-    private const string CapPrefix = "Captest";
-    private const int CapContacts = 2010;
+    private const string CapPrefix = TestSupport.CapContacts.Prefix;
+    private const int CapContacts = TestSupport.CapContacts.Count;
 
-    /// <summary>Enough contacts behind one search to reach the 2,000 cap in one click.</summary>
-    private async Task EnsureCapContactsAsync()
-    {
-        await using var db = app.NewDbContext();
-        if (await db.Contacts.AnyAsync(c => c.Name.StartsWith(CapPrefix)))
-            return;
-        var now = DateTime.UtcNow;
-        db.Contacts.AddRange(Enumerable.Range(1, CapContacts).Select(i => new Contact
-        {
-            Channel = ChannelKind.Email,
-            Address = $"captest{i:D4}@example.net",
-            Name = $"{CapPrefix} {i:D4}",
-            CreatedAt = now,
-            UpdatedAt = now,
-        }));
-        await db.SaveChangesAsync();
-    }
+    private Task EnsureCapContactsAsync() => TestSupport.CapContacts.EnsureAsync(app);
 
     private static ILocator Summary(IPage page) => page.GetByTestId("selection-summary");
 

@@ -60,6 +60,30 @@ public sealed class SendBrowserTests(AppFixture app, BrowserFixture browser)
         await Expect(page.GetByTestId("summary")).ToContainTextAsync("Processed in 1 batch.");
     }
 
+    [Fact]
+    public async Task A_page_reloaded_in_the_middle_of_a_send_shows_where_it_is_and_goes_on_updating()
+    {
+        using var client = app.NewClient();
+        client.UseBearer(await Login.BearerTokenAsync(client, AppFixture.OperatorEmail, AppFixture.OperatorPassword));
+        var page = await browser.NewPageAsync(app.BaseAddress);
+        await page.LoginAsync(AppFixture.OperatorEmail, AppFixture.OperatorPassword);
+        // All Messenger contacts at 20 a second: about five seconds of sending.
+        var response = await client.PostAsJsonAsync("/api/messages", new { title = "Long one", content = "Hi", channel = "messenger", audience = "channel" });
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        await page.GotoAsync($"/messages/{id}");
+        await page.WaitForInteractiveAsync();
+        await Expect(page.GetByTestId("progress-percent")).ToHaveTextAsync(new Regex(@"^([1-9]|[1-9]\d)%$"), new() { Timeout = 30_000 });
+
+        await page.ReloadAsync();
+
+        await Expect(page.GetByTestId("progress-percent")).Not.ToHaveTextAsync("0%");
+        await page.WaitForInteractiveAsync();
+        await page.EvaluateAsync("() => window.sameDocument = true");
+        await Expect(page.GetByTestId("progress-percent")).ToHaveTextAsync("100%", new() { Timeout = 60_000 });
+        await Expect(page.GetByTestId("summary")).ToContainTextAsync("Processed in 1 batch.");
+        (await page.EvaluateAsync<bool>("() => window.sameDocument === true")).ShouldBeTrue();
+    }
+
     /// <summary>A send scheduled two days ahead (through the API), open on its message page.</summary>
     private async Task<(int Id, IPage Page)> OpenScheduledAsync(string title)
     {

@@ -93,6 +93,9 @@ public sealed class AppFixture : WebApplicationFactory<Program>, IAsyncLifetime
 
     async Task IAsyncLifetime.DisposeAsync()
     {
+        // Hangfire's log provider is process-wide and points at this host's LoggerFactory: let it go before the
+        // factory is disposed, or Hangfire objects created later in this process (CoreHost) would throw.
+        Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
         await base.DisposeAsync();
         try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
     }

@@ -48,6 +48,8 @@ public sealed partial class AppProcess : IAsyncDisposable
     {
         using var cts = new CancellationTokenSource(timeout);
         await process.WaitForExitAsync(cts.Token);
+        // The process has exited; this overload also waits until its redirected output has been read to the end.
+        process.WaitForExit();
         return process.ExitCode;
     }
 

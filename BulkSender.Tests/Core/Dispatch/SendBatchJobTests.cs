@@ -163,6 +163,32 @@ public sealed class SendBatchJobTests
     }
 
     [Fact]
+    public async Task A_batch_stopped_by_a_shutdown_goes_back_to_pending_and_the_next_run_sends_each_remaining_recipient_once()
+    {
+        await using var host = await CoreHost.StartAsync(settings: new Dictionary<string, string?> { ["Channels:Simulated:LatencyMs"] = "10" });
+        var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, await host.ActiveContactIdsAsync(ChannelKind.Email, 60)));
+        var batchId = host.Jobs.Take().Single();
+        using var shutdown = new CancellationTokenSource();
+
+        var run = host.RunBatchAsync(batchId, shutdown.Token);
+        await Until(() => host.Provider.ForMessage(messageId).Count >= 12);
+        await shutdown.CancelAsync();
+        await run;
+
+        var batch = (await host.BatchesAsync(messageId)).Single();
+        (batch.Status, batch.ClaimedBy, batch.JobId).ShouldBe((BatchStatus.Pending, null, null));
+        var deliveries = await host.DeliveriesAsync(messageId);
+        deliveries.ShouldNotContain(d => d.Status == DeliveryStatus.Sending);
+        deliveries.Count(d => d.Status == DeliveryStatus.Sent).ShouldBe(host.Provider.ForMessage(messageId).Count, "what reached the provider is recorded");
+        deliveries.Count(d => d.Status == DeliveryStatus.Pending).ShouldBeGreaterThan(0);
+
+        await host.RunBatchAsync(batchId);
+
+        host.Provider.ForMessage(messageId).Select(s => s.DeliveryId).ShouldBe(deliveries.Select(d => d.Id), ignoreOrder: true);
+        (await host.MessageAsync(messageId)).Status.ShouldBe(MessageStatus.Sent);
+    }
+
+    [Fact]
     public async Task A_scheduled_batch_is_not_claimed_before_its_time()
     {
         await using var host = await CoreHost.StartAsync();

@@ -34,4 +34,14 @@ public sealed class SendOutcomeTests
     {
         SendOutcome.Decide(cancelled, total, sent, failed, skipped, batches).ShouldBe(new SendOutcome(status, summary));
     }
+
+    [Fact]
+    public void A_stale_threshold_shorter_than_two_heartbeats_is_refused_at_start()
+    {
+        new DispatchOptions().Validate(new(new object())).ShouldBeEmpty();
+        new DispatchOptions { HeartbeatInterval = TimeSpan.FromMinutes(6) }.Validate(new(new object())).ShouldHaveSingleItem()
+            .ErrorMessage.ShouldBe("Dispatch:StaleAfter must be at least twice Dispatch:HeartbeatInterval, or live batches would be taken back.");
+        new BulkSender.Core.Channels.ChannelsOptions { RatePerSecond = { [BulkSender.Core.Channels.ChannelKind.Email] = -1 } }
+            .Validate(new(new object())).ShouldNotBeEmpty();
+    }
 }

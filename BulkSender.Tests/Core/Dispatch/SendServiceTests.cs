@@ -62,8 +62,8 @@ public sealed class SendServiceTests : IAsyncLifetime
         var deliveries = await host.DeliveriesAsync(messageId);
         deliveries.Select(d => d.ContactId!.Value).Order().ShouldBe(active.Order());
         (await host.BatchesAsync(messageId)).Count.ShouldBe((active.Count + 99) / 100);
-        (await host.Sends.CountRecipientsAsync(new ComposeModel { Channel = ChannelKind.WhatsApp, Audience = AudienceKind.Channel }, default))
-            .ShouldBe(active.Count);
+        (await Recipients.Of(new ComposeModel { Channel = ChannelKind.WhatsApp, Audience = AudienceKind.Channel }).CountAsync(db, default))
+            .ShouldBe(active.Count, "the compose page's live count uses the same condition");
     }
 
     [Fact]
@@ -164,6 +164,30 @@ public sealed class SendServiceTests : IAsyncLifetime
 
         var again = await host.Sends.SaveAsync(CoreHost.Compose(ChannelKind.Email, ids), saved.MessageId, new Sender(null, null), default);
         again.Errors.Keys.ShouldBe([""]);
+    }
+
+    [Fact]
+    public async Task The_retry_policy_defaults_come_from_the_admin_settings_then_configuration()
+    {
+        var ids = await host.ActiveContactIdsAsync(ChannelKind.Email, 2);
+        var fromConfiguration = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, ids.Take(1)));
+        await using (var db = host.NewDbContext())
+        {
+            db.Settings.Add(new BulkSender.Core.Settings.Setting { Key = BulkSender.Core.Retries.RetryDefaults.PolicyKey, Value = "Scheduled" });
+            db.Settings.Add(new BulkSender.Core.Settings.Setting { Key = BulkSender.Core.Retries.RetryDefaults.MaxAttemptsKey, Value = "7" });
+            await db.SaveChangesAsync();
+        }
+        var fromSettings = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, ids.Skip(1)));
+        var chosen = CoreHost.Compose(ChannelKind.Email, ids);
+        (chosen.RetryPolicy, chosen.MaxAttempts) = (BulkSender.Core.Retries.RetryPolicyType.Immediate, 2);
+        var explicitly = await host.SendAsync(chosen);
+
+        var configured = await host.MessageAsync(fromConfiguration);
+        (configured.RetryPolicy, configured.MaxAttempts).ShouldBe((BulkSender.Core.Retries.RetryPolicyType.Manual, 3));
+        var set = await host.MessageAsync(fromSettings);
+        (set.RetryPolicy, set.MaxAttempts).ShouldBe((BulkSender.Core.Retries.RetryPolicyType.Scheduled, 7));
+        var own = await host.MessageAsync(explicitly);
+        (own.RetryPolicy, own.MaxAttempts).ShouldBe((BulkSender.Core.Retries.RetryPolicyType.Immediate, 2));
     }
 
     [Fact]

@@ -274,4 +274,20 @@ public sealed class RetryTests
         (kept.SentCount, kept.FailedCount, kept.TotalRecipients).ShouldBe((oldMessage.SentCount, oldMessage.FailedCount, 60));
         (await Planner(host).RetryAsync(oldId, RetryRequest.All, Operator, RetryTrigger.Manual, CancellationToken.None)).Status.ShouldBe(RetryStatus.NotRetryable);
     }
+
+    [Fact]
+    public async Task Admin_defaults_are_validated_saved_and_used_by_new_messages()
+    {
+        await using var host = await CoreHost.StartAsync();
+        var policies = host.Services.GetRequiredService<RetryPolicies>();
+
+        var invalid = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 0 }, Operator, CancellationToken.None);
+        var saved = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Immediate, MaxAttempts = 7 }, Operator, CancellationToken.None);
+
+        invalid.Status.ShouldBe(PolicyChangeStatus.Invalid);
+        saved.Status.ShouldBe(PolicyChangeStatus.Changed);
+        var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, await host.ActiveContactIdsAsync(ChannelKind.Email, 3)));
+        var message = await host.MessageAsync(messageId);
+        (message.RetryPolicy, message.MaxAttempts).ShouldBe((RetryPolicyType.Immediate, 7));
+    }
 }

@@ -28,7 +28,7 @@ public sealed record MessageProgress(
 
     public double Percent => Progress.Percent(Processed, TotalRecipients, CompletedAt is not null);
 
-    public bool InFlight => Status is MessageStatus.Sending or MessageStatus.Scheduled || (Status == MessageStatus.Cancelled && CompletedAt is null);
+    public bool InFlight => Progress.InFlight(Status, CompletedAt);
 
     /// <summary>Recipients per second since the send started, and the time the rest would take at that pace.</summary>
     public (double PerSecond, TimeSpan? Left) Pace(DateTime now)
@@ -65,6 +65,10 @@ public sealed record MessageProgress(
 
 public static class Progress
 {
+    /// <summary>Still to change by itself: waiting for its time, sending, or cancelled with batches still stopping.</summary>
+    public static bool InFlight(MessageStatus status, DateTime? completedAt) =>
+        status is MessageStatus.Sending or MessageStatus.Scheduled || (status == MessageStatus.Cancelled && completedAt is null);
+
     /// <summary>0–100: the share processed (sent, failed or skipped); 100 once finished, whatever was cancelled.</summary>
     public static double Percent(int processed, int total, bool finished) =>
         finished ? 100 : total == 0 ? 0 : Math.Min(100, 100.0 * processed / total);

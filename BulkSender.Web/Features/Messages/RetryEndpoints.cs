@@ -1,0 +1,128 @@
+using System.Security.Claims;
+using System.Text.Json.Serialization;
+using BulkSender.Core.Retries;
+using BulkSender.Web.Features.Account;
+using BulkSender.Web.Features.Shared;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace BulkSender.Web.Features.Messages;
+
+/// <summary>Failed recipients, resends and retry policies (snake_case JSON, as the prototype's API).</summary>
+public static class RetryEndpoints
+{
+    public sealed record FailedRecipientItem(
+        [property: JsonPropertyName("recipient_id")] int? RecipientId,
+        [property: JsonPropertyName("recipient_name")] string? RecipientName,
+        [property: JsonPropertyName("address")] string Address,
+        [property: JsonPropertyName("last_error_code")] string? LastErrorCode,
+        [property: JsonPropertyName("last_error_message")] string? LastErrorMessage,
+        [property: JsonPropertyName("last_error_type")] string LastErrorType,
+        [property: JsonPropertyName("attempt_count")] int AttemptCount,
+        [property: JsonPropertyName("retryable")] bool Retryable,
+        [property: JsonPropertyName("not_retryable_reason")] string? NotRetryableReason);
+
+    public sealed record FailedStats(
+        [property: JsonPropertyName("sent")] int Sent,
+        [property: JsonPropertyName("failed")] int Failed,
+        [property: JsonPropertyName("total")] int Total);
+
+    public sealed record FailedRecipientsResponse(
+        [property: JsonPropertyName("message_id")] int MessageId,
+        [property: JsonPropertyName("failed_recipients")] IReadOnlyList<FailedRecipientItem> FailedRecipients,
+        [property: JsonPropertyName("retryable_count")] int RetryableCount,
+        [property: JsonPropertyName("error_type_counts")] IReadOnlyDictionary<string, int> ErrorTypeCounts,
+        [property: JsonPropertyName("stats")] FailedStats Stats,
+        [property: JsonPropertyName("max_retry_attempts")] int MaxRetryAttempts,
+        [property: JsonPropertyName("retry_policy")] string RetryPolicy,
+        [property: JsonPropertyName("retry_count")] int RetryCount,
+        [property: JsonPropertyName("next_retry_at")] DateTime? NextRetryAt);
+
+    public sealed record ResendRequest(
+        [property: JsonPropertyName("recipient_ids")] int[]? RecipientIds,
+        [property: JsonPropertyName("error_types")] string[]? ErrorTypes);
+
+    public sealed record ResendBatches(
+        [property: JsonPropertyName("total")] int Total,
+        [property: JsonPropertyName("size")] int Size,
+        [property: JsonPropertyName("start_number")] int StartNumber);
+
+    public sealed record ResendResponse(
+        [property: JsonPropertyName("message")] string Message,
+        [property: JsonPropertyName("recipients_to_retry")] int RecipientsToRetry,
+        [property: JsonPropertyName("batches")] ResendBatches Batches);
+
+    public sealed record PolicyRequest(
+        [property: JsonPropertyName("policy")] string? Policy,
+        [property: JsonPropertyName("max_attempts")] int? MaxAttempts);
+
+    public static IEndpointRouteBuilder MapRetryEndpoints(this IEndpointRouteBuilder app)
+    {
+        var messages = app.MapGroup("/api/messages/{id:int}").RequireAuthorization();
+        messages.MapGet("/failed-recipients", FailedAsync);
+        messages.MapGet("/failed-recipients.csv", CsvAsync);
+        messages.MapPost("/resend", ResendAsync);
+        messages.MapPut("/retry-policy", PolicyAsync).RequireAuthorization(Policies.Admin);
+        return app;
+    }
+
+    private static async Task<Results<Ok<FailedRecipientsResponse>, NotFound>> FailedAsync(int id, FailedRecipientQueries queries, CancellationToken cancellationToken)
+    {
+        if (await queries.GetAsync(id, cancellationToken) is not { } report)
+            return TypedResults.NotFound();
+        return TypedResults.Ok(new FailedRecipientsResponse(
+            report.MessageId,
+            report.Recipients.Select(r => new FailedRecipientItem(r.ContactId, r.Name, r.Address, r.ErrorCode, r.ErrorMessage,
+                ErrorTypes.Name(r.ErrorType), r.Attempts, r.Retryable, r.NotRetryableReason)).ToList(),
+            report.Retryable,
+            report.ErrorTypeCounts.ToDictionary(p => ErrorTypes.Name(p.Key), p => p.Value),
+            new FailedStats(report.Sent, report.Failed, report.Total),
+            report.MaxAttempts, report.Policy.ToString(), report.RetryCount, report.NextRetryAt));
+    }
+
+    private static async Task<Results<FileContentHttpResult, NotFound>> CsvAsync(int id, FailedRecipientQueries queries, CancellationToken cancellationToken)
+    {
+        if (await queries.GetAsync(id, cancellationToken) is not { } report)
+            return TypedResults.NotFound();
+        using var buffer = new MemoryStream();
+        await FailedRecipientQueries.WriteCsvAsync(report, buffer, cancellationToken);
+        return TypedResults.File(buffer.ToArray(), "text/csv", $"failed-recipients-{id}.csv");
+    }
+
+    private static async Task<Results<Ok<ResendResponse>, NotFound, ValidationProblem, ProblemHttpResult>> ResendAsync(
+        int id, ResendRequest? request, RetryPlanner planner, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var types = new List<ErrorType>();
+        foreach (var name in request?.ErrorTypes ?? [])
+        {
+            if (!ErrorTypes.TryParse(name, out var type))
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    ["error_types"] = [$"Unknown error type '{name}'. Use access_token, rate_limit, invalid_recipient, network, permission or other."],
+                });
+            types.Add(type);
+        }
+        var outcome = await planner.RetryAsync(id, new RetryRequest(request?.RecipientIds, types), user.ToActor(), RetryTrigger.Manual, cancellationToken);
+        return outcome.Status switch
+        {
+            RetryStatus.Started => TypedResults.Ok(new ResendResponse(outcome.Message, outcome.Recipients,
+                new ResendBatches(outcome.Batches, outcome.BatchSize, outcome.FirstBatchNumber))),
+            RetryStatus.NotFound => TypedResults.NotFound(),
+            RetryStatus.StillSending => TypedResults.Problem(outcome.Message, statusCode: StatusCodes.Status409Conflict, title: "Not now"),
+            _ => TypedResults.Problem(outcome.Message, statusCode: StatusCodes.Status400BadRequest, title: "Nothing was retried"),
+        };
+    }
+
+    private static async Task<Results<NoContent, NotFound, ValidationProblem>> PolicyAsync(
+        int id, PolicyRequest request, RetryPolicies policies, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (!Enum.TryParse<RetryPolicyType>(request.Policy, ignoreCase: true, out var policy) || !Enum.IsDefined(policy))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["policy"] = ["The policy must be manual, immediate or scheduled."] });
+        var result = await policies.ChangeAsync(id, new RetryPolicyInput { Policy = policy, MaxAttempts = request.MaxAttempts ?? 0 }, user.ToActor(), cancellationToken);
+        return result.Status switch
+        {
+            PolicyChangeStatus.Changed => TypedResults.NoContent(),
+            PolicyChangeStatus.NotFound => TypedResults.NotFound(),
+            _ => TypedResults.ValidationProblem(result.Errors.ToDictionary(e => e.Key == "MaxAttempts" ? "max_attempts" : e.Key, e => e.Value)),
+        };
+    }
+}
