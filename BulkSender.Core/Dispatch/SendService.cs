@@ -277,16 +277,8 @@ public sealed class SendService(
     }
 
     private static void Log(AppDbContext db, Sender sender, string action, int messageId, string? details, DateTime now) =>
-        db.Activity.Add(new ActivityEntry
-        {
-            At = now,
-            UserId = sender.UserId,
-            UserName = sender.UserName,
-            Action = action,
-            EntityType = nameof(Message),
-            EntityId = messageId.ToString(CultureInfo.InvariantCulture),
-            Details = details,
-        });
+        db.Activity.Add(ActivityLog.Entry(new Actor(sender.UserId, sender.UserName), action, now, nameof(Message),
+            messageId.ToString(CultureInfo.InvariantCulture), details));
 
     /// <summary>Rolls the transaction back when the audience turns out to be empty.</summary>
     private sealed class NoRecipientsException : Exception;
