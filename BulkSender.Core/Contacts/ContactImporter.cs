@@ -42,6 +42,12 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
 
     public long MaxBytes => options.Value.MaxImportBytes;
 
+    /// <summary>The size limit as people read it ("20 MB").</summary>
+    public string MaxSizeText => FormatSize(MaxBytes);
+
+    /// <summary>What a file over the limit is told, wherever it arrives (page or API).</summary>
+    public string TooLargeMessage => $"The file is larger than the {MaxSizeText} limit. Split it into smaller files.";
+
     public async Task<ParsedImport> ParseAsync(Stream stream, CancellationToken cancellationToken)
     {
         var text = await ReadTextAsync(stream, cancellationToken);
@@ -199,7 +205,7 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
         while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
         {
             if (buffer.Length + read > limit)
-                throw new ImportFileException($"The file is larger than the {FormatSize(limit)} limit. Split it into smaller files.");
+                throw new ImportFileException(TooLargeMessage);
             buffer.Write(chunk, 0, read);
         }
         var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);

@@ -24,7 +24,7 @@ public static class ContactEndpoints
             IFormFile file, ContactImporter importer, ClaimsPrincipal user, CancellationToken cancellationToken) =>
         {
             if (file.Length > importer.MaxBytes)
-                return TypedResults.Problem($"The file is larger than the {importer.MaxBytes / (1024 * 1024)} MB limit.", statusCode: StatusCodes.Status413PayloadTooLarge);
+                return TypedResults.Problem(importer.TooLargeMessage, statusCode: StatusCodes.Status413PayloadTooLarge);
             try
             {
                 await using var stream = file.OpenReadStream();
