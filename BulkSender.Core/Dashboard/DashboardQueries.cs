@@ -3,6 +3,7 @@ using BulkSender.Core.Channels;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;
+using BulkSender.Core.Retries;
 using Microsoft.EntityFrameworkCore;
 
 namespace BulkSender.Core.Dashboard;
@@ -17,12 +18,36 @@ public sealed record DailySends(DateOnly Day, ChannelKind Channel, int Sent, int
 
 public sealed record UpcomingItem(int MessageId, string Title, ChannelKind Channel, DateTime DueAt, string Kind, int? Remaining);
 
-public sealed record DashboardSummary(SendTotals Today, SendTotals LastSevenDays, IReadOnlyList<DailySends> Daily, IReadOnlyList<UpcomingItem> Upcoming);
+/// <summary>A send whose batches are running (or stopping after a cancel).</summary>
+public sealed record InFlightSend(int MessageId, string Title, ChannelKind Channel, MessageStatus Status, int TotalRecipients, int Sent, int Failed, int Skipped)
+{
+    public int Processed => Sent + Failed + Skipped;
+}
+
+/// <summary>A message with recipients that may get another attempt, and when (by its policy) they will.</summary>
+public sealed record RetryQueueItem(int MessageId, string Title, ChannelKind Channel, int Retryable, RetryPolicyType Policy, DateTime? NextRetryAt, int RetryCount, int MaxAttempts);
+
+public sealed record DashboardSummary(
+    SendTotals Today,
+    SendTotals LastSevenDays,
+    IReadOnlyList<DailySends> Daily,
+    IReadOnlyList<UpcomingItem> Upcoming,
+    IReadOnlyList<InFlightSend> InFlight,
+    IReadOnlyList<RetryQueueItem> RetryQueue);
 
 /// <summary>The figures on the dashboard home: every attempt counts once, on the UTC day it ended.</summary>
 public sealed class DashboardQueries(IDbContextFactory<AppDbContext> dbs, TimeProvider clock)
 {
     public const int Days = 7;
+
+    /// <summary>The most sends in flight and retry-queue entries the home page lists.</summary>
+    public const int ListLimit = 6;
+
+    /// <summary>
+    /// How many of the most recent messages with failures the retry queue looks at. Counting retryable recipients
+    /// takes a query per message (the retry rules, not a shortcut); messages older than these are on the Messages page.
+    /// </summary>
+    private const int RetryCandidates = 30;
 
     public async Task<DashboardSummary> SummaryAsync(CancellationToken cancellationToken)
     {
@@ -65,7 +90,37 @@ public sealed class DashboardQueries(IDbContextFactory<AppDbContext> dbs, TimePr
             Totals(daily.Where(d => d.Day == DateOnly.FromDateTime(today))),
             Totals(daily),
             daily,
-            upcoming.Concat(campaigns).OrderBy(u => u.DueAt).Take(8).ToList());
+            upcoming.Concat(campaigns).OrderBy(u => u.DueAt).Take(8).ToList(),
+            await InFlightAsync(db, cancellationToken),
+            await RetryQueueAsync(db, cancellationToken));
+    }
+
+    private static Task<List<InFlightSend>> InFlightAsync(AppDbContext db, CancellationToken cancellationToken) =>
+        db.Messages.AsNoTracking()
+            .Where(m => m.Status == MessageStatus.Sending || (m.Status == MessageStatus.Cancelled && m.CompletedAt == null))
+            .OrderBy(m => m.StartedAt).ThenBy(m => m.Id).Take(ListLimit)
+            .Select(m => new InFlightSend(m.Id, m.Title, m.Channel, m.Status, m.TotalRecipients, m.SentCount, m.FailedCount, m.SkippedCount))
+            .ToListAsync(cancellationToken);
+
+    /// <summary>Messages with retryable recipients (by <see cref="RetryRules"/>): the next scheduled retries first, then the newest.</summary>
+    private static async Task<List<RetryQueueItem>> RetryQueueAsync(AppDbContext db, CancellationToken cancellationToken)
+    {
+        var candidates = await db.Messages.AsNoTracking()
+            .Where(m => m.FailedCount > 0 && m.Status != MessageStatus.Draft && m.Status != MessageStatus.Cancelled)
+            .OrderBy(m => m.NextRetryAt == null).ThenBy(m => m.NextRetryAt).ThenByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
+            .Take(RetryCandidates)
+            .Select(m => new { m.Id, m.Title, m.Channel, m.RetryPolicy, m.NextRetryAt, m.RetryCount, m.MaxAttempts })
+            .ToListAsync(cancellationToken);
+        var queue = new List<RetryQueueItem>();
+        foreach (var m in candidates)
+        {
+            var retryable = await RetryRules.Retryable(db, m.Id, m.MaxAttempts).CountAsync(cancellationToken);
+            if (retryable > 0)
+                queue.Add(new RetryQueueItem(m.Id, m.Title, m.Channel, retryable, m.RetryPolicy, m.NextRetryAt, m.RetryCount, m.MaxAttempts));
+            if (queue.Count == ListLimit)
+                break;
+        }
+        return queue;
     }
 
     private static SendTotals Totals(IEnumerable<DailySends> days)

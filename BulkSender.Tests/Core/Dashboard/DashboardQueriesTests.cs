@@ -35,6 +35,22 @@ public sealed class DashboardQueriesTests : IAsyncLifetime
         MessageId = messageId, RecipientAddress = "x", Status = DeliveryStatus.Failed, FailedAt = at, CreatedAt = at, ErrorType = ErrorType.Network,
     };
 
+    private static Delivery FailedFor(int messageId, int contactId, ErrorType type = ErrorType.Network)
+    {
+        var delivery = Failed(messageId, Now.AddHours(-1));
+        delivery.ContactId = contactId;
+        delivery.ErrorType = type;
+        return delivery;
+    }
+
+    private static Delivery SentFor(int messageId, int contactId, int attempt)
+    {
+        var delivery = Sent(messageId, Now);
+        delivery.ContactId = contactId;
+        delivery.AttemptNumber = attempt;
+        return delivery;
+    }
+
     [Fact]
     public async Task Counts_today_and_the_last_seven_days_per_channel_and_day()
     {
@@ -92,5 +108,73 @@ public sealed class DashboardQueriesTests : IAsyncLifetime
         upcoming.Select(u => (u.Kind, u.DueAt)).ShouldBe([
             ("Scheduled send", Now.AddHours(1)), ("Campaign batch", Now.AddHours(3)), ("Scheduled send", Now.AddHours(5))]);
         upcoming[1].Remaining.ShouldBe(7);
+    }
+
+    [Fact]
+    public async Task Sends_in_flight_are_the_running_ones_and_the_cancelled_ones_still_stopping()
+    {
+        await using (var db = database.CreateDbContext())
+        {
+            db.Messages.AddRange(
+                NewMessage(ChannelKind.Email, MessageStatus.Sending),
+                NewMessage(ChannelKind.WhatsApp, MessageStatus.Sent));
+            var running = NewMessage(ChannelKind.Messenger, MessageStatus.Sending);
+            running.TotalRecipients = 250;
+            running.SentCount = 90;
+            running.FailedCount = 10;
+            var stopping = NewMessage(ChannelKind.Email, MessageStatus.Cancelled);
+            var stopped = NewMessage(ChannelKind.Email, MessageStatus.Cancelled);
+            stopped.CompletedAt = Now;
+            db.Messages.AddRange(running, stopping, stopped, NewMessage(ChannelKind.Email, MessageStatus.Scheduled, Now.AddHours(1)));
+            await db.SaveChangesAsync();
+        }
+
+        var inFlight = (await new DashboardQueries(database, clock).SummaryAsync(CancellationToken.None)).InFlight;
+
+        inFlight.Select(s => s.Title).Order().ShouldBe(["Email Cancelled", "Email Sending", "Messenger Sending"]);
+        var messenger = inFlight.Single(s => s.Channel == ChannelKind.Messenger);
+        (messenger.Processed, messenger.TotalRecipients).ShouldBe((100, 250));
+    }
+
+    [Fact]
+    public async Task Retry_queue_lists_messages_with_retryable_recipients_by_the_retry_rules_next_retry_first()
+    {
+        int manual, scheduled;
+        await using (var db = database.CreateDbContext())
+        {
+            var contacts = ContactBuilder.Many(4);
+            contacts[3].OptedOut = true;
+            db.Contacts.AddRange(contacts);
+            var manualMessage = NewMessage(ChannelKind.Email, MessageStatus.PartiallySent);
+            var scheduledMessage = NewMessage(ChannelKind.Email, MessageStatus.PartiallySent);
+            scheduledMessage.RetryPolicy = RetryPolicyType.Scheduled;
+            scheduledMessage.NextRetryAt = Now.AddMinutes(12);
+            var onlyInvalid = NewMessage(ChannelKind.Email, MessageStatus.Failed);
+            var exhausted = NewMessage(ChannelKind.Email, MessageStatus.Failed);
+            exhausted.MaxAttempts = 1;
+            var optedOut = NewMessage(ChannelKind.Email, MessageStatus.Failed);
+            var succeededLater = NewMessage(ChannelKind.Email, MessageStatus.Sent);
+            db.Messages.AddRange(manualMessage, scheduledMessage, onlyInvalid, exhausted, optedOut, succeededLater);
+            foreach (var m in new[] { manualMessage, scheduledMessage, onlyInvalid, exhausted, optedOut, succeededLater })
+                m.FailedCount = 1;
+            await db.SaveChangesAsync();
+            db.Deliveries.AddRange(
+                FailedFor(manualMessage.Id, contacts[0].Id), FailedFor(manualMessage.Id, contacts[1].Id),
+                FailedFor(scheduledMessage.Id, contacts[0].Id),
+                FailedFor(onlyInvalid.Id, contacts[0].Id, ErrorType.InvalidRecipient),
+                FailedFor(exhausted.Id, contacts[0].Id),
+                FailedFor(optedOut.Id, contacts[3].Id),
+                FailedFor(succeededLater.Id, contacts[2].Id),
+                SentFor(succeededLater.Id, contacts[2].Id, attempt: 2));
+            await db.SaveChangesAsync();
+            manual = manualMessage.Id;
+            scheduled = scheduledMessage.Id;
+        }
+
+        var queue = (await new DashboardQueries(database, clock).SummaryAsync(CancellationToken.None)).RetryQueue;
+
+        queue.Select(q => (q.MessageId, q.Retryable)).ShouldBe([(scheduled, 1), (manual, 2)]);
+        queue[0].NextRetryAt.ShouldBe(Now.AddMinutes(12));
+        queue[0].Policy.ShouldBe(RetryPolicyType.Scheduled);
     }
 }
