@@ -40,4 +40,14 @@ public sealed class ActivityQueries(IDbContextFactory<AppDbContext> dbs)
             query = query.Where(a => a.UserId == onlyUserId);
         return await query.Select(a => a.Action).Distinct().OrderBy(a => a).ToListAsync(cancellationToken);
     }
+
+    /// <summary>Everyone who has entries (for an admin's "who" filter); the system's own entries have no user id.</summary>
+    public async Task<IReadOnlyList<Actor>> ActorsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var actors = await db.Activity.AsNoTracking().Where(a => a.UserId != null)
+            .GroupBy(a => a.UserId).Select(g => new { UserId = g.Key, UserName = g.Max(a => a.UserName) })
+            .ToListAsync(cancellationToken);
+        return actors.Select(a => new Actor(a.UserId, a.UserName)).OrderBy(a => a.UserName, StringComparer.OrdinalIgnoreCase).ToList();
+    }
 }

@@ -24,11 +24,6 @@ public sealed class CampaignService(
     IDispatchProgress progress,
     TimeProvider clock)
 {
-    public const string Created = "campaign.created";
-    public const string Paused = "campaign.paused";
-    public const string Resumed = "campaign.resumed";
-    public const string Cancelled = "campaign.cancelled";
-
     public async Task<CampaignChange> PauseAsync(int campaignId, Actor actor, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
@@ -37,7 +32,7 @@ public sealed class CampaignService(
             if (await db.Campaigns.Where(c => c.Id == campaignId && c.Status == CampaignStatus.Active)
                     .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, CampaignStatus.Paused).SetProperty(c => c.NextBatchAt, (DateTime?)null), ct) == 0)
                 return await RefusalAsync(db, campaignId, ct);
-            db.Activity.Add(ActivityLog.Entry(actor, Paused, now, nameof(Campaign), Id(campaignId)));
+            db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.CampaignPaused, now, nameof(Campaign), Id(campaignId)));
             await db.SaveChangesAsync(ct);
             return CampaignChange.Done;
         }, cancellationToken);
@@ -57,7 +52,7 @@ public sealed class CampaignService(
             if (await db.Campaigns.Where(c => c.Id == campaignId && c.Status == CampaignStatus.Paused)
                     .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, CampaignStatus.Active).SetProperty(c => c.NextBatchAt, next), ct) == 0)
                 return await RefusalAsync(db, campaignId, ct);
-            db.Activity.Add(ActivityLog.Entry(actor, Resumed, now, nameof(Campaign), Id(campaignId),
+            db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.CampaignResumed, now, nameof(Campaign), Id(campaignId),
                 string.Create(CultureInfo.InvariantCulture, $"Next batch at {next:yyyy-MM-dd HH:mm} UTC.")));
             await db.SaveChangesAsync(ct);
             return CampaignChange.Done;
@@ -95,7 +90,7 @@ public sealed class CampaignService(
                     .SetProperty(m => m.Status, MessageStatus.Cancelled).SetProperty(m => m.Summary, outcome.Summary)
                     .SetProperty(m => m.NextRetryAt, (DateTime?)null), ct);
             }
-            db.Activity.Add(ActivityLog.Entry(actor, Cancelled, now, nameof(Campaign), Id(campaignId)));
+            db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.CampaignCancelled, now, nameof(Campaign), Id(campaignId)));
             await db.SaveChangesAsync(ct);
             return CampaignChange.Done;
         }, cancellationToken);

@@ -102,7 +102,7 @@ public sealed class SendService(
             if (message.Status == MessageStatus.Draft)
             {
                 db.DraftRecipients.AddRange(recipients.ContactIds.Select(id => new DraftRecipient { MessageId = message.Id, ContactId = id }));
-                Log(db, sender, "draft-saved", message.Id, $"Draft \"{message.Title}\"", now);
+                Log(db, sender, ActivityActions.DraftSaved, message.Id, $"Draft \"{message.Title}\"", now);
                 await db.SaveChangesAsync(ct);
                 return new ComposeOutcome(message.Id, message.Status, 0, 0, new Dictionary<string, string[]>());
             }
@@ -130,7 +130,7 @@ public sealed class SendService(
                 throw new DbUpdateConcurrencyException($"The audience changed while the send was being created ({count} counted, {written} written); nothing was saved.");
             message.TotalRecipients = count;
             message.BatchCount = batches.Count;
-            Log(db, sender, message.Status == MessageStatus.Scheduled ? "send-scheduled" : "send",
+            Log(db, sender, message.Status == MessageStatus.Scheduled ? ActivityActions.MessageScheduled : ActivityActions.MessageSent,
                 message.Id, string.Create(CultureInfo.InvariantCulture, $"\"{message.Title}\" to {count:N0} recipients in {batches.Count} batches"), now);
             await db.SaveChangesAsync(ct);
             return new ComposeOutcome(message.Id, message.Status, count, batches.Count, new Dictionary<string, string[]>());
@@ -159,7 +159,7 @@ public sealed class SendService(
         db.Campaigns.Add(campaign);
         message.TotalRecipients = count;
         await db.SaveChangesAsync(cancellationToken);
-        db.Activity.Add(ActivityLog.Entry(new Actor(sender.UserId, sender.UserName), CampaignService.Created, now, nameof(Campaign),
+        db.Activity.Add(ActivityLog.Entry(new Actor(sender.UserId, sender.UserName), ActivityActions.CampaignCreated, now, nameof(Campaign),
             campaign.Id.ToString(CultureInfo.InvariantCulture),
             string.Create(CultureInfo.InvariantCulture, $"\"{message.Title}\" (message {message.Id}) to {count:N0} recipients, {campaign.DailyLimit:N0} a day from {start:yyyy-MM-dd HH:mm} UTC")));
         await db.SaveChangesAsync(cancellationToken);
@@ -189,7 +189,7 @@ public sealed class SendService(
             }
             await db.Deliveries.Where(d => d.MessageId == messageId).ExecuteDeleteAsync(ct);
             await db.Batches.Where(b => b.MessageId == messageId).ExecuteDeleteAsync(ct);
-            Log(db, sender, "send-unscheduled", messageId, $"\"{message.Title}\" back to a draft", now);
+            Log(db, sender, ActivityActions.MessageUnscheduled, messageId, $"\"{message.Title}\" back to a draft", now);
             await db.SaveChangesAsync(ct);
             return true;
         }, cancellationToken, IsolationLevel.Serializable);
@@ -216,7 +216,7 @@ public sealed class SendService(
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Cancelled), ct);
             await db.Batches.Where(b => b.MessageId == messageId && b.Status == BatchStatus.Pending)
                 .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Cancelled).SetProperty(b => b.CompletedAt, now), ct);
-            Log(db, sender, "send-cancelled", messageId, null, now);
+            Log(db, sender, ActivityActions.MessageCancelled, messageId, null, now);
             await db.SaveChangesAsync(ct);
             return CancelOutcome.Cancelled;
         }, cancellationToken);

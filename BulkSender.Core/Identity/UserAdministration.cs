@@ -38,7 +38,7 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
         var added = await users.AddToRoleAsync(user, role);
         if (!added.Succeeded)
             return Error(added);
-        await LogAsync(actor, "user.created", user, $"{user.Email} as {role}", cancellationToken);
+        await LogAsync(actor, ActivityActions.UserCreated, user, $"{user.Email} as {role}", cancellationToken);
         return null;
     }
 
@@ -52,7 +52,7 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
         if (!reset.Succeeded)
             return Error(reset);
         await users.SetLockoutEndDateAsync(user, null);
-        await LogAsync(actor, "user.password_reset", user, user.Email, cancellationToken);
+        await LogAsync(actor, ActivityActions.UserPasswordReset, user, user.Email, cancellationToken);
         return null;
     }
 
@@ -69,7 +69,7 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
             return Error(updated);
         // A new stamp signs the account out of every browser at the next cookie check.
         await users.UpdateSecurityStampAsync(user);
-        await LogAsync(actor, disabled ? "user.disabled" : "user.enabled", user, user.Email, cancellationToken);
+        await LogAsync(actor, disabled ? ActivityActions.UserDisabled : ActivityActions.UserEnabled, user, user.Email, cancellationToken);
         return null;
     }
 
@@ -92,7 +92,7 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
         if (!added.Succeeded)
             return Error(added);
         await users.UpdateSecurityStampAsync(user);
-        await LogAsync(actor, "user.role_changed", user, $"{user.Email}: {string.Join(", ", current)} → {role}", cancellationToken);
+        await LogAsync(actor, ActivityActions.UserRoleChanged, user, $"{user.Email}: {string.Join(", ", current)} → {role}", cancellationToken);
         return null;
     }
 

@@ -53,4 +53,12 @@ public sealed class ActivityQueriesTests : IAsyncLifetime
         (await queries.PageAsync(new ActivityFilter(Action: "message.sent"), null, 0, 25, CancellationToken.None)).Total.ShouldBe(2);
         (await queries.PageAsync(new ActivityFilter(Search: "Spring"), null, 0, 25, CancellationToken.None)).Items.Single().Action.ShouldBe("message.sent");
     }
+
+    [Fact]
+    public async Task Lists_everyone_with_entries_for_the_who_filter()
+    {
+        var actors = await new ActivityQueries(database).ActorsAsync(CancellationToken.None);
+
+        actors.ShouldBe([new Actor("admin", "admin@x"), new Actor("op", "op@x"), new Actor("other", "other@x")]);
+    }
 }

@@ -130,7 +130,7 @@ public sealed class CampaignTests : IAsyncLifetime
 
         await using var db = host.NewDbContext();
         (await db.Activity.Where(a => a.EntityType == nameof(Campaign)).Select(a => a.Action).ToListAsync())
-            .ShouldBe([CampaignService.Created, CampaignService.Paused, CampaignService.Resumed], ignoreOrder: true);
+            .ShouldBe([ActivityActions.CampaignCreated, ActivityActions.CampaignPaused, ActivityActions.CampaignResumed], ignoreOrder: true);
     }
 
     [Fact]
