@@ -35,7 +35,7 @@ public sealed class LayoutBrowserTests(AppFixture app, BrowserFixture browser)
         var page = await browser.NewPageAsync(app.BaseAddress, width, height);
         await page.LoginAsync(AppFixture.OperatorEmail, AppFixture.OperatorPassword);
 
-        foreach (var path in new[] { "/", "/contacts", "/contacts/import", "/activity" })
+        foreach (var path in new[] { "/", "/contacts", "/contacts/import", "/compose", "/messages", "/campaigns", "/activity" })
         {
             await page.GotoAsync(path);
             await page.WaitForInteractiveAsync();

@@ -44,7 +44,7 @@ public sealed class FailedRecipientsViewTests : MudTestContext
 
         view.WaitForAssertion(() => view.FindAll("[data-testid=failed-table] tbody tr").Count.ShouldBe(2));
         view.Find("[data-testid=failed-table]").TextContent.ShouldNotContain("Network failure");
-        view.Find("[data-testid=retry-types]").TextContent.ShouldContain("Retry 1 type (2)");
+        view.Find("[data-testid=retry-types]").TextContent.ShouldContain("Retry rate limit failures (2)");
         view.Find("[data-testid=retry-types]").Click();
         asked!.ErrorTypes.ShouldBe([ErrorType.RateLimit]);
     }
