@@ -36,7 +36,8 @@ public static class WebRegistration
 
         var services = builder.Services;
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices();
+        // Bottom right: a send's summary stays until read, and must not cover the page's own buttons at the top.
+        services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
         services.AddBulkSenderAuth();
         services.AddScoped<ContactSelection>();
         services.AddMessagesFeature();

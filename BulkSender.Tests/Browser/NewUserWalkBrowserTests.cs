@@ -140,6 +140,7 @@ public sealed partial class NewUserWalkBrowserTests(BrowserFixture browser)
         var days = page.GetByTestId("campaign-days");
         await Expect(days.Locator("tbody tr td[data-label=Recipients]")).ToHaveTextAsync("100");
         await Expect(days.Locator("tbody tr td[data-label=Status]")).ToHaveTextAsync("Completed", new() { Timeout = 60_000 });
+        await Expect(page.GetByTestId("message-status")).ToHaveTextAsync("Campaign Active");
         await Expect(page.GetByTestId("campaign-next")).ToContainTextAsync(DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         await page.ScreenshotAsync(new() { Path = Screenshots.PathFor("tour-6-campaign.png") });
 
