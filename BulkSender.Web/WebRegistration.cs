@@ -64,6 +64,7 @@ public static class WebRegistration
             a => a.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
 
         app.UseAuthentication();
+        app.UseBearerTokenRevalidation();
         app.UseAuthorization();
         app.UseAntiforgery();
 

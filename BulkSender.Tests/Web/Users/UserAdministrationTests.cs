@@ -100,4 +100,27 @@ public sealed class UserAdministrationTests(AppFixture app)
         response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
         response.Headers.Location!.AbsolutePath.ShouldBe("/account/access-denied");
     }
+
+    [Fact]
+    public async Task A_bearer_token_stops_working_as_soon_as_its_account_is_disabled_or_its_password_reset()
+    {
+        var email = $"api-{Guid.NewGuid():N}"[..15] + "@test.local";
+        const string password = "Fresh-Api-Pass-1";
+        (await WithAdminAsync(a => a.CreateAsync(email, "Script", Roles.Operator, password, Admin, CancellationToken.None))).ShouldBeNull();
+        var id = await IdOfAsync(email);
+        using var client = app.NewClient();
+        client.UseBearer(await Login.BearerTokenAsync(client, email, password));
+        (await client.GetAsync("/api/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        (await WithAdminAsync(a => a.SetDisabledAsync(id, true, Admin, CancellationToken.None))).ShouldBeNull();
+        (await client.GetAsync("/api/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+
+        (await WithAdminAsync(a => a.SetDisabledAsync(id, false, Admin, CancellationToken.None))).ShouldBeNull();
+        (await client.GetAsync("/api/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized, "re-enabling does not revive a token issued before");
+        client.UseBearer(await Login.BearerTokenAsync(client, email, password));
+        (await client.GetAsync("/api/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        (await WithAdminAsync(a => a.ResetPasswordAsync(id, "Another-Api-Pass-2", Admin, CancellationToken.None))).ShouldBeNull();
+        (await client.GetAsync("/api/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
 }
