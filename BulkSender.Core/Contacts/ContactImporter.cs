@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
 using CsvHelper;
 using Microsoft.EntityFrameworkCore;
@@ -33,7 +34,7 @@ public sealed record ImportProgress(int Processed, int Total);
 /// <see cref="ContactInputValidator"/>; rejected rows are reported with their line and reason and change nothing.
 /// Re-importing a contact (same channel + address) updates it. An import can opt a contact out but never back in.
 /// </summary>
-public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOptions<ContactsOptions> options, TimeProvider clock)
+public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOptions<ContactsOptions> options, OptOutSignal optOuts, TimeProvider clock)
 {
     public const int SampleSize = 20;
     private const int ChunkSize = 1000;
@@ -180,6 +181,8 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
             $"{fileName}: {added} added, {updated} updated, {file.Rejected.Count} rejected."));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        if (file.Rows.Any(r => r.OptedOut))
+            optOuts.Raise();
         return new ImportResult(added, updated, file.Rejected);
     }
 

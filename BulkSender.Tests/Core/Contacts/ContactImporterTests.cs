@@ -1,6 +1,7 @@
 using System.Text;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Compliance;
 using BulkSender.Core.Contacts;
 using BulkSender.Tests.TestSupport;
 using Microsoft.EntityFrameworkCore;
@@ -18,7 +19,7 @@ public sealed class ContactImporterTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         database = await TestDatabase.CreateAsync();
-        importer = new ContactImporter(database, Options.Create(new ContactsOptions { MaxImportBytes = 64 * 1024 }), clock);
+        importer = new ContactImporter(database, Options.Create(new ContactsOptions { MaxImportBytes = 64 * 1024 }), new OptOutSignal(), clock);
     }
 
     public async Task DisposeAsync() => await database.DisposeAsync();
@@ -171,7 +172,7 @@ public sealed class ContactImporterTests : IAsyncLifetime
     public async Task Progress_is_reported_up_to_the_total()
     {
         var text = "name,address,channel\n" + string.Concat(Enumerable.Range(0, 2500).Select(i => $"P{i},p{i}@example.com,email\n"));
-        var big = new ContactImporter(database, Options.Create(new ContactsOptions()), clock);
+        var big = new ContactImporter(database, Options.Create(new ContactsOptions()), new OptOutSignal(), clock);
         var parsed = await big.ParseAsync(Csv(text), CancellationToken.None);
         var reports = new List<ImportProgress>();
 
