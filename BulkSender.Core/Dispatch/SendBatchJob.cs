@@ -26,13 +26,16 @@ namespace BulkSender.Core.Dispatch;
 /// gets a message after opting out (another instance's opt-out counts from the next chunk).
 /// Messenger recipients outside the 24-hour window fail as permission ("outside the 24-hour messaging window") without
 /// reaching the provider, unless the message has a tag; the contacts' last inbound times come with the batch's
-/// recipients, in the same query.
+/// recipients, in the same query. A channel with a daily limit (e-mail) is sent to while the day's allowance lasts
+/// (<see cref="DailySendQuota"/>); then the batch is held, Pending and due at the next UTC day, where reconciliation
+/// enqueues it again. Its unsent recipients stay Pending: nothing fails and no attempt is used up.
 /// </remarks>
 [AutomaticRetry(Attempts = 0)]
 public sealed class SendBatchJob(
     IDbContextFactory<AppDbContext> dbs,
     ChannelAdapters channels,
     ChannelRateLimiter limiter,
+    DailySendQuota quota,
     OptOutSignal optOuts,
     IDispatchProgress progress,
     SendCompletion completion,
@@ -52,6 +55,9 @@ public sealed class SendBatchJob(
 
         /// <summary>Someone else owns the batch now (it was taken back as stalled).</summary>
         LostClaim,
+
+        /// <summary>The channel's daily limit is used up: the batch goes back to Pending, due at the next UTC day.</summary>
+        DailyLimit,
     }
 
     /// <summary>A delivery to send, with its contact's last inbound time (Messenger's 24-hour window), read once per batch.</summary>
@@ -121,6 +127,7 @@ public sealed class SendBatchJob(
         var content = await db.Messages.AsNoTracking().Where(m => m.Id == batch.MessageId)
             .Select(m => new Content(m.Title, m.Content, m.Channel, m.MessageTag)).SingleAsync(cancellationToken);
         var channel = await channels.ForAsync(content.Channel, cancellationToken);
+        var dailyLimit = await quota.LimitAsync(content.Channel, cancellationToken);
 
         // Deliveries a dead worker left in Sending have an unknown outcome: they go again. Only these can reach a
         // recipient twice, and there are at most ProgressEvery of them per worker.
@@ -152,7 +159,7 @@ public sealed class SendBatchJob(
             var results = new List<(Recipient Recipient, ChannelResult Result)>(sending.Count);
             var skipped = new List<Recipient>();
             var optedOut = NoOne;
-            var shutdown = false;
+            var (shutdown, held) = (false, false);
             foreach (var recipient in sending)
             {
                 if (optOuts.Version is var version && version != seen)
@@ -170,6 +177,11 @@ public sealed class SendBatchJob(
                 }
                 try
                 {
+                    if (dailyLimit is { } limit && !await quota.TryTakeAsync(content.Channel, limit, cancellationToken))
+                    {
+                        held = true;
+                        break;
+                    }
                     await limiter.WaitAsync(content.Channel, cancellationToken);
                     results.Add((recipient, await SendOneAsync(channel, batch, recipient, content, cancellationToken)));
                 }
@@ -180,13 +192,15 @@ public sealed class SendBatchJob(
                 }
             }
 
-            var next = shutdown || i + 1 == chunks.Count ? null : chunks[i + 1];
+            var next = shutdown || held || i + 1 == chunks.Count ? null : chunks[i + 1];
             seen = optOuts.Version;
             var unsent = sending.Skip(results.Count + skipped.Count).ToList();
             marked = await RecordAsync(db, batch, worker, results, skipped, unsent, next);
             progress.Progressed(BatchSnapshot.Of(batch));
             if (shutdown)
                 return Stop.Shutdown;
+            if (held)
+                return Stop.DailyLimit;
             if (next is null)
                 return Stop.None;
         }
@@ -350,6 +364,17 @@ public sealed class SendBatchJob(
                     .SetProperty(b => b.ClaimedBy, (string?)null)
                     .SetProperty(b => b.JobId, (string?)null), ct), CancellationToken.None);
                 batch.Status = BatchStatus.Pending;
+                progress.BatchChanged(BatchSnapshot.Of(batch));
+                return;
+            case Stop.DailyLimit:
+                var resumeAt = quota.NextDay();
+                await db.InTransactionAsync(ct => mine.ExecuteUpdateAsync(s => s
+                    .SetProperty(b => b.Status, BatchStatus.Pending)
+                    .SetProperty(b => b.ClaimedBy, (string?)null)
+                    .SetProperty(b => b.JobId, (string?)null)
+                    .SetProperty(b => b.DueAt, resumeAt), ct), CancellationToken.None);
+                log.LogInformation("The channel's daily limit is reached: batch {BatchId} of message {MessageId} goes on at {ResumeAt:u}", batch.Id, batch.MessageId, resumeAt);
+                (batch.Status, batch.DueAt) = (BatchStatus.Pending, resumeAt);
                 progress.BatchChanged(BatchSnapshot.Of(batch));
                 return;
         }
