@@ -1,6 +1,7 @@
 using BulkSender.Core.Activity;
 using BulkSender.Core.Campaigns;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Compliance;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Dashboard;
 using BulkSender.Core.Data;
@@ -39,6 +40,7 @@ public static class CoreRegistration
         services.AddTransient<DatabaseInitializer>();
 
         services.AddOptions<ContactsOptions>().BindConfiguration(ContactsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<OptOutSignal>();
         services.AddSingleton<ContactImporter>();
         services.AddSingleton<ContactQueries>();
         services.AddSingleton<ContactEditor>();

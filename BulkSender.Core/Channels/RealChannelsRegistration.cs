@@ -31,6 +31,7 @@ public static class RealChannelsRegistration
         services.AddSingleton<ChannelTester>();
         services.AddSingleton<UnsubscribeTokens>();
         services.AddSingleton<OptOuts>();
+        services.TryAddSingleton<OptOutSignal>();
         services.AddSingleton<DeliveryStatusUpdater>();
 
         services.AddProviderHttpClient<MessengerChannel>();

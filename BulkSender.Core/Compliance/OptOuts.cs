@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace BulkSender.Core.Compliance;
 
 /// <summary>Opting a contact out from outside the dashboard: an unsubscribe link, an inbound "STOP".</summary>
-public sealed class OptOuts(IDbContextFactory<AppDbContext> dbs, TimeProvider clock)
+public sealed class OptOuts(IDbContextFactory<AppDbContext> dbs, OptOutSignal signal, TimeProvider clock)
 {
     /// <summary>"STOP" in any case, surrounded by any white space.</summary>
     public static bool IsStop(string? text) => string.Equals(text?.Trim(), "STOP", StringComparison.OrdinalIgnoreCase);
@@ -26,6 +26,7 @@ public sealed class OptOuts(IDbContextFactory<AppDbContext> dbs, TimeProvider cl
             .SetProperty(c => c.UpdatedAt, now), cancellationToken);
         if (changed == 0)
             return false;
+        signal.Raise();
         db.Activity.Add(ActivityLog.Entry(Actor.System, ActivityActions.ContactOptedOut, now, "Contact", id.ToString(), $"{channel} {address} opted out ({how})"));
         await db.SaveChangesAsync(cancellationToken);
         return true;

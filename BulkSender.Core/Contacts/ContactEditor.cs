@@ -1,4 +1,5 @@
 using BulkSender.Core.Activity;
+using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -8,7 +9,7 @@ namespace BulkSender.Core.Contacts;
 public sealed record EditErrors(IReadOnlyDictionary<string, string[]> Errors);
 
 /// <summary>Edits of contacts, checked here whoever calls: the grid's dialogs or an endpoint.</summary>
-public sealed class ContactEditor(IDbContextFactory<AppDbContext> dbs, TimeProvider clock)
+public sealed class ContactEditor(IDbContextFactory<AppDbContext> dbs, OptOutSignal optOuts, TimeProvider clock)
 {
     private static readonly ContactInputValidator Validator = new();
 
@@ -32,6 +33,7 @@ public sealed class ContactEditor(IDbContextFactory<AppDbContext> dbs, TimeProvi
         contact.Channel = channel;
         contact.Address = address;
         var optedOut = input.ParsedOptedOut == true;
+        var optingOut = optedOut && !contact.OptedOut;
         if (optedOut != contact.OptedOut)
             (contact.OptedOut, contact.OptedOutAt) = (optedOut, optedOut ? now : null);
         var tags = input.ParsedTags;
@@ -40,6 +42,8 @@ public sealed class ContactEditor(IDbContextFactory<AppDbContext> dbs, TimeProvi
         contact.UpdatedAt = now;
         db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ContactUpdated, now, "Contact", id.ToString(), $"{contact.Name} <{contact.Address}>"));
         await db.SaveChangesAsync(cancellationToken);
+        if (optingOut)
+            optOuts.Raise();
         return null;
     }
 
@@ -47,11 +51,14 @@ public sealed class ContactEditor(IDbContextFactory<AppDbContext> dbs, TimeProvi
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        return await db.Contacts.Where(c => c.Id == id)
+        var changed = await db.Contacts.Where(c => c.Id == id)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(c => c.OptedOut, optedOut)
                 .SetProperty(c => c.OptedOutAt, optedOut ? now : null)
                 .SetProperty(c => c.UpdatedAt, now), cancellationToken) == 1;
+        if (changed && optedOut)
+            optOuts.Raise();
+        return changed;
     }
 
     /// <summary>Adds the tag to each of the contacts that lacks it; returns how many gained it.</summary>

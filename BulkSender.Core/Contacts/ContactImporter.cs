@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
 using CsvHelper;
 using Microsoft.EntityFrameworkCore;
@@ -14,7 +15,8 @@ public sealed class ImportFileException(string message) : Exception(message);
 
 public sealed record RejectedRow(int Line, string Reason, string? Address);
 
-public sealed record ImportRow(int Line, string Name, ChannelKind Channel, string Address, IReadOnlyList<string> Tags, bool OptedOut);
+/// <param name="LastInboundAt">When the contact last wrote (UTC), if the file says; an import only moves it forward.</param>
+public sealed record ImportRow(int Line, string Name, ChannelKind Channel, string Address, IReadOnlyList<string> Tags, bool OptedOut, DateTime? LastInboundAt = null);
 
 /// <summary>A file read and checked row by row, nothing written yet.</summary>
 public sealed record ParsedImport(IReadOnlyList<ImportRow> Rows, IReadOnlyList<RejectedRow> Rejected, bool HasTagsColumn, bool HasOptedOutColumn)
@@ -29,14 +31,18 @@ public sealed record ImportResult(int Added, int Updated, IReadOnlyList<Rejected
 public sealed record ImportProgress(int Processed, int Total);
 
 /// <summary>
-/// CSV import: a header row naming name, address, channel (and optionally tags, opted_out). Every row is checked by
+/// CSV import: a header row naming name, address, channel (and optionally tags, opted_out, last_inbound_at). Every row is checked by
 /// <see cref="ContactInputValidator"/>; rejected rows are reported with their line and reason and change nothing.
-/// Re-importing a contact (same channel + address) updates it. An import can opt a contact out but never back in.
+/// Re-importing a contact (same channel + address) updates it. An import can opt a contact out but never back in, and
+/// moves a last inbound time forward, never back (a newer one recorded from the contact's own message stays).
 /// </summary>
-public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOptions<ContactsOptions> options, TimeProvider clock)
+public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOptions<ContactsOptions> options, OptOutSignal optOuts, TimeProvider clock)
 {
     public const int SampleSize = 20;
     private const int ChunkSize = 1000;
+
+    /// <summary>How far ahead of this server's clock a last inbound time may be (another machine's clock) before it is refused.</summary>
+    private static readonly TimeSpan FutureSkew = TimeSpan.FromMinutes(5);
     private static readonly string[] Required = ["name", "address", "channel"];
     private static readonly ContactInputValidator Validator = new();
 
@@ -71,6 +77,8 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
                 $"The first row must be a header naming the columns name, address and channel (missing: {string.Join(", ", missing)}). Download the sample file to see the format.");
         var hasTags = header.Contains("tags");
         var hasOptedOut = header.Contains("opted_out");
+        var hasLastInbound = header.Contains("last_inbound_at");
+        var latestInbound = clock.GetUtcNow().UtcDateTime + FutureSkew;
         string Field(string column) => header.IndexOf(column) is var i and >= 0 && i < csv.FieldCount ? csv.GetString(i) ?? "" : "";
 
         var rows = new List<ImportRow>();
@@ -86,6 +94,7 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
                 Channel = Field("channel"),
                 Tags = hasTags ? Field("tags") : null,
                 OptedOut = hasOptedOut ? Field("opted_out") : null,
+                LastInboundAt = hasLastInbound ? Field("last_inbound_at") : null,
             };
             if (malformed.Contains(line))
             {
@@ -103,6 +112,11 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
                 rejected.Add(new RejectedRow(line, string.Join(" ", result.Errors.Select(e => e.ErrorMessage).Distinct()), input.Address));
                 continue;
             }
+            if (input.ParsedLastInboundAt > latestInbound)
+            {
+                rejected.Add(new RejectedRow(line, $"last_inbound_at '{input.LastInboundAt!.Trim()}' is in the future.", input.Address));
+                continue;
+            }
             var key = (input.ParsedChannel!.Value, input.NormalizedAddress);
             if (seen.TryGetValue(key, out var first))
             {
@@ -110,7 +124,7 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
                 continue;
             }
             seen[key] = line;
-            rows.Add(new ImportRow(line, input.Name.Trim(), key.Item1, key.Item2, input.ParsedTags, input.ParsedOptedOut == true));
+            rows.Add(new ImportRow(line, input.Name.Trim(), key.Item1, key.Item2, input.ParsedTags, input.ParsedOptedOut == true, input.ParsedLastInboundAt));
         }
 
         if (rows.Count + rejected.Count == 0)
@@ -151,6 +165,8 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
                         contact.Tags.RemoveAll(t => !row.Tags.Contains(t.Tag));
                         contact.Tags.AddRange(row.Tags.Where(t => contact.Tags.All(x => x.Tag != t)).Select(t => new ContactTag { Tag = t }));
                     }
+                    if (row.LastInboundAt is { } inbound && !(contact.LastInboundAt >= inbound))
+                        contact.LastInboundAt = inbound;
                     contact.UpdatedAt = now;
                     updated++;
                 }
@@ -163,6 +179,7 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
                         Name = row.Name,
                         OptedOut = row.OptedOut,
                         OptedOutAt = row.OptedOut ? now : null,
+                        LastInboundAt = row.LastInboundAt,
                         CreatedAt = now,
                         UpdatedAt = now,
                         Tags = row.Tags.Select(t => new ContactTag { Tag = t }).ToList(),
@@ -180,6 +197,8 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
             $"{fileName}: {added} added, {updated} updated, {file.Rejected.Count} rejected."));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        if (file.Rows.Any(r => r.OptedOut))
+            optOuts.Raise();
         return new ImportResult(added, updated, file.Rejected);
     }
 
@@ -228,6 +247,7 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
     {
         "optedout" or "opt_out" or "optout" or "unsubscribed" => "opted_out",
         "tag" => "tags",
+        "lastinboundat" or "last_inbound" or "last_message_at" => "last_inbound_at",
         "e_mail" or "email" or "phone" or "psid" => "address",
         var other => other,
     };

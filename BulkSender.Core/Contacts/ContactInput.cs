@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using BulkSender.Core.Channels;
 using FluentValidation;
@@ -17,6 +18,9 @@ public sealed class ContactInput
     /// <summary>true/false, yes/no, 1/0, or empty for false.</summary>
     public string? OptedOut { get; set; }
 
+    /// <summary>When the contact last wrote to us (Messenger's 24-hour window): ISO 8601, UTC unless it names an offset; empty for unknown.</summary>
+    public string? LastInboundAt { get; set; }
+
     public ChannelKind? ParsedChannel => ContactAddress.TryParseChannel(Channel, out var c) ? c : null;
 
     public string NormalizedAddress => ParsedChannel is { } c ? ContactAddress.Normalize(c, Address) : Address.Trim();
@@ -29,6 +33,19 @@ public sealed class ContactInput
         "true" or "yes" or "1" or "y" => true,
         _ => null,
     };
+
+    /// <summary>The ISO 8601 forms accepted for <see cref="LastInboundAt"/>: a date and time (with seconds and fractions optional) and an optional Z or offset.</summary>
+    private static readonly string[] IsoFormats =
+        ["yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd HH:mm:ss.FFFFFFFK", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mmK"];
+
+    public bool HasLastInboundAt => !string.IsNullOrWhiteSpace(LastInboundAt);
+
+    /// <summary>The parsed <see cref="LastInboundAt"/> in UTC; null when it is empty or not ISO 8601.</summary>
+    public DateTime? ParsedLastInboundAt =>
+        HasLastInboundAt && DateTimeOffset.TryParseExact(LastInboundAt!.Trim(), IsoFormats, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal, out var at)
+            ? at.UtcDateTime
+            : null;
 }
 
 public static partial class ContactTags
@@ -70,5 +87,9 @@ public sealed class ContactInputValidator : AbstractValidator<ContactInput>
         RuleFor(c => c.ParsedOptedOut)
             .NotNull().WithMessage(c => $"opted_out must be true or false, not '{c.OptedOut}'.")
             .OverridePropertyName(nameof(ContactInput.OptedOut));
+        RuleFor(c => c.ParsedLastInboundAt)
+            .NotNull().When(c => c.HasLastInboundAt)
+            .WithMessage(c => $"last_inbound_at must be an ISO 8601 date and time such as 2026-11-30T14:05:00Z, not '{c.LastInboundAt}'.")
+            .OverridePropertyName(nameof(ContactInput.LastInboundAt));
     }
 }

@@ -3,7 +3,10 @@ using BulkSender.Core.Contacts;
 
 namespace BulkSender.Core.Data;
 
-/// <summary>Deterministic demo contacts: every channel, a handful of tags, about 2% opted out.</summary>
+/// <summary>
+/// Deterministic demo contacts: every channel, a handful of tags, about 2% opted out. Most Messenger contacts wrote in
+/// the last 22 hours (a demo send reaches them without a message tag), one in eight longer ago (so the 24-hour rule shows).
+/// </summary>
 public static class DemoData
 {
     private static readonly string[] FirstNames =
@@ -37,11 +40,15 @@ public static class DemoData
                 Name = $"{first} {last}",
                 OptedOut = optedOut,
                 OptedOutAt = optedOut ? created.AddDays(1) : null,
-                LastInboundAt = channel == ChannelKind.Messenger ? now.AddHours(-random.Next(1, 24 * 14)) : null,
+                LastInboundAt = channel == ChannelKind.Messenger ? LastInbound(now, random.Next(1, 24 * 14)) : null,
                 CreatedAt = created,
                 UpdatedAt = created,
                 Tags = tags,
             };
         }
     }
+
+    /// <summary>One draw of 1–335 decides it (the same draws as before, so every other demo value stays as it was).</summary>
+    private static DateTime LastInbound(DateTime now, int draw) =>
+        draw % 8 == 0 ? now.AddHours(-(24 + draw)) : now.AddHours(-(1 + draw % 22));
 }

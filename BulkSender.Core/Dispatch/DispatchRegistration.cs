@@ -22,6 +22,7 @@ internal static class DispatchRegistration
         services.AddSingleton<SimulatedChannel>();
         services.AddSingleton<ChannelAdapters>();
         services.AddSingleton<ChannelRateLimiter>();
+        services.AddSingleton<DailySendQuota>();
 
         services.AddSingleton<ComposeValidator>();
         services.AddSingleton<IValidator<ComposeModel>>(sp => sp.GetRequiredService<ComposeValidator>());

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
 using BulkSender.Core.Messages;
 using BulkSender.Core.Retries;
@@ -20,13 +21,22 @@ namespace BulkSender.Core.Dispatch;
 /// Recipients go in chunks of <see cref="DispatchOptions.ProgressEvery"/>. A chunk is marked Sending in one
 /// conditional update (which is also the check for cancellation, for a lost claim and for opt-outs), handed to the
 /// channel one by one through the shared rate limiter, and recorded, with the counters and the heartbeat, in the same
-/// transaction that marks the next chunk.
+/// transaction that marks the next chunk. A contact of this process who opts out while its chunk is in flight raises
+/// <see cref="OptOutSignal"/>: the chunk's opted-out flags are read again before the next recipient goes, so nobody
+/// gets a message after opting out (another instance's opt-out counts from the next chunk).
+/// Messenger recipients outside the 24-hour window fail as permission ("outside the 24-hour messaging window") without
+/// reaching the provider, unless the message has a tag; the contacts' last inbound times come with the batch's
+/// recipients, in the same query. A channel with a daily limit (e-mail) is sent to while the day's allowance lasts
+/// (<see cref="DailySendQuota"/>); then the batch is held, Pending and due at the next UTC day, where reconciliation
+/// enqueues it again. Its unsent recipients stay Pending: nothing fails and no attempt is used up.
 /// </remarks>
 [AutomaticRetry(Attempts = 0)]
 public sealed class SendBatchJob(
     IDbContextFactory<AppDbContext> dbs,
     ChannelAdapters channels,
     ChannelRateLimiter limiter,
+    DailySendQuota quota,
+    OptOutSignal optOuts,
     IDispatchProgress progress,
     SendCompletion completion,
     IOptions<DispatchOptions> options,
@@ -45,9 +55,16 @@ public sealed class SendBatchJob(
 
         /// <summary>Someone else owns the batch now (it was taken back as stalled).</summary>
         LostClaim,
+
+        /// <summary>The channel's daily limit is used up: the batch goes back to Pending, due at the next UTC day.</summary>
+        DailyLimit,
     }
 
-    private sealed record Recipient(long DeliveryId, int? ContactId, string Address, string? Name, int AttemptNumber);
+    /// <summary>A delivery to send, with its contact's last inbound time (Messenger's 24-hour window), read once per batch.</summary>
+    private sealed record Recipient(long DeliveryId, int? ContactId, string Address, string? Name, int AttemptNumber, DateTime? LastInboundAt);
+
+    private const string OptedOutNote = "Opted out before it was sent.";
+    private static readonly IReadOnlySet<int> NoOne = new HashSet<int>();
 
     private sealed record Content(string Title, string Text, ChannelKind Channel, string? MessageTag);
 
@@ -110,6 +127,7 @@ public sealed class SendBatchJob(
         var content = await db.Messages.AsNoTracking().Where(m => m.Id == batch.MessageId)
             .Select(m => new Content(m.Title, m.Content, m.Channel, m.MessageTag)).SingleAsync(cancellationToken);
         var channel = await channels.ForAsync(content.Channel, cancellationToken);
+        var dailyLimit = await quota.LimitAsync(content.Channel, cancellationToken);
 
         // Deliveries a dead worker left in Sending have an unknown outcome: they go again. Only these can reach a
         // recipient twice, and there are at most ProgressEvery of them per worker.
@@ -120,13 +138,15 @@ public sealed class SendBatchJob(
             var work = await db.Deliveries.AsNoTracking()
                 .Where(d => d.BatchId == batch.Id && d.Status == DeliveryStatus.Pending)
                 .OrderBy(d => d.Id)
-                .Select(d => new Recipient(d.Id, d.ContactId, d.RecipientAddress, d.RecipientName, d.AttemptNumber))
+                .Select(d => new Recipient(d.Id, d.ContactId, d.RecipientAddress, d.RecipientName, d.AttemptNumber,
+                    db.Contacts.Where(c => c.Id == d.ContactId).Select(c => c.LastInboundAt).FirstOrDefault()))
                 .ToListAsync(ct);
             return work.Chunk(DispatchOptions.ProgressEvery).ToList();
         }, cancellationToken);
         if (chunks.Count == 0)
             return Stop.None;
 
+        var seen = optOuts.Version; // read before marking: an opt-out after this raises the signal
         var marked = await db.InTransactionAsync(ct => MarkSendingAsync(db, batch, worker, chunks[0], ct), cancellationToken);
         for (var i = 0; ; i++)
         {
@@ -137,11 +157,31 @@ public sealed class SendBatchJob(
                 return stop;
 
             var results = new List<(Recipient Recipient, ChannelResult Result)>(sending.Count);
-            var shutdown = false;
+            var skipped = new List<Recipient>();
+            var optedOut = NoOne;
+            var (shutdown, held) = (false, false);
             foreach (var recipient in sending)
             {
+                if (optOuts.Version is var version && version != seen)
+                    (seen, optedOut) = (version, await OptedOutAsync(db, sending));
+                if (recipient.ContactId is { } contactId && optedOut.Contains(contactId))
+                {
+                    skipped.Add(recipient);
+                    continue;
+                }
+                // Outside Messenger's 24-hour window without a tag: refused here, the provider is never asked.
+                if (MessagingWindow.Check(content.Channel, recipient.LastInboundAt, content.MessageTag, clock.GetUtcNow()) is { } refused)
+                {
+                    results.Add((recipient, refused));
+                    continue;
+                }
                 try
                 {
+                    if (dailyLimit is { } limit && !await quota.TryTakeAsync(content.Channel, limit, cancellationToken))
+                    {
+                        held = true;
+                        break;
+                    }
                     await limiter.WaitAsync(content.Channel, cancellationToken);
                     results.Add((recipient, await SendOneAsync(channel, batch, recipient, content, cancellationToken)));
                 }
@@ -152,11 +192,15 @@ public sealed class SendBatchJob(
                 }
             }
 
-            var next = shutdown || i + 1 == chunks.Count ? null : chunks[i + 1];
-            marked = await RecordAsync(db, batch, worker, results, sending.Skip(results.Count).ToList(), next);
+            var next = shutdown || held || i + 1 == chunks.Count ? null : chunks[i + 1];
+            seen = optOuts.Version;
+            var unsent = sending.Skip(results.Count + skipped.Count).ToList();
+            marked = await RecordAsync(db, batch, worker, results, skipped, unsent, next);
             progress.Progressed(BatchSnapshot.Of(batch));
             if (shutdown)
                 return Stop.Shutdown;
+            if (held)
+                return Stop.DailyLimit;
             if (next is null)
                 return Stop.None;
         }
@@ -200,7 +244,7 @@ public sealed class SendBatchJob(
                 .Where(d => ids.Contains(d.Id) && d.Status == DeliveryStatus.Pending && db.Contacts.Any(c => c.Id == d.ContactId && c.OptedOut))
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(d => d.Status, DeliveryStatus.Cancelled)
-                    .SetProperty(d => d.ErrorMessage, "Opted out before it was sent."), ct);
+                    .SetProperty(d => d.ErrorMessage, OptedOutNote), ct);
             await db.Batches.Where(b => b.Id == batch.Id).ExecuteUpdateAsync(s => s.SetProperty(b => b.SkippedCount, b => b.SkippedCount + count), ct);
             await db.Messages.Where(m => m.Id == batch.MessageId).ExecuteUpdateAsync(s => s.SetProperty(m => m.SkippedCount, m => m.SkippedCount + count), ct);
             return count;
@@ -208,6 +252,14 @@ public sealed class SendBatchJob(
         batch.SkippedCount += skipped;
         var mine = await db.Deliveries.Where(d => ids.Contains(d.Id) && d.Status == DeliveryStatus.Sending).Select(d => d.Id).ToListAsync(cancellationToken);
         return (chunk.Where(r => mine.Contains(r.DeliveryId)).ToList(), Stop.None);
+    }
+
+    /// <summary>Which of the chunk's contacts have opted out by now (a handful of ids, by primary key).</summary>
+    private static async Task<IReadOnlySet<int>> OptedOutAsync(AppDbContext db, IReadOnlyList<Recipient> chunk)
+    {
+        var ids = chunk.Where(r => r.ContactId is not null).Select(r => r.ContactId!.Value).ToList();
+        // Not cancellable: the chunk's sends so far must still be recorded.
+        return (await db.Contacts.Where(c => ids.Contains(c.Id) && c.OptedOut).Select(c => c.Id).ToListAsync(CancellationToken.None)).ToHashSet();
     }
 
     private async Task<ChannelResult> SendOneAsync(IChannel channel, MessageBatch batch, Recipient recipient, Content content, CancellationToken cancellationToken)
@@ -231,11 +283,18 @@ public sealed class SendBatchJob(
     /// <paramref name="next"/> were marked.
     /// </summary>
     private async Task<int> RecordAsync(AppDbContext db, MessageBatch batch, string worker, IReadOnlyList<(Recipient Recipient, ChannelResult Result)> results,
-        IReadOnlyList<Recipient> unsent, Recipient[]? next)
+        IReadOnlyList<Recipient> skipped, IReadOnlyList<Recipient> unsent, Recipient[]? next)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var (sent, failed, marked) = await db.InTransactionAsync(async ct =>
+        var (sent, failed, optedOut, marked) = await db.InTransactionAsync(async ct =>
         {
+            var optedOut = 0;
+            if (skipped.Count > 0)
+            {
+                var ids = skipped.Select(r => r.DeliveryId).ToList();
+                optedOut = await db.Deliveries.Where(d => ids.Contains(d.Id) && d.Status == DeliveryStatus.Sending)
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Cancelled).SetProperty(d => d.ErrorMessage, OptedOutNote), ct);
+            }
             var sent = await RecordSentAsync(db, results.Where(r => r.Result.Succeeded).ToList(), now, ct);
             var failed = 0;
             foreach (var (recipient, result) in results.Where(r => !r.Result.Succeeded))
@@ -255,15 +314,18 @@ public sealed class SendBatchJob(
             await db.Batches.Where(b => b.Id == batch.Id).ExecuteUpdateAsync(s => s
                 .SetProperty(b => b.SentCount, b => b.SentCount + sent)
                 .SetProperty(b => b.FailedCount, b => b.FailedCount + failed)
+                .SetProperty(b => b.SkippedCount, b => b.SkippedCount + optedOut)
                 .SetProperty(b => b.HeartbeatAt, now), ct);
             await db.Messages.Where(m => m.Id == batch.MessageId).ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.SentCount, m => m.SentCount + sent)
-                .SetProperty(m => m.FailedCount, m => m.FailedCount + failed), ct);
+                .SetProperty(m => m.FailedCount, m => m.FailedCount + failed)
+                .SetProperty(m => m.SkippedCount, m => m.SkippedCount + optedOut), ct);
             var marked = next is null ? 0 : await MarkSendingAsync(db, batch, worker, next, ct);
-            return (sent, failed, marked);
+            return (sent, failed, optedOut, marked);
         }, CancellationToken.None); // What reached the provider is written down, even while shutting down.
         batch.SentCount += sent;
         batch.FailedCount += failed;
+        batch.SkippedCount += optedOut;
         return marked;
     }
 
@@ -302,6 +364,17 @@ public sealed class SendBatchJob(
                     .SetProperty(b => b.ClaimedBy, (string?)null)
                     .SetProperty(b => b.JobId, (string?)null), ct), CancellationToken.None);
                 batch.Status = BatchStatus.Pending;
+                progress.BatchChanged(BatchSnapshot.Of(batch));
+                return;
+            case Stop.DailyLimit:
+                var resumeAt = quota.NextDay();
+                await db.InTransactionAsync(ct => mine.ExecuteUpdateAsync(s => s
+                    .SetProperty(b => b.Status, BatchStatus.Pending)
+                    .SetProperty(b => b.ClaimedBy, (string?)null)
+                    .SetProperty(b => b.JobId, (string?)null)
+                    .SetProperty(b => b.DueAt, resumeAt), ct), CancellationToken.None);
+                log.LogInformation("The channel's daily limit is reached: batch {BatchId} of message {MessageId} goes on at {ResumeAt:u}", batch.Id, batch.MessageId, resumeAt);
+                (batch.Status, batch.DueAt) = (BatchStatus.Pending, resumeAt);
                 progress.BatchChanged(BatchSnapshot.Of(batch));
                 return;
         }

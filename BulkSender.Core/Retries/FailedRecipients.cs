@@ -1,4 +1,5 @@
 using System.Globalization;
+using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
 using BulkSender.Core.Messages;
 using CsvHelper;
@@ -60,13 +61,14 @@ public sealed class FailedRecipientQueries(IDbContextFactory<AppDbContext> dbs)
                 d.ErrorType,
                 d.AttemptNumber,
                 d.FailedAt,
-                Contact = db.Contacts.Where(c => c.Id == d.ContactId).Select(c => new { c.OptedOut, c.Name, c.Address }).FirstOrDefault(),
+                Contact = db.Contacts.Where(c => c.Id == d.ContactId).Select(c => new { c.OptedOut, c.Name, c.Address, c.LastInboundAt }).FirstOrDefault(),
             })
             .ToListAsync(cancellationToken);
         var recipients = rows.Select(r => new FailedRecipient(
             r.Id, r.ContactId, r.Contact?.Name ?? r.RecipientName, r.Contact?.Address ?? r.RecipientAddress, r.ErrorCode, r.ErrorMessage, r.ErrorType,
             r.AttemptNumber, r.FailedAt,
-            RetryRules.NotRetryableReason(r.ErrorType, r.AttemptNumber, message.MaxAttempts, r.Contact is not null, r.Contact?.OptedOut == true))).ToList();
+            RetryRules.NotRetryableReason(r.ErrorType, r.AttemptNumber, message.MaxAttempts, r.Contact is not null, r.Contact?.OptedOut == true,
+                r.ErrorCode == MessagingWindow.ErrorCode && !(r.Contact?.LastInboundAt > r.FailedAt)))).ToList();
         var retryable = await RetryRules.Retryable(db, messageId, message.MaxAttempts).CountAsync(cancellationToken);
 
         return new FailedRecipientsReport(message.Id, message.Title, message.Status, message.SentCount, recipients.Count, message.TotalRecipients,

@@ -1,3 +1,4 @@
+using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
 
@@ -6,7 +7,9 @@ namespace BulkSender.Core.Retries;
 /// <summary>
 /// The retry rules, in one place. A recipient may get another attempt only when: its latest attempt failed, it never
 /// succeeded, the failure was not <see cref="ErrorType.InvalidRecipient"/>, it is below the message's max attempts,
-/// and the contact still exists and has not opted out. Everything that counts, lists or retries asks these queries.
+/// and the contact still exists and has not opted out. A recipient refused for Messenger's 24-hour window waits until
+/// the contact writes again (another attempt before that would be refused the same way and only use up an attempt).
+/// Everything that counts, lists or retries asks these queries.
 /// </summary>
 public static class RetryRules
 {
@@ -14,6 +17,7 @@ public static class RetryRules
     public const string MaxAttemptsReason = "Max attempts reached.";
     public const string OptedOutReason = "Opted out since.";
     public const string DeletedReason = "The contact was deleted.";
+    public const string OutsideWindowReason = "Outside Messenger's 24-hour window: retryable once the contact writes again.";
 
     /// <summary>Deliveries that are the latest attempt of their recipient and failed.</summary>
     public static IQueryable<Delivery> LatestFailed(AppDbContext db, int messageId) =>
@@ -26,7 +30,7 @@ public static class RetryRules
         LatestFailed(db, messageId).Where(d => d.ContactId != null
             && d.ErrorType != ErrorType.InvalidRecipient
             && d.AttemptNumber < maxAttempts
-            && db.Contacts.Any(c => c.Id == d.ContactId && !c.OptedOut));
+            && db.Contacts.Any(c => c.Id == d.ContactId && !c.OptedOut && (d.ErrorCode != MessagingWindow.ErrorCode || c.LastInboundAt > d.FailedAt)));
 
     /// <summary>Narrows to chosen recipients (contact ids) and/or error types; null or empty means all.</summary>
     public static IQueryable<Delivery> Chosen(this IQueryable<Delivery> deliveries, IReadOnlyCollection<int>? contactIds, IReadOnlyCollection<ErrorType>? errorTypes)
@@ -39,13 +43,15 @@ public static class RetryRules
     }
 
     /// <summary>Why a latest failed delivery is not retryable, or null when it is.</summary>
-    public static string? NotRetryableReason(ErrorType? errorType, int attemptNumber, int maxAttempts, bool contactExists, bool optedOut) =>
+    /// <param name="waitsForInbound">Refused for Messenger's 24-hour window, and the contact has not written since.</param>
+    public static string? NotRetryableReason(ErrorType? errorType, int attemptNumber, int maxAttempts, bool contactExists, bool optedOut, bool waitsForInbound) =>
         (errorType, contactExists, optedOut) switch
         {
             (ErrorType.InvalidRecipient, _, _) => InvalidRecipientReason,
             (_, false, _) => DeletedReason,
             (_, _, true) => OptedOutReason,
             _ when attemptNumber >= maxAttempts => MaxAttemptsReason,
+            _ when waitsForInbound => OutsideWindowReason,
             _ => null,
         };
 }

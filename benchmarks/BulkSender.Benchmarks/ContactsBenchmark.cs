@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Compliance;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Data;
 using Microsoft.Data.Sqlite;
@@ -39,7 +40,7 @@ public sealed class ContactsBenchmark : IBenchmark
 
             var csv = Csv(Rows);
             Console.WriteLine($"CSV: {Rows:N0} rows, {csv.Length / 1024.0 / 1024.0:F1} MB");
-            var importer = new ContactImporter(factory, Options.Create(new ContactsOptions()), TimeProvider.System);
+            var importer = new ContactImporter(factory, Options.Create(new ContactsOptions()), new OptOutSignal(), TimeProvider.System);
             var clock = Stopwatch.StartNew();
             var parsed = await importer.ParseAsync(new MemoryStream(csv), cancellationToken);
             var parseTime = clock.Elapsed;

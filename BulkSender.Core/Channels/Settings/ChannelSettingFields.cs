@@ -107,6 +107,6 @@ public static class ChannelSettingFields
         Field(ChannelKind.Email, "PublicBaseUrl", "Public URL of BulkSender", SettingKind.Url, "Unsubscribe links point here"),
         new(ChannelKind.Email, "MaxConnections", "SMTP connections", SettingKind.Number, Key(ChannelKind.Email, "MaxConnections"), "Kept open and shared by the send workers", 1, 20),
         Rate(ChannelKind.Email),
-        new(ChannelKind.Email, "DailyLimit", "Daily limit", SettingKind.Number, Key(ChannelKind.Email, "DailyLimit"), "The server's messages per day (0 = none)", 0, 10_000_000),
+        new(ChannelKind.Email, "DailyLimit", "Daily limit", SettingKind.Number, Key(ChannelKind.Email, "DailyLimit"), "The server's messages per UTC day (0 = none); beyond it, sends wait for the next day", 0, 10_000_000),
     ];
 }

@@ -69,8 +69,12 @@ public sealed class ChannelSettingsStore(
     private static readonly ChannelSettingsInputValidator Validator = new();
     private readonly IDataProtector protector = protection.CreateProtector(ProtectorPurpose);
     private volatile Snapshot? cache;
+    private long version;
 
     private sealed record Snapshot(IReadOnlyDictionary<string, string> Stored, DateTimeOffset LoadedAt);
+
+    /// <summary>Goes up each time this process saves a change, so what caches a setting (the rate limiter) reads it again.</summary>
+    public long Version => Interlocked.Read(ref version);
 
     public async Task<ChannelSettingValues> ValuesAsync(ChannelKind channel, CancellationToken cancellationToken)
     {
@@ -160,6 +164,7 @@ public sealed class ChannelSettingsStore(
                 $"{input.Channel}: {string.Join(", ", changed)}"));
             await db.SaveChangesAsync(cancellationToken);
             cache = null;
+            Interlocked.Increment(ref version);
         }
         return new ChannelSettingsSaved(null, changed);
     }

@@ -1,5 +1,6 @@
 using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Compliance;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;
@@ -19,7 +20,7 @@ public sealed class ContactEditorTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         database = await TestDatabase.CreateAsync();
-        editor = new ContactEditor(database, clock);
+        editor = new ContactEditor(database, new OptOutSignal(), clock);
         await using var db = database.CreateDbContext();
         contacts = [ContactBuilder.Contact(ChannelKind.Email, "Ana", tags: ["vip"]), ContactBuilder.Contact(ChannelKind.Email, "Ben"), ContactBuilder.Contact(ChannelKind.WhatsApp, "Cy")];
         db.Contacts.AddRange(contacts);

@@ -1,6 +1,7 @@
 using System.Text;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Compliance;
 using BulkSender.Core.Contacts;
 using BulkSender.Tests.TestSupport;
 using Microsoft.EntityFrameworkCore;
@@ -18,7 +19,7 @@ public sealed class ContactImporterTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         database = await TestDatabase.CreateAsync();
-        importer = new ContactImporter(database, Options.Create(new ContactsOptions { MaxImportBytes = 64 * 1024 }), clock);
+        importer = new ContactImporter(database, Options.Create(new ContactsOptions { MaxImportBytes = 64 * 1024 }), new OptOutSignal(), clock);
     }
 
     public async Task DisposeAsync() => await database.DisposeAsync();
@@ -52,6 +53,82 @@ public sealed class ContactImporterTests : IAsyncLifetime
         contacts[2].OptedOut.ShouldBeTrue();
         contacts[2].OptedOutAt.ShouldBe(clock.GetUtcNow().UtcDateTime);
         (await db.Activity.SingleAsync()).Details.ShouldBe("contacts.csv: 3 added, 0 updated, 0 rejected.");
+    }
+
+    [Fact]
+    public async Task A_last_inbound_at_column_sets_when_contacts_last_wrote_in_utc()
+    {
+        var result = await ImportAsync("""
+            name,address,channel,last_inbound_at
+            Cy Ito,7000000000012345,messenger,2026-11-23T08:30:00Z
+            Di Rossi,7000000000012346,messenger,2026-11-23T09:30:00+02:00
+            Ed Novak,7000000000012347,messenger,2026-11-22 20:15
+            Fay Weber,7000000000012348,messenger,
+            """);
+
+        result.Added.ShouldBe(4);
+        result.Rejected.ShouldBeEmpty();
+        await using var db = database.CreateDbContext();
+        var inbound = await db.Contacts.OrderBy(c => c.Address).Select(c => c.LastInboundAt).ToListAsync();
+        inbound.ShouldBe([
+            new DateTime(2026, 11, 23, 8, 30, 0, DateTimeKind.Utc), new DateTime(2026, 11, 23, 7, 30, 0, DateTimeKind.Utc),
+            new DateTime(2026, 11, 22, 20, 15, 0, DateTimeKind.Utc), null]);
+    }
+
+    [Fact]
+    public async Task A_malformed_or_future_last_inbound_at_rejects_the_row_with_the_reason()
+    {
+        var parsed = await importer.ParseAsync(Csv("""
+            name,address,channel,last inbound at
+            Cy Ito,7000000000012345,messenger,yesterday
+            Di Rossi,7000000000012346,messenger,23/11/2026 08:30
+            Ed Novak,7000000000012347,messenger,2026-11-24T09:00:00Z
+            Fay Weber,7000000000012348,messenger,2026-11-23T08:00:00Z
+            """), CancellationToken.None);
+
+        parsed.Rows.Select(r => r.Line).ShouldBe([5]);
+        parsed.Rejected.Select(r => (r.Line, r.Reason)).ShouldBe([
+            (2, "last_inbound_at must be an ISO 8601 date and time such as 2026-11-30T14:05:00Z, not 'yesterday'."),
+            (3, "last_inbound_at must be an ISO 8601 date and time such as 2026-11-30T14:05:00Z, not '23/11/2026 08:30'."),
+            (4, "last_inbound_at '2026-11-24T09:00:00Z' is in the future.")]);
+    }
+
+    [Fact]
+    public async Task Re_importing_moves_the_last_inbound_time_forward_never_back_and_an_empty_value_keeps_it()
+    {
+        await ImportAsync("""
+            name,address,channel,last_inbound_at
+            Cy Ito,7000000000012345,messenger,2026-11-23T08:00:00Z
+            Di Rossi,7000000000012346,messenger,2026-11-23T08:00:00Z
+            Ed Novak,7000000000012347,messenger,2026-11-23T08:00:00Z
+            """);
+
+        var result = await ImportAsync("""
+            name,address,channel,last_inbound_at
+            Cy Ito,7000000000012345,messenger,2026-11-23T08:45:00Z
+            Di Rossi,7000000000012346,messenger,2026-11-20T08:00:00Z
+            Ed Novak,7000000000012347,messenger,
+            """);
+
+        result.Updated.ShouldBe(3);
+        await using var db = database.CreateDbContext();
+        (await db.Contacts.OrderBy(c => c.Address).Select(c => c.LastInboundAt).ToListAsync()).ShouldBe([
+            new DateTime(2026, 11, 23, 8, 45, 0, DateTimeKind.Utc), new DateTime(2026, 11, 23, 8, 0, 0, DateTimeKind.Utc),
+            new DateTime(2026, 11, 23, 8, 0, 0, DateTimeKind.Utc)]);
+    }
+
+    [Fact]
+    public async Task The_sample_file_the_page_offers_imports_without_rejections()
+    {
+        var path = Path.Combine(RepoPaths.Root, "BulkSender.Web", "wwwroot", "samples", "contacts-sample.csv");
+        await using var file = File.OpenRead(path);
+        var today = new ContactImporter(database, Options.Create(new ContactsOptions()), new OptOutSignal(), TimeProvider.System);
+
+        var parsed = await today.ParseAsync(file, CancellationToken.None);
+
+        parsed.Rejected.ShouldBeEmpty();
+        parsed.Rows.Count.ShouldBe(4);
+        parsed.Rows.Single(r => r.Channel == ChannelKind.Messenger).LastInboundAt.ShouldBe(new DateTime(2026, 11, 30, 14, 5, 0, DateTimeKind.Utc));
     }
 
     [Fact]
@@ -171,7 +248,7 @@ public sealed class ContactImporterTests : IAsyncLifetime
     public async Task Progress_is_reported_up_to_the_total()
     {
         var text = "name,address,channel\n" + string.Concat(Enumerable.Range(0, 2500).Select(i => $"P{i},p{i}@example.com,email\n"));
-        var big = new ContactImporter(database, Options.Create(new ContactsOptions()), clock);
+        var big = new ContactImporter(database, Options.Create(new ContactsOptions()), new OptOutSignal(), clock);
         var parsed = await big.ParseAsync(Csv(text), CancellationToken.None);
         var reports = new List<ImportProgress>();
 

@@ -54,6 +54,35 @@ public sealed class ContactInputValidatorTests
         string.Join(" ", result.Errors.Select(e => e.ErrorMessage)).ShouldContain(reason);
     }
 
+    [Theory]
+    [InlineData("2026-11-30T14:05:00Z", "2026-11-30T14:05:00")]
+    [InlineData("2026-11-30T14:05:00.250Z", "2026-11-30T14:05:00.250")]
+    [InlineData("2026-11-30T15:05:00+01:00", "2026-11-30T14:05:00")]
+    [InlineData(" 2026-11-30T14:05 ", "2026-11-30T14:05:00")]
+    [InlineData("2026-11-30 14:05:00", "2026-11-30T14:05:00")]
+    public void Accepts_an_iso_8601_last_inbound_time_read_as_utc_unless_it_names_an_offset(string text, string utc)
+    {
+        var input = new ContactInput { Name = "Cy", Channel = "messenger", Address = "12345", LastInboundAt = text };
+
+        Validator.Validate(input).IsValid.ShouldBeTrue();
+        input.ParsedLastInboundAt.ShouldBe(DateTime.SpecifyKind(DateTime.Parse(utc, System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc));
+        input.ParsedLastInboundAt!.Value.Kind.ShouldBe(DateTimeKind.Utc);
+    }
+
+    [Theory]
+    [InlineData("yesterday")]
+    [InlineData("30/11/2026 14:05")]
+    [InlineData("2026-11-30")]
+    [InlineData("2026-13-01T00:00:00Z")]
+    [InlineData("1733000000")]
+    public void Refuses_a_last_inbound_time_that_is_not_iso_8601_date_and_time(string text)
+    {
+        var result = Validator.Validate(new ContactInput { Name = "Cy", Channel = "messenger", Address = "12345", LastInboundAt = text });
+
+        result.IsValid.ShouldBeFalse();
+        result.Errors.Single().ErrorMessage.ShouldBe($"last_inbound_at must be an ISO 8601 date and time such as 2026-11-30T14:05:00Z, not '{text}'.");
+    }
+
     [Fact]
     public void Normalizes_addresses_per_channel()
     {

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
 
 namespace BulkSender.Tests.Core.Data;
@@ -31,6 +32,17 @@ public sealed class DemoDataTests
         contacts.Where(c => c.OptedOut).ShouldAllBe(c => c.OptedOutAt != null);
         contacts.Count(c => c.Tags.Count > 0).ShouldBeGreaterThan(2500);
         contacts.SelectMany(c => c.Tags).Select(t => t.Tag).Distinct().Count().ShouldBeGreaterThanOrEqualTo(5);
+    }
+
+    [Fact]
+    public void Most_demo_Messenger_contacts_are_inside_the_24_hour_window_and_some_are_not()
+    {
+        var messenger = DemoData.Contacts(5000, Now).Where(c => c.Channel == ChannelKind.Messenger).ToList();
+
+        var inside = messenger.Count(c => MessagingWindow.IsInside(c.LastInboundAt, new DateTimeOffset(Now)));
+        inside.ShouldBeGreaterThan(messenger.Count * 3 / 4, "a demo send without a tag reaches most of them");
+        (messenger.Count - inside).ShouldBeGreaterThan(messenger.Count / 20, "and the 24-hour rule is visible on some");
+        messenger.ShouldAllBe(c => c.LastInboundAt != null && c.LastInboundAt <= Now);
     }
 
     [Fact]

@@ -80,6 +80,41 @@ public sealed class ComposePageTests : MudTestContext, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_Messenger_selection_shows_how_many_recipients_are_outside_the_24_hour_window()
+    {
+        var ids = await host.ActiveContactIdsAsync(ChannelKind.Messenger, 10);
+        var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+        await using (var db = host.NewDbContext())
+        {
+            await db.Contacts.Where(c => ids.Take(4).Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, now.AddHours(-1)));
+            await db.Contacts.Where(c => ids.Skip(4).Take(4).Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, now.AddHours(-30)));
+            await db.Contacts.Where(c => ids.Skip(8).Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, (DateTime?)null));
+        }
+        Services.GetRequiredService<ContactSelection>().AddRange(ids);
+
+        var page = RenderWithPopovers();
+
+        page.WaitForAssertion(() => page.Find("[data-testid=recipient-count]").TextContent.ShouldContain("10 recipients"));
+        page.Find("[data-testid=messenger-window]").TextContent
+            .ShouldContain("6 recipients last wrote more than 24 hours ago: Messenger delivers to them only with a message tag.");
+    }
+
+    [Fact]
+    public async Task No_window_warning_shows_when_every_Messenger_recipient_wrote_within_24_hours()
+    {
+        var ids = await host.ActiveContactIdsAsync(ChannelKind.Messenger, 5);
+        var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+        await using (var db = host.NewDbContext())
+            await db.Contacts.Where(c => ids.Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, now.AddHours(-2)));
+        Services.GetRequiredService<ContactSelection>().AddRange(ids);
+
+        var page = RenderWithPopovers();
+
+        page.WaitForAssertion(() => page.Find("[data-testid=recipient-count]").TextContent.ShouldContain("5 recipients"));
+        page.FindAll("[data-testid=messenger-window]").ShouldBeEmpty();
+    }
+
+    [Fact]
     public void The_character_count_follows_the_content_against_the_channel_limit()
     {
         var page = RenderWithPopovers();

@@ -1,0 +1,82 @@
+using BulkSender.Core.Channels;
+using BulkSender.Core.Dispatch;
+using BulkSender.Core.Messages;
+using BulkSender.Tests.TestSupport;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BulkSender.Tests.Core.Dispatch;
+
+/// <summary>The e-mail server's daily limit (Settings → Channels → Email → Daily limit): beyond it, sends wait for the next UTC day.</summary>
+public sealed class DailyLimitTests
+{
+    private static readonly DateTime Evening = new(2026, 11, 23, 22, 0, 0, DateTimeKind.Utc);
+    private static readonly DateTime Midnight = new(2026, 11, 24, 0, 0, 0, DateTimeKind.Utc);
+    private static readonly Dictionary<string, string?> ThirtyADay = new() { ["Channels:Email:DailyLimit"] = "30" };
+
+    [Fact]
+    public async Task Deliveries_beyond_the_days_limit_wait_pending_for_the_next_utc_day_and_then_go_without_using_an_attempt()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(Evening));
+        await using var host = await CoreHost.StartAsync(clock: clock, settings: ThirtyADay);
+        var ids = await host.ActiveContactIdsAsync(ChannelKind.Email, 55);
+
+        var first = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, ids[..50]));
+        await host.RunEnqueuedAsync();
+
+        host.Provider.ForMessage(first).Count.ShouldBe(30);
+        var batch = (await host.BatchesAsync(first)).Single();
+        (batch.Status, batch.DueAt, batch.SentCount, batch.FailedCount, batch.ClaimedBy).ShouldBe((BatchStatus.Pending, Midnight, 30, 0, null));
+        var deliveries = await host.DeliveriesAsync(first);
+        (deliveries.Count(d => d.Status == DeliveryStatus.Sent), deliveries.Count(d => d.Status == DeliveryStatus.Pending)).ShouldBe((30, 20));
+        (await host.MessageAsync(first)).Status.ShouldBe(MessageStatus.Sending);
+
+        var second = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, ids[50..]));
+        await host.RunEnqueuedAsync();
+        clock.Advance(TimeSpan.FromHours(2) - TimeSpan.FromSeconds(1));
+        await host.ReconcileAsync();
+
+        host.Provider.ForMessage(second).ShouldBeEmpty("the day's 30 are used up");
+        host.Provider.ForMessage(first).Count.ShouldBe(30, "a held batch is not claimed before the next day");
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await host.ReconcileAsync();
+
+        host.Provider.ForMessage(first).Count.ShouldBe(50);
+        host.Provider.ForMessage(second).Count.ShouldBe(5);
+        host.Provider.ForMessage(first).Concat(host.Provider.ForMessage(second)).ShouldAllBe(s => s.AttemptNumber == 1);
+        var message = await host.MessageAsync(first);
+        (message.Status, message.SentCount, message.Summary).ShouldBe((MessageStatus.Sent, 50, "Sent to 50 recipients. 0 failed. Processed in 1 batch."));
+        (await host.MessageAsync(second)).Status.ShouldBe(MessageStatus.Sent);
+    }
+
+    [Fact]
+    public async Task A_restarted_process_counts_what_was_already_sent_today()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(Evening));
+        var host = await CoreHost.StartAsync(clock: clock, settings: ThirtyADay);
+        var ids = await host.ActiveContactIdsAsync(ChannelKind.Email, 35);
+        var first = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, ids[..20]));
+        await host.RunEnqueuedAsync();
+        host.Provider.ForMessage(first).Count.ShouldBe(20);
+
+        await using var restarted = await host.RestartAsync(clock, ThirtyADay);
+        var second = await restarted.SendAsync(CoreHost.Compose(ChannelKind.Email, ids[20..]));
+        await restarted.RunEnqueuedAsync();
+
+        restarted.Provider.ForMessage(second).Count.ShouldBe(10);
+        (await restarted.BatchesAsync(second)).Single().DueAt.ShouldBe(Midnight);
+    }
+
+    [Fact]
+    public async Task Without_a_daily_limit_nothing_is_held()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(Evening));
+        await using var host = await CoreHost.StartAsync(clock: clock, settings: new Dictionary<string, string?> { ["Channels:Email:DailyLimit"] = "0" });
+
+        var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, await host.ActiveContactIdsAsync(ChannelKind.Email, 150)));
+        await host.RunEnqueuedAsync();
+
+        host.Provider.ForMessage(messageId).Count.ShouldBe(150);
+        (await host.MessageAsync(messageId)).Status.ShouldBe(MessageStatus.Sent);
+    }
+}
