@@ -30,8 +30,9 @@ public sealed class ProcessRecoveryTests(ITestOutputHelper output) : IAsyncLifet
         return Task.CompletedTask;
     }
 
-    private Dictionary<string, string> Environment(string providerLog, int emailRate, string staleAfter = "00:10:00") => new()
+    private Dictionary<string, string> Environment(string providerLog, int emailRate, string staleAfter = "00:10:00", int workers = 0) => new()
     {
+        ["Jobs__WorkerCount"] = workers.ToString(),
         ["ASPNETCORE_ENVIRONMENT"] = "Development",
         ["ConnectionStrings__Sqlite"] = $"Data Source={DatabasePath}",
         ["Seed__DemoContacts"] = "1200",
@@ -127,12 +128,14 @@ public sealed class ProcessRecoveryTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task Two_processes_on_one_SQLite_database_share_the_batches_and_never_send_to_anyone_twice()
     {
-        await using var first = AppProcess.Start(Environment("provider-a.log", emailRate: 20));
+        // The first process is slow on purpose (2 workers, 2 messages a second: over three minutes for the ~400
+        // recipients alone), so however long the second one takes to start, batches are still waiting for it.
+        await using var first = AppProcess.Start(Environment("provider-a.log", emailRate: 2, workers: 2));
         var messageId = await SendToAllEmailContactsAsync(await first.ListeningAsync(TimeSpan.FromSeconds(60)));
 
         // The second process knows none of the first one's jobs: at start it enqueues every pending batch itself,
         // so from then on both compete for the same batches.
-        await using var second = AppProcess.Start(Environment("provider-b.log", emailRate: 20));
+        await using var second = AppProcess.Start(Environment("provider-b.log", emailRate: 50));
         await second.ListeningAsync(TimeSpan.FromSeconds(60));
         await Until(() => CompletedAsync(messageId), TimeSpan.FromSeconds(90), "the send completed");
 

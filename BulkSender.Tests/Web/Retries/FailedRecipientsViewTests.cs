@@ -46,7 +46,7 @@ public sealed class FailedRecipientsViewTests : MudTestContext
         view.Find("[data-testid=failed-table]").TextContent.ShouldNotContain("Network failure");
         view.Find("[data-testid=retry-types]").TextContent.ShouldContain("Retry rate limit failures (2)");
         view.Find("[data-testid=retry-types]").Click();
-        asked!.ErrorTypes.ShouldBe([ErrorType.RateLimit]);
+        view.WaitForAssertion(() => asked.ShouldNotBeNull().ErrorTypes.ShouldBe([ErrorType.RateLimit]));
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class FailedRecipientsViewTests : MudTestContext
 
         view.WaitForAssertion(() => view.Find("[data-testid=retry-selected]").TextContent.ShouldContain("Retry selected (1)"));
         view.Find("[data-testid=retry-selected]").Click();
-        asked!.ContactIds.ShouldBe([1]);
+        view.WaitForAssertion(() => asked.ShouldNotBeNull().ContactIds.ShouldBe([1]));
     }
 
     [Fact]
