@@ -23,8 +23,9 @@ public sealed record InboundOutcome(long? RepliedDeliveryId, bool Replied, bool 
 /// event wins over a failure in either order (the failed delivery is Sent again, its error cleared).</item>
 /// <item>The message's SentCount/FailedCount follow each Sent ⇄ Failed change.</item>
 /// </list>
+/// Every change is reported to <see cref="IDispatchProgress.FunnelChanged"/> so open message pages follow it.
 /// </summary>
-public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, OptOuts optOuts)
+public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, OptOuts optOuts, IDispatchProgress progress)
 {
     private enum Stage { Delivered, Read, Replied }
 
@@ -61,6 +62,7 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
             .SetProperty(d => d.ErrorMessage, message), cancellationToken);
         await AdjustCountsAsync(db, perMessage, toSent: false, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        Report(perMessage.Keys);
         return changed;
     }
 
@@ -107,8 +109,18 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
     public async Task<bool> MarkClosedAsync(long deliveryId, DateTime at, CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        return await db.Deliveries.Where(d => d.Id == deliveryId && d.ClosedAt == null)
+        var messageId = await db.Deliveries.Where(d => d.Id == deliveryId).Select(d => (int?)d.MessageId).SingleOrDefaultAsync(cancellationToken);
+        var closed = await db.Deliveries.Where(d => d.Id == deliveryId && d.ClosedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.ClosedAt, at), cancellationToken) == 1;
+        if (closed)
+            Report([messageId!.Value]);
+        return closed;
+    }
+
+    private void Report(IEnumerable<int> messageIds)
+    {
+        foreach (var messageId in messageIds)
+            progress.FunnelChanged(messageId);
     }
 
     private static IQueryable<Delivery> Accepted(AppDbContext db, ChannelKind channel) =>
@@ -130,6 +142,10 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
             Stage.Read => which(db).Where(d => d.ReadAt == null || d.ReadAt > time),
             _ => which(db).Where(d => d.RepliedAt == null || d.RepliedAt > time),
         };
+
+        var messageIds = await target.Select(d => d.MessageId).Distinct().ToListAsync(cancellationToken);
+        if (messageIds.Count == 0)
+            return 0;
 
         // Arrived after all: a failure reported for it no longer stands.
         var revived = target.Where(d => d.Status == DeliveryStatus.Failed);
@@ -157,6 +173,7 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
                 .SetProperty(d => d.DeliveredAt, d => d.DeliveredAt == null || d.DeliveredAt > time ? time : d.DeliveredAt), cancellationToken),
         };
         await transaction.CommitAsync(cancellationToken);
+        Report(messageIds);
         return changed;
     }
 

@@ -167,6 +167,10 @@ public sealed class SendBenchmark : IBenchmark
 
         public void MessageCompleted(int messageId) => Source(messageId).TrySetResult();
 
+        public void FunnelChanged(int messageId)
+        {
+        }
+
         public void Progressed(BatchSnapshot batch)
         {
         }

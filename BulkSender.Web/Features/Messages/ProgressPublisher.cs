@@ -30,6 +30,9 @@ public sealed class ProgressPublisher(
 
     public void MessageCompleted(int messageId) => _ = CompleteAsync(messageId);
 
+    /// <summary>Throttled like counter updates: a burst of delivered/read events is one update (the page then reads the funnel).</summary>
+    public void FunnelChanged(int messageId) => Queue(messageId, null, immediate: false);
+
     private void Queue(int messageId, BatchSnapshot? batch, bool immediate)
     {
         var outbox = outboxes.GetOrAdd(messageId, _ => new Outbox());
