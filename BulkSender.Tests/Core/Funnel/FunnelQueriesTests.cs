@@ -11,30 +11,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BulkSender.Tests.Core.Funnel;
 
-public sealed class FunnelQueriesTests : IAsyncLifetime
+public sealed class FunnelQueriesTests : ChannelServicesTest
 {
     private static readonly DateTime T0 = new(2026, 11, 23, 12, 0, 0, DateTimeKind.Utc);
-    private TestDatabase database = null!;
-    private ServiceProvider services = null!;
 
-    public async Task InitializeAsync()
-    {
-        database = await TestDatabase.CreateAsync();
-        services = ChannelServices.Build(database, new Dictionary<string, string?>());
-    }
-
-    public async Task DisposeAsync()
-    {
-        await services.DisposeAsync();
-        await database.DisposeAsync();
-    }
-
-    private FunnelQueries Funnel => services.GetRequiredService<FunnelQueries>();
+    private FunnelQueries Funnel => Services.GetRequiredService<FunnelQueries>();
 
     /// <summary>A message and, per contact, its attempts in order (the last one is the latest).</summary>
     private async Task<(int MessageId, List<Delivery> Latest)> MessageAsync(params Func<Delivery, Delivery>[][] attemptsPerContact)
     {
-        await using var db = database.CreateDbContext();
+        await using var db = Database.CreateDbContext();
         var message = new Message { Title = "Funnel", Content = "Hi", Channel = ChannelKind.Email, Status = MessageStatus.Sent, CreatedAt = T0 };
         var contacts = attemptsPerContact.Select(_ => ContactBuilder.Contact(ChannelKind.Email)).ToList();
         db.Messages.Add(message);
@@ -107,14 +93,14 @@ public sealed class FunnelQueriesTests : IAsyncLifetime
     public async Task Closing_a_conversation_counts_it_closed_once_and_tells_the_live_displays()
     {
         var progress = new RecordingProgress();
-        var updater = ActivatorUtilities.CreateInstance<DeliveryStatusUpdater>(services, progress);
+        var updater = ActivatorUtilities.CreateInstance<DeliveryStatusUpdater>(Services, progress);
         var (id, latest) = await MessageAsync([Replied], [Read]);
 
         (await updater.MarkClosedAsync(latest[0].Id, T0.AddMinutes(5), CancellationToken.None)).ShouldBeTrue();
         (await updater.MarkClosedAsync(latest[0].Id, T0.AddMinutes(6), CancellationToken.None)).ShouldBeFalse("the first close counts");
 
         (await Funnel.ForMessageAsync(id, CancellationToken.None))!.Closed.ShouldBe(1);
-        await using var db = database.CreateDbContext();
+        await using var db = Database.CreateDbContext();
         (await db.Deliveries.SingleAsync(d => d.Id == latest[0].Id)).ClosedAt.ShouldBe(T0.AddMinutes(5));
         progress.Funnels.ShouldBe([id]);
     }
@@ -123,7 +109,7 @@ public sealed class FunnelQueriesTests : IAsyncLifetime
     public async Task Provider_events_tell_the_live_displays_which_message_moved()
     {
         var progress = new RecordingProgress();
-        var updater = ActivatorUtilities.CreateInstance<DeliveryStatusUpdater>(services, progress);
+        var updater = ActivatorUtilities.CreateInstance<DeliveryStatusUpdater>(Services, progress);
         var (id, latest) = await MessageAsync([Sent], [Sent]);
 
         await updater.MarkDeliveredAsync(ChannelKind.Email, latest[0].ProviderMessageId!, T0.AddSeconds(5), CancellationToken.None);
