@@ -9,6 +9,16 @@ using Microsoft.EntityFrameworkCore;
 
 namespace BulkSender.Core.Funnel;
 
+/// <summary>What closing a conversation did.</summary>
+public enum CloseOutcome
+{
+    Closed,
+    AlreadyClosed,
+
+    /// <summary>No delivery of that message the provider accepted has this id.</summary>
+    NotFound,
+}
+
 /// <summary>What one inbound message did: the delivery it marked Replied, and whether it opted the contact out.</summary>
 public sealed record InboundOutcome(long? RepliedDeliveryId, bool Replied, bool OptedOut);
 
@@ -103,6 +113,15 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
         var replied = latest is { } id && await AdvanceAsync(db => db.Deliveries.Where(d => d.Id == id), Stage.Replied, at, cancellationToken) > 0;
         var optedOut = OptOuts.IsStop(text) && await optOuts.OptOutAsync(channel, address, $"\"{text!.Trim()}\" on {channel}", cancellationToken);
         return new InboundOutcome(latest, replied, optedOut);
+    }
+
+    /// <summary>An operator closed the conversation of a delivery of this message (one the provider accepted).</summary>
+    public async Task<CloseOutcome> CloseAsync(int messageId, long deliveryId, DateTime at, CancellationToken cancellationToken)
+    {
+        await using (var db = await dbs.CreateDbContextAsync(cancellationToken))
+            if (!await db.Deliveries.AnyAsync(d => d.Id == deliveryId && d.MessageId == messageId && d.Status == DeliveryStatus.Sent, cancellationToken))
+                return CloseOutcome.NotFound;
+        return await MarkClosedAsync(deliveryId, at, cancellationToken) ? CloseOutcome.Closed : CloseOutcome.AlreadyClosed;
     }
 
     /// <summary>An operator closed the conversation of this delivery; the first close counts.</summary>

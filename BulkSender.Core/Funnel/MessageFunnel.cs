@@ -20,6 +20,9 @@ public sealed record MessageFunnel(int Total, int Sent, int Delivered, int Read,
     public double PercentOfSent(int count) => Sent == 0 ? 0 : Math.Round(100.0 * count / Sent, 1);
 }
 
+/// <summary>A recipient who replied (their latest attempt), and whether an operator closed the conversation.</summary>
+public sealed record RepliedRecipient(long DeliveryId, string? Name, string Address, DateTime RepliedAt, DateTime? ClosedAt);
+
 /// <summary>The one funnel query the message page and <c>GET /api/messages/{id}/report</c> share.</summary>
 public sealed class FunnelQueries(IDbContextFactory<AppDbContext> dbs)
 {
@@ -40,5 +43,17 @@ public sealed class FunnelQueries(IDbContextFactory<AppDbContext> dbs)
                 g.Count(d => d.Status == DeliveryStatus.Sent && d.ClosedAt != null),
                 g.Count(d => d.Status == DeliveryStatus.Failed)))
             .SingleOrDefaultAsync(cancellationToken) ?? MessageFunnel.Empty;
+    }
+
+    /// <summary>Recipients who replied, open conversations first, the latest reply first; at most <paramref name="limit"/>.</summary>
+    public async Task<IReadOnlyList<RepliedRecipient>> RepliedAsync(int messageId, int limit, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        return await DeliveryQueries.LatestAttempts(db, messageId)
+            .Where(d => d.Status == DeliveryStatus.Sent && d.RepliedAt != null)
+            .OrderBy(d => d.ClosedAt != null).ThenByDescending(d => d.RepliedAt).ThenBy(d => d.Id)
+            .Take(limit)
+            .Select(d => new RepliedRecipient(d.Id, d.RecipientName, d.RecipientAddress, d.RepliedAt!.Value, d.ClosedAt))
+            .ToListAsync(cancellationToken);
     }
 }

@@ -1,11 +1,9 @@
 using System.Collections.Concurrent;
 using BulkSender.Core.Channels;
-using BulkSender.Core.Contacts;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Funnel;
-using BulkSender.Core.Messages;
-using BulkSender.Core.Retries;
 using BulkSender.Tests.TestSupport;
+using static BulkSender.Tests.TestSupport.FunnelBuilder;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -13,48 +11,12 @@ namespace BulkSender.Tests.Core.Funnel;
 
 public sealed class FunnelQueriesTests : ChannelServicesTest
 {
-    private static readonly DateTime T0 = new(2026, 11, 23, 12, 0, 0, DateTimeKind.Utc);
-
     private FunnelQueries Funnel => Services.GetRequiredService<FunnelQueries>();
 
-    /// <summary>A message and, per contact, its attempts in order (the last one is the latest).</summary>
     private async Task<(int MessageId, List<Delivery> Latest)> MessageAsync(params Func<Delivery, Delivery>[][] attemptsPerContact)
     {
         await using var db = Database.CreateDbContext();
-        var message = new Message { Title = "Funnel", Content = "Hi", Channel = ChannelKind.Email, Status = MessageStatus.Sent, CreatedAt = T0 };
-        var contacts = attemptsPerContact.Select(_ => ContactBuilder.Contact(ChannelKind.Email)).ToList();
-        db.Messages.Add(message);
-        db.Contacts.AddRange(contacts);
-        await db.SaveChangesAsync();
-        var latest = new List<Delivery>();
-        foreach (var (contact, attempts) in contacts.Zip(attemptsPerContact))
-            for (var i = 0; i < attempts.Length; i++)
-            {
-                var delivery = attempts[i](new Delivery
-                {
-                    MessageId = message.Id, ContactId = contact.Id, RecipientAddress = contact.Address, AttemptNumber = i + 1, CreatedAt = T0,
-                });
-                db.Deliveries.Add(delivery);
-                if (i == attempts.Length - 1)
-                    latest.Add(delivery);
-            }
-        await db.SaveChangesAsync();
-        return (message.Id, latest);
-    }
-
-    private static Delivery Failed(Delivery d) => Set(d, DeliveryStatus.Failed, x => { x.ErrorType = ErrorType.Network; x.FailedAt = T0; });
-    private static Delivery Sent(Delivery d) => Set(d, DeliveryStatus.Sent, x => { x.SentAt = T0; x.ProviderMessageId = $"p-{Guid.NewGuid():N}"; });
-    private static Delivery Delivered(Delivery d) => Set(Sent(d), DeliveryStatus.Sent, x => x.DeliveredAt = T0.AddSeconds(1));
-    private static Delivery Read(Delivery d) => Set(Delivered(d), DeliveryStatus.Sent, x => x.ReadAt = T0.AddSeconds(2));
-    private static Delivery Replied(Delivery d) => Set(Read(d), DeliveryStatus.Sent, x => x.RepliedAt = T0.AddSeconds(3));
-    private static Delivery Closed(Delivery d) => Set(Replied(d), DeliveryStatus.Sent, x => x.ClosedAt = T0.AddSeconds(4));
-    private static Delivery Pending(Delivery d) => Set(d, DeliveryStatus.Pending, _ => { });
-
-    private static Delivery Set(Delivery d, DeliveryStatus status, Action<Delivery> change)
-    {
-        d.Status = status;
-        change(d);
-        return d;
+        return await FunnelBuilder.MessageAsync(db, attemptsPerContact);
     }
 
     [Fact]
