@@ -59,44 +59,45 @@ public sealed class SimulatedEvents(
                 .ToListAsync(cancellationToken);
         }
 
-        int delivered = 0, read = 0, replied = 0;
-        foreach (var d in candidates)
+        // Each stage for the whole pass at once: one transaction (one SQLite write lock) per stage and channel.
+        var dice = candidates.ToDictionary(d => d.Id, d => Dice.For(settings.Seed, d.ProviderMessageId));
+        DateTime? Due(bool happens, DateTime at) => happens && at <= now ? at : null;
+
+        var deliveredAt = candidates.ToDictionary(d => d.Id, d => d.DeliveredAt ?? Due(dice[d.Id].Delivered < settings.DeliveredRate,
+            d.SentAt + Delay(settings.DeliveredAfter, dice[d.Id].DeliveredDelay)));
+        var delivered = await ApplyAsync(candidates.Where(d => d.DeliveredAt is null && deliveredAt[d.Id] is not null),
+            (channel, events) => updater.MarkDeliveredAsync(channel, events, cancellationToken), d => deliveredAt[d.Id]!.Value);
+
+        var readAt = candidates.ToDictionary(d => d.Id, d => d.ReadAt ?? (deliveredAt[d.Id] is { } at
+            ? Due(dice[d.Id].Read < settings.ReadRate, at + Delay(settings.ReadAfter, dice[d.Id].ReadDelay)) : null));
+        var read = await ApplyAsync(candidates.Where(d => d.ReadAt is null && readAt[d.Id] is not null),
+            (channel, events) => updater.MarkReadAsync(channel, events, cancellationToken), d => readAt[d.Id]!.Value);
+
+        var replied = 0;
+        foreach (var d in candidates.Where(d => readAt[d.Id] is not null && !repliedHere.ContainsKey(d.Id)))
         {
-            var dice = Dice.For(settings.Seed, d.ProviderMessageId);
-            DateTime? Due(bool happens, DateTime at) => happens && at <= now ? at : null;
-
-            var deliveredAt = d.DeliveredAt;
-            if (deliveredAt is null && Due(dice.Delivered < settings.DeliveredRate, d.SentAt + Delay(settings.DeliveredAfter, dice.DeliveredDelay)) is { } deliveredDue)
-            {
-                delivered += await updater.MarkDeliveredAsync(d.Channel, d.ProviderMessageId, deliveredDue, cancellationToken);
-                deliveredAt = deliveredDue;
-            }
-            if (deliveredAt is null)
+            var roll = dice[d.Id];
+            if (Due(roll.Replied < settings.ReplyRate, readAt[d.Id]!.Value + Delay(settings.ReplyAfter, roll.ReplyDelay)) is not { } replyAt)
                 continue;
-
-            var readAt = d.ReadAt;
-            if (readAt is null && Due(dice.Read < settings.ReadRate, deliveredAt.Value + Delay(settings.ReadAfter, dice.ReadDelay)) is { } readDue)
-            {
-                read += await updater.MarkReadAsync(d.Channel, d.ProviderMessageId, readDue, cancellationToken);
-                readAt = readDue;
-            }
-            if (readAt is null || repliedHere.ContainsKey(d.Id))
-                continue;
-
-            if (Due(dice.Replied < settings.ReplyRate, readAt.Value + Delay(settings.ReplyAfter, dice.ReplyDelay)) is { } replyDue)
-            {
-                var text = Replies[(int)(dice.Text * Replies.Count)];
-                if ((await updater.RecordInboundAsync(d.Channel, d.Address, text, replyDue, cancellationToken)).Replied)
-                    replied++;
-                // The reply may have gone to a later message to the same contact; it is not sent again.
-                repliedHere[d.Id] = d.SentAt;
-            }
+            if ((await updater.RecordInboundAsync(d.Channel, d.Address, Replies[(int)(roll.Text * Replies.Count)], replyAt, cancellationToken)).Replied)
+                replied++;
+            // The reply may have gone to a later message to the same contact; it is not sent again.
+            repliedHere[d.Id] = d.SentAt;
         }
 
         foreach (var id in repliedHere.Where(r => r.Value <= from).Select(r => r.Key).ToList())
             repliedHere.Remove(id);
         lastPass = now;
         return new SimulatedEventCounts(delivered, read, replied);
+    }
+
+    private static async Task<int> ApplyAsync(IEnumerable<Candidate> due,
+        Func<ChannelKind, IReadOnlyCollection<(string, DateTime)>, Task<int>> apply, Func<Candidate, DateTime> at)
+    {
+        var applied = 0;
+        foreach (var channel in due.GroupBy(d => d.Channel))
+            applied += await apply(channel.Key, channel.Select(d => (d.ProviderMessageId, at(d))).ToList());
+        return applied;
     }
 
     /// <summary>Between <paramref name="delay"/> and twice it.</summary>

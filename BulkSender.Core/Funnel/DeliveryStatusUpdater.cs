@@ -45,6 +45,17 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
     public Task<int> MarkReadAsync(ChannelKind channel, string providerMessageId, DateTime at, CancellationToken cancellationToken) =>
         AdvanceAsync(db => ByProviderId(db, channel, providerMessageId), Stage.Read, at, cancellationToken);
 
+    /// <summary>Several delivered events (provider message id and time) in one transaction.</summary>
+    public Task<int> MarkDeliveredAsync(ChannelKind channel, IReadOnlyCollection<(string ProviderMessageId, DateTime At)> events, CancellationToken cancellationToken) =>
+        AdvanceAsync(Events(channel, events), Stage.Delivered, cancellationToken);
+
+    /// <summary>Several read events (provider message id and time) in one transaction.</summary>
+    public Task<int> MarkReadAsync(ChannelKind channel, IReadOnlyCollection<(string ProviderMessageId, DateTime At)> events, CancellationToken cancellationToken) =>
+        AdvanceAsync(Events(channel, events), Stage.Read, cancellationToken);
+
+    private static List<(Func<AppDbContext, IQueryable<Delivery>>, DateTime)> Events(ChannelKind channel, IReadOnlyCollection<(string ProviderMessageId, DateTime At)> events) =>
+        events.Select(e => ((Func<AppDbContext, IQueryable<Delivery>>)(db => ByProviderId(db, channel, e.ProviderMessageId)), e.At)).ToList();
+
     /// <summary>Messenger's delivery watermark: everything sent to the recipient at or before it, and the listed message ids, is delivered.</summary>
     public Task<int> MarkDeliveredUpToAsync(ChannelKind channel, string recipientAddress, DateTime watermark, IReadOnlyCollection<string> providerMessageIds, DateTime at, CancellationToken cancellationToken) =>
         AdvanceAsync(db => Accepted(db, channel).Where(d => d.RecipientAddress == recipientAddress
@@ -150,50 +161,67 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
     private static IQueryable<Delivery> ByProviderId(AppDbContext db, ChannelKind channel, string providerMessageId) =>
         Accepted(db, channel).Where(d => d.ProviderMessageId == providerMessageId);
 
-    private async Task<int> AdvanceAsync(Func<AppDbContext, IQueryable<Delivery>> which, Stage stage, DateTime at, CancellationToken cancellationToken)
+    private Task<int> AdvanceAsync(Func<AppDbContext, IQueryable<Delivery>> which, Stage stage, DateTime at, CancellationToken cancellationToken) =>
+        AdvanceAsync([(which, at)], stage, cancellationToken);
+
+    /// <summary>Several events of one stage in one transaction (one write lock for a whole pass of the simulated provider).</summary>
+    private async Task<int> AdvanceAsync(IReadOnlyCollection<(Func<AppDbContext, IQueryable<Delivery>> Which, DateTime At)> events, Stage stage, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var targets = events.Select(e => Target(db, e.Which, stage, e.At)).ToList();
+        // Nothing to move (a repeated event): no transaction, so no write lock taken for nothing.
+        var messageIds = new HashSet<int>();
+        foreach (var target in targets)
+            messageIds.UnionWith(await target.Select(d => d.MessageId).Distinct().ToListAsync(cancellationToken));
+        if (messageIds.Count == 0)
+            return 0;
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var changed = 0;
+        foreach (var (target, (_, at)) in targets.Zip(events))
+        {
+            DateTime? time = at;
+            // Arrived after all: a failure reported for it no longer stands.
+            var revived = target.Where(d => d.Status == DeliveryStatus.Failed);
+            var perMessage = await CountPerMessageAsync(revived, cancellationToken);
+            if (perMessage.Count > 0)
+            {
+                await revived.ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.Status, DeliveryStatus.Sent)
+                    .SetProperty(d => d.FailedAt, (DateTime?)null)
+                    .SetProperty(d => d.ErrorType, (ErrorType?)null)
+                    .SetProperty(d => d.ErrorCode, (string?)null)
+                    .SetProperty(d => d.ErrorMessage, (string?)null), cancellationToken);
+                await AdjustCountsAsync(db, perMessage, toSent: true, cancellationToken);
+            }
+
+            changed += stage switch
+            {
+                Stage.Delivered => await target.ExecuteUpdateAsync(s => s.SetProperty(d => d.DeliveredAt, time), cancellationToken),
+                Stage.Read => await target.ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.ReadAt, time)
+                    .SetProperty(d => d.DeliveredAt, d => d.DeliveredAt == null || d.DeliveredAt > time ? time : d.DeliveredAt), cancellationToken),
+                _ => await target.ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.RepliedAt, time)
+                    .SetProperty(d => d.ReadAt, d => d.ReadAt == null || d.ReadAt > time ? time : d.ReadAt)
+                    .SetProperty(d => d.DeliveredAt, d => d.DeliveredAt == null || d.DeliveredAt > time ? time : d.DeliveredAt), cancellationToken),
+            };
+        }
+        await transaction.CommitAsync(cancellationToken);
+        Report(messageIds);
+        return changed;
+    }
+
+    /// <summary>The deliveries an event at <paramref name="at"/> moves: those that do not show the stage at that time or earlier.</summary>
+    private static IQueryable<Delivery> Target(AppDbContext db, Func<AppDbContext, IQueryable<Delivery>> which, Stage stage, DateTime at)
     {
         DateTime? time = at;
-        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var target = stage switch
+        return stage switch
         {
             Stage.Delivered => which(db).Where(d => d.DeliveredAt == null || d.DeliveredAt > time),
             Stage.Read => which(db).Where(d => d.ReadAt == null || d.ReadAt > time),
             _ => which(db).Where(d => d.RepliedAt == null || d.RepliedAt > time),
         };
-
-        var messageIds = await target.Select(d => d.MessageId).Distinct().ToListAsync(cancellationToken);
-        if (messageIds.Count == 0)
-            return 0;
-
-        // Arrived after all: a failure reported for it no longer stands.
-        var revived = target.Where(d => d.Status == DeliveryStatus.Failed);
-        var perMessage = await CountPerMessageAsync(revived, cancellationToken);
-        if (perMessage.Count > 0)
-        {
-            await revived.ExecuteUpdateAsync(s => s
-                .SetProperty(d => d.Status, DeliveryStatus.Sent)
-                .SetProperty(d => d.FailedAt, (DateTime?)null)
-                .SetProperty(d => d.ErrorType, (ErrorType?)null)
-                .SetProperty(d => d.ErrorCode, (string?)null)
-                .SetProperty(d => d.ErrorMessage, (string?)null), cancellationToken);
-            await AdjustCountsAsync(db, perMessage, toSent: true, cancellationToken);
-        }
-
-        var changed = stage switch
-        {
-            Stage.Delivered => await target.ExecuteUpdateAsync(s => s.SetProperty(d => d.DeliveredAt, time), cancellationToken),
-            Stage.Read => await target.ExecuteUpdateAsync(s => s
-                .SetProperty(d => d.ReadAt, time)
-                .SetProperty(d => d.DeliveredAt, d => d.DeliveredAt == null || d.DeliveredAt > time ? time : d.DeliveredAt), cancellationToken),
-            _ => await target.ExecuteUpdateAsync(s => s
-                .SetProperty(d => d.RepliedAt, time)
-                .SetProperty(d => d.ReadAt, d => d.ReadAt == null || d.ReadAt > time ? time : d.ReadAt)
-                .SetProperty(d => d.DeliveredAt, d => d.DeliveredAt == null || d.DeliveredAt > time ? time : d.DeliveredAt), cancellationToken),
-        };
-        await transaction.CommitAsync(cancellationToken);
-        Report(messageIds);
-        return changed;
     }
 
     private static async Task<Dictionary<int, int>> CountPerMessageAsync(IQueryable<Delivery> deliveries, CancellationToken cancellationToken) =>
