@@ -3,6 +3,7 @@ using BulkSender.Core.Channels.Messenger;
 using BulkSender.Core.Channels.Settings;
 using BulkSender.Core.Channels.WhatsApp;
 using BulkSender.Core.Compliance;
+using BulkSender.Core.Dispatch;
 using BulkSender.Core.Funnel;
 using BulkSender.Core.Jobs;
 using Hangfire;
@@ -33,6 +34,8 @@ public static class RealChannelsRegistration
         services.AddSingleton<OptOuts>();
         services.TryAddSingleton<OptOutSignal>();
         services.AddSingleton<DeliveryStatusUpdater>();
+        services.AddSingleton<FunnelQueries>();
+        services.TryAddSingleton<IDispatchProgress, NoDispatchProgress>();
 
         services.AddProviderHttpClient<MessengerChannel>();
         services.AddProviderHttpClient<WhatsAppChannel>();

@@ -30,8 +30,37 @@ public sealed class SimulatedChannelOptions : IValidatableObject
     /// <summary>How many sends the in-memory log keeps (the oldest go first).</summary>
     [Range(0, 10_000_000)] public int LogCapacity { get; set; } = 100_000;
 
+    /// <summary>The share of accepted sends reported delivered (0: the simulated provider reports no events at all).</summary>
+    [Range(0.0, 1.0)] public double DeliveredRate { get; set; } = 0.95;
+
+    /// <summary>The share of delivered messages reported read.</summary>
+    [Range(0.0, 1.0)] public double ReadRate { get; set; } = 0.7;
+
+    /// <summary>The share of read messages the contact replies to (never with "STOP").</summary>
+    [Range(0.0, 1.0)] public double ReplyRate { get; set; } = 0.1;
+
+    /// <summary>Delivered comes between this long and twice this long after the send.</summary>
+    public TimeSpan DeliveredAfter { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Read comes between this long and twice this long after delivered.</summary>
+    public TimeSpan ReadAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A reply comes between this long and twice this long after read.</summary>
+    public TimeSpan ReplyAfter { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often due events are applied.</summary>
+    public TimeSpan EventsInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How far back a starting process looks for events that came due while no process ran.</summary>
+    public TimeSpan EventsCatchUp { get; set; } = TimeSpan.FromHours(1);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var (name, delay) in new[] { ("DeliveredAfter", DeliveredAfter), ("ReadAfter", ReadAfter), ("ReplyAfter", ReplyAfter), ("EventsCatchUp", EventsCatchUp) })
+            if (delay < TimeSpan.Zero || delay > TimeSpan.FromDays(1))
+                yield return new ValidationResult($"Channels:Simulated:{name} must be between 00:00:00 and 1.00:00:00.");
+        if (EventsInterval <= TimeSpan.Zero || EventsInterval > TimeSpan.FromHours(1))
+            yield return new ValidationResult("Channels:Simulated:EventsInterval must be more than 00:00:00 and at most 01:00:00.");
         if (FailureRates.Values.Any(r => r is < 0 or > 1 || double.IsNaN(r)))
             yield return new ValidationResult("Channels:Simulated:FailureRates must each be between 0 and 1.");
         if (FailureRates.Values.Sum() > 1)
@@ -45,6 +74,9 @@ public sealed class SimulatedChannelOptions : IValidatableObject
 /// </summary>
 public sealed class SimulatedChannel(IOptions<SimulatedChannelOptions> options, SimulatedChannelLog log, TimeProvider clock) : IChannel
 {
+    /// <summary>How the provider message ids it gives out begin (the rest is the message and delivery id).</summary>
+    public const string ProviderIdPrefix = "sim-";
+
     private static readonly Dictionary<ErrorType, (string Code, string Message)> Errors = new()
     {
         [ErrorType.AccessToken] = ("190", "Simulated: the access token has expired."),
@@ -69,7 +101,7 @@ public sealed class SimulatedChannel(IOptions<SimulatedChannelOptions> options, 
             {
                 RetryAfter = error == ErrorType.RateLimit ? TimeSpan.FromMilliseconds(settings.RateLimitRetryAfterMs) : null,
             }
-            : ChannelResult.Sent($"sim-{message.MessageId}-{message.DeliveryId}");
+            : ChannelResult.Sent($"{ProviderIdPrefix}{message.MessageId}-{message.DeliveryId}");
         log.Record(new SimulatedSend(message.DeliveryId, message.MessageId, message.Channel, message.Address, message.AttemptNumber,
             result.Succeeded, result.ErrorType, received, clock.GetUtcNow()));
         return result;
@@ -88,23 +120,34 @@ public sealed class SimulatedChannel(IOptions<SimulatedChannelOptions> options, 
         return null;
     }
 
-    /// <summary>FNV-1a over the seed and the send's identity: stable across processes, unlike string.GetHashCode.</summary>
     private static (double Share, ulong Jitter) Roll(int seed, OutgoingMessage message)
     {
+        var hash = SimulatedDice.Hash($"{seed}|{message.MessageId}|{message.AttemptNumber}|{message.Channel}|{message.Address}");
+        return (SimulatedDice.Share(hash), hash);
+    }
+}
+
+/// <summary>The simulated provider's dice: a function of text only, so runs and processes repeat.</summary>
+internal static class SimulatedDice
+{
+    /// <summary>FNV-1a: stable across processes, unlike string.GetHashCode.</summary>
+    public static ulong Hash(string text)
+    {
         var hash = 14695981039346656037UL;
-        void Mix(string text)
+        foreach (var c in text)
         {
-            foreach (var c in text)
-            {
-                hash ^= c;
-                hash *= 1099511628211UL;
-            }
+            hash ^= c;
+            hash *= 1099511628211UL;
         }
-        Mix($"{seed}|{message.MessageId}|{message.AttemptNumber}|{message.Channel}|{message.Address}");
-        var jitter = hash;
+        return hash;
+    }
+
+    /// <summary>A share in [0, 1) from a hash, its bits mixed first.</summary>
+    public static double Share(ulong hash)
+    {
         hash ^= hash >> 33;
         hash *= 0xff51afd7ed558ccdUL;
         hash ^= hash >> 33;
-        return ((hash >> 11) * (1.0 / (1UL << 53)), jitter);
+        return (hash >> 11) * (1.0 / (1UL << 53));
     }
 }

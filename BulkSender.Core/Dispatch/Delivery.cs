@@ -1,3 +1,4 @@
+using BulkSender.Core.Data;
 using BulkSender.Core.Retries;
 
 namespace BulkSender.Core.Dispatch;
@@ -39,4 +40,12 @@ public enum DeliveryStatus
     Sent,
     Failed,
     Cancelled,
+}
+
+public static class DeliveryQueries
+{
+    /// <summary>Each recipient's (contact's) latest attempt at a message: a recipient retried three times is one recipient.</summary>
+    public static IQueryable<Delivery> LatestAttempts(AppDbContext db, int messageId) =>
+        db.Deliveries.Where(d => d.MessageId == messageId
+            && !db.Deliveries.Any(n => n.MessageId == d.MessageId && n.ContactId == d.ContactId && n.AttemptNumber > d.AttemptNumber));
 }

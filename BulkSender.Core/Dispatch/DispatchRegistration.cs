@@ -20,6 +20,8 @@ internal static class DispatchRegistration
 
         services.AddSingleton<SimulatedChannelLog>();
         services.AddSingleton<SimulatedChannel>();
+        services.AddSingleton<SimulatedEvents>();
+        services.AddHostedService<SimulatedEventsService>();
         services.AddSingleton<ChannelAdapters>();
         services.AddSingleton<ChannelRateLimiter>();
         services.AddSingleton<DailySendQuota>();

@@ -32,6 +32,9 @@ public interface IDispatchProgress
 
     /// <summary>A message got its final status and summary. Called once per send.</summary>
     void MessageCompleted(int messageId);
+
+    /// <summary>Deliveries of a message moved in the funnel (delivered, read, replied, closed, failed by the provider). May be throttled.</summary>
+    void FunnelChanged(int messageId);
 }
 
 /// <summary>Nobody is watching (benchmarks, tests, a host without the web app).</summary>
@@ -50,6 +53,10 @@ public sealed class NoDispatchProgress : IDispatchProgress
     }
 
     public void MessageCompleted(int messageId)
+    {
+    }
+
+    public void FunnelChanged(int messageId)
     {
     }
 }

@@ -9,6 +9,16 @@ using Microsoft.EntityFrameworkCore;
 
 namespace BulkSender.Core.Funnel;
 
+/// <summary>What closing a conversation did.</summary>
+public enum CloseOutcome
+{
+    Closed,
+    AlreadyClosed,
+
+    /// <summary>No delivery of that message the provider accepted has this id.</summary>
+    NotFound,
+}
+
 /// <summary>What one inbound message did: the delivery it marked Replied, and whether it opted the contact out.</summary>
 public sealed record InboundOutcome(long? RepliedDeliveryId, bool Replied, bool OptedOut);
 
@@ -23,8 +33,9 @@ public sealed record InboundOutcome(long? RepliedDeliveryId, bool Replied, bool 
 /// event wins over a failure in either order (the failed delivery is Sent again, its error cleared).</item>
 /// <item>The message's SentCount/FailedCount follow each Sent ⇄ Failed change.</item>
 /// </list>
+/// Every change is reported to <see cref="IDispatchProgress.FunnelChanged"/> so open message pages follow it.
 /// </summary>
-public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, OptOuts optOuts)
+public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, OptOuts optOuts, IDispatchProgress progress)
 {
     private enum Stage { Delivered, Read, Replied }
 
@@ -33,6 +44,17 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
 
     public Task<int> MarkReadAsync(ChannelKind channel, string providerMessageId, DateTime at, CancellationToken cancellationToken) =>
         AdvanceAsync(db => ByProviderId(db, channel, providerMessageId), Stage.Read, at, cancellationToken);
+
+    /// <summary>Several delivered events (provider message id and time) in one transaction.</summary>
+    public Task<int> MarkDeliveredAsync(ChannelKind channel, IReadOnlyCollection<(string ProviderMessageId, DateTime At)> events, CancellationToken cancellationToken) =>
+        AdvanceAsync(Events(channel, events), Stage.Delivered, cancellationToken);
+
+    /// <summary>Several read events (provider message id and time) in one transaction.</summary>
+    public Task<int> MarkReadAsync(ChannelKind channel, IReadOnlyCollection<(string ProviderMessageId, DateTime At)> events, CancellationToken cancellationToken) =>
+        AdvanceAsync(Events(channel, events), Stage.Read, cancellationToken);
+
+    private static List<(Func<AppDbContext, IQueryable<Delivery>>, DateTime)> Events(ChannelKind channel, IReadOnlyCollection<(string ProviderMessageId, DateTime At)> events) =>
+        events.Select(e => ((Func<AppDbContext, IQueryable<Delivery>>)(db => ByProviderId(db, channel, e.ProviderMessageId)), e.At)).ToList();
 
     /// <summary>Messenger's delivery watermark: everything sent to the recipient at or before it, and the listed message ids, is delivered.</summary>
     public Task<int> MarkDeliveredUpToAsync(ChannelKind channel, string recipientAddress, DateTime watermark, IReadOnlyCollection<string> providerMessageIds, DateTime at, CancellationToken cancellationToken) =>
@@ -61,6 +83,7 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
             .SetProperty(d => d.ErrorMessage, message), cancellationToken);
         await AdjustCountsAsync(db, perMessage, toSent: false, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        Report(perMessage.Keys);
         return changed;
     }
 
@@ -103,12 +126,31 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
         return new InboundOutcome(latest, replied, optedOut);
     }
 
+    /// <summary>An operator closed the conversation of a delivery of this message (one the provider accepted).</summary>
+    public async Task<CloseOutcome> CloseAsync(int messageId, long deliveryId, DateTime at, CancellationToken cancellationToken)
+    {
+        await using (var db = await dbs.CreateDbContextAsync(cancellationToken))
+            if (!await db.Deliveries.AnyAsync(d => d.Id == deliveryId && d.MessageId == messageId && d.Status == DeliveryStatus.Sent, cancellationToken))
+                return CloseOutcome.NotFound;
+        return await MarkClosedAsync(deliveryId, at, cancellationToken) ? CloseOutcome.Closed : CloseOutcome.AlreadyClosed;
+    }
+
     /// <summary>An operator closed the conversation of this delivery; the first close counts.</summary>
     public async Task<bool> MarkClosedAsync(long deliveryId, DateTime at, CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        return await db.Deliveries.Where(d => d.Id == deliveryId && d.ClosedAt == null)
+        var messageId = await db.Deliveries.Where(d => d.Id == deliveryId).Select(d => (int?)d.MessageId).SingleOrDefaultAsync(cancellationToken);
+        var closed = await db.Deliveries.Where(d => d.Id == deliveryId && d.ClosedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.ClosedAt, at), cancellationToken) == 1;
+        if (closed)
+            Report([messageId!.Value]);
+        return closed;
+    }
+
+    private void Report(IEnumerable<int> messageIds)
+    {
+        foreach (var messageId in messageIds)
+            progress.FunnelChanged(messageId);
     }
 
     private static IQueryable<Delivery> Accepted(AppDbContext db, ChannelKind channel) =>
@@ -119,45 +161,67 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
     private static IQueryable<Delivery> ByProviderId(AppDbContext db, ChannelKind channel, string providerMessageId) =>
         Accepted(db, channel).Where(d => d.ProviderMessageId == providerMessageId);
 
-    private async Task<int> AdvanceAsync(Func<AppDbContext, IQueryable<Delivery>> which, Stage stage, DateTime at, CancellationToken cancellationToken)
+    private Task<int> AdvanceAsync(Func<AppDbContext, IQueryable<Delivery>> which, Stage stage, DateTime at, CancellationToken cancellationToken) =>
+        AdvanceAsync([(which, at)], stage, cancellationToken);
+
+    /// <summary>Several events of one stage in one transaction (one write lock for a whole pass of the simulated provider).</summary>
+    private async Task<int> AdvanceAsync(IReadOnlyCollection<(Func<AppDbContext, IQueryable<Delivery>> Which, DateTime At)> events, Stage stage, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var targets = events.Select(e => Target(db, e.Which, stage, e.At)).ToList();
+        // Nothing to move (a repeated event): no transaction, so no write lock taken for nothing.
+        var messageIds = new HashSet<int>();
+        foreach (var target in targets)
+            messageIds.UnionWith(await target.Select(d => d.MessageId).Distinct().ToListAsync(cancellationToken));
+        if (messageIds.Count == 0)
+            return 0;
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var changed = 0;
+        foreach (var (target, (_, at)) in targets.Zip(events))
+        {
+            DateTime? time = at;
+            // Arrived after all: a failure reported for it no longer stands.
+            var revived = target.Where(d => d.Status == DeliveryStatus.Failed);
+            var perMessage = await CountPerMessageAsync(revived, cancellationToken);
+            if (perMessage.Count > 0)
+            {
+                await revived.ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.Status, DeliveryStatus.Sent)
+                    .SetProperty(d => d.FailedAt, (DateTime?)null)
+                    .SetProperty(d => d.ErrorType, (ErrorType?)null)
+                    .SetProperty(d => d.ErrorCode, (string?)null)
+                    .SetProperty(d => d.ErrorMessage, (string?)null), cancellationToken);
+                await AdjustCountsAsync(db, perMessage, toSent: true, cancellationToken);
+            }
+
+            changed += stage switch
+            {
+                Stage.Delivered => await target.ExecuteUpdateAsync(s => s.SetProperty(d => d.DeliveredAt, time), cancellationToken),
+                Stage.Read => await target.ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.ReadAt, time)
+                    .SetProperty(d => d.DeliveredAt, d => d.DeliveredAt == null || d.DeliveredAt > time ? time : d.DeliveredAt), cancellationToken),
+                _ => await target.ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.RepliedAt, time)
+                    .SetProperty(d => d.ReadAt, d => d.ReadAt == null || d.ReadAt > time ? time : d.ReadAt)
+                    .SetProperty(d => d.DeliveredAt, d => d.DeliveredAt == null || d.DeliveredAt > time ? time : d.DeliveredAt), cancellationToken),
+            };
+        }
+        await transaction.CommitAsync(cancellationToken);
+        Report(messageIds);
+        return changed;
+    }
+
+    /// <summary>The deliveries an event at <paramref name="at"/> moves: those that do not show the stage at that time or earlier.</summary>
+    private static IQueryable<Delivery> Target(AppDbContext db, Func<AppDbContext, IQueryable<Delivery>> which, Stage stage, DateTime at)
     {
         DateTime? time = at;
-        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var target = stage switch
+        return stage switch
         {
             Stage.Delivered => which(db).Where(d => d.DeliveredAt == null || d.DeliveredAt > time),
             Stage.Read => which(db).Where(d => d.ReadAt == null || d.ReadAt > time),
             _ => which(db).Where(d => d.RepliedAt == null || d.RepliedAt > time),
         };
-
-        // Arrived after all: a failure reported for it no longer stands.
-        var revived = target.Where(d => d.Status == DeliveryStatus.Failed);
-        var perMessage = await CountPerMessageAsync(revived, cancellationToken);
-        if (perMessage.Count > 0)
-        {
-            await revived.ExecuteUpdateAsync(s => s
-                .SetProperty(d => d.Status, DeliveryStatus.Sent)
-                .SetProperty(d => d.FailedAt, (DateTime?)null)
-                .SetProperty(d => d.ErrorType, (ErrorType?)null)
-                .SetProperty(d => d.ErrorCode, (string?)null)
-                .SetProperty(d => d.ErrorMessage, (string?)null), cancellationToken);
-            await AdjustCountsAsync(db, perMessage, toSent: true, cancellationToken);
-        }
-
-        var changed = stage switch
-        {
-            Stage.Delivered => await target.ExecuteUpdateAsync(s => s.SetProperty(d => d.DeliveredAt, time), cancellationToken),
-            Stage.Read => await target.ExecuteUpdateAsync(s => s
-                .SetProperty(d => d.ReadAt, time)
-                .SetProperty(d => d.DeliveredAt, d => d.DeliveredAt == null || d.DeliveredAt > time ? time : d.DeliveredAt), cancellationToken),
-            _ => await target.ExecuteUpdateAsync(s => s
-                .SetProperty(d => d.RepliedAt, time)
-                .SetProperty(d => d.ReadAt, d => d.ReadAt == null || d.ReadAt > time ? time : d.ReadAt)
-                .SetProperty(d => d.DeliveredAt, d => d.DeliveredAt == null || d.DeliveredAt > time ? time : d.DeliveredAt), cancellationToken),
-        };
-        await transaction.CommitAsync(cancellationToken);
-        return changed;
     }
 
     private static async Task<Dictionary<int, int>> CountPerMessageAsync(IQueryable<Delivery> deliveries, CancellationToken cancellationToken) =>

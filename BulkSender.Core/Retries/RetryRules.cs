@@ -21,8 +21,7 @@ public static class RetryRules
 
     /// <summary>Deliveries that are the latest attempt of their recipient and failed.</summary>
     public static IQueryable<Delivery> LatestFailed(AppDbContext db, int messageId) =>
-        db.Deliveries.Where(d => d.MessageId == messageId && d.Status == DeliveryStatus.Failed
-            && !db.Deliveries.Any(n => n.MessageId == d.MessageId && n.ContactId == d.ContactId && n.AttemptNumber > d.AttemptNumber)
+        DeliveryQueries.LatestAttempts(db, messageId).Where(d => d.Status == DeliveryStatus.Failed
             && !db.Deliveries.Any(s => s.MessageId == d.MessageId && s.ContactId == d.ContactId && s.Status == DeliveryStatus.Sent));
 
     /// <summary>The latest failed deliveries that may be retried (see the class summary).</summary>

@@ -57,6 +57,12 @@ public sealed class AppFixture : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Channels:RatePerSecond:Email", "0");
         builder.UseSetting("Channels:RatePerSecond:WhatsApp", "0");
         builder.UseSetting("Channels:RatePerSecond:Messenger", MessengerRate.ToString());
+        // Simulated delivered and read events within seconds, so a browser test watches the funnel move. No simulated
+        // replies: a reply touches the contact (its last inbound time), and the contacts are shared by every test here.
+        builder.UseSetting("Channels:Simulated:DeliveredAfter", "00:00:01");
+        builder.UseSetting("Channels:Simulated:ReadAfter", "00:00:01");
+        builder.UseSetting("Channels:Simulated:ReplyRate", "0");
+        builder.UseSetting("Channels:Simulated:EventsInterval", "00:00:00.250");
         builder.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
     }
 
@@ -75,6 +81,14 @@ public sealed class AppFixture : WebApplicationFactory<Program>, IAsyncLifetime
         {
             BaseAddress = BaseAddress,
         };
+
+    /// <summary>A client of the API logged in as the operator (bearer token).</summary>
+    public async Task<HttpClient> NewOperatorClientAsync()
+    {
+        var client = NewClient();
+        client.UseBearer(await Login.BearerTokenAsync(client, OperatorEmail, OperatorPassword));
+        return client;
+    }
 
     public AppDbContext NewDbContext() => Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext();
 

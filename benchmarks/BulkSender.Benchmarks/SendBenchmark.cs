@@ -100,6 +100,8 @@ public sealed class SendBenchmark : IBenchmark
             {
                 ["ConnectionStrings:Sqlite"] = $"Data Source={Path.Combine(directory, "bench.db")}",
                 ["Channels:Simulated:LogCapacity"] = "200000",
+                // The figures are the send pipeline's own: no simulated delivered/read events competing for the database.
+                ["Channels:Simulated:DeliveredRate"] = "0",
             });
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
@@ -164,6 +166,10 @@ public sealed class SendBenchmark : IBenchmark
         public Task WaitAsync(int messageId, TimeSpan timeout) => Source(messageId).Task.WaitAsync(timeout);
 
         public void MessageCompleted(int messageId) => Source(messageId).TrySetResult();
+
+        public void FunnelChanged(int messageId)
+        {
+        }
 
         public void Progressed(BatchSnapshot batch)
         {

@@ -243,5 +243,9 @@ public sealed class SendBatchJobTests
         }
 
         public void MessageCompleted(int messageId) => Completed.Enqueue(messageId);
+
+        public void FunnelChanged(int messageId)
+        {
+        }
     }
 }

@@ -9,30 +9,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BulkSender.Tests.Core.Funnel;
 
-public sealed class DeliveryStatusUpdaterTests : IAsyncLifetime
+public sealed class DeliveryStatusUpdaterTests : ChannelServicesTest
 {
     private static readonly DateTime T0 = new(2025, 3, 1, 12, 0, 0, DateTimeKind.Utc);
-    private TestDatabase database = null!;
-    private ServiceProvider services = null!;
 
-    public async Task InitializeAsync()
-    {
-        database = await TestDatabase.CreateAsync();
-        services = ChannelServices.Build(database, new Dictionary<string, string?>());
-    }
-
-    public async Task DisposeAsync()
-    {
-        await services.DisposeAsync();
-        await database.DisposeAsync();
-    }
-
-    private DeliveryStatusUpdater Updater => services.GetRequiredService<DeliveryStatusUpdater>();
+    private DeliveryStatusUpdater Updater => Services.GetRequiredService<DeliveryStatusUpdater>();
 
     private async Task<List<Delivery>> SendAsync(ChannelKind channel, Contact contact, params DateTime[] sentAt)
     {
         var all = new List<Delivery>();
-        await using var db = database.CreateDbContext();
+        await using var db = Database.CreateDbContext();
         foreach (var at in sentAt)
             all.AddRange((await DeliveryBuilder.SentAsync(db, channel, [contact], at)).Deliveries);
         return all;
@@ -40,7 +26,7 @@ public sealed class DeliveryStatusUpdaterTests : IAsyncLifetime
 
     private async Task<Delivery> ReloadAsync(long id)
     {
-        await using var db = database.CreateDbContext();
+        await using var db = Database.CreateDbContext();
         return await db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == id);
     }
 
@@ -117,7 +103,7 @@ public sealed class DeliveryStatusUpdaterTests : IAsyncLifetime
         var delivery = await ReloadAsync(sent[0].Id);
         (delivery.Status, delivery.DeliveredAt, delivery.ReadAt, delivery.ErrorType, delivery.FailedAt).ShouldBe(
             (DeliveryStatus.Sent, T0.AddMinutes(1), T0.AddMinutes(5), null, null));
-        await using var db = database.CreateDbContext();
+        await using var db = Database.CreateDbContext();
         var message = await db.Messages.SingleAsync(m => m.Id == delivery.MessageId);
         (message.SentCount, message.FailedCount).ShouldBe((1, 0));
     }
@@ -137,7 +123,7 @@ public sealed class DeliveryStatusUpdaterTests : IAsyncLifetime
         delivery.ErrorCode.ShouldBe("131047");
         delivery.ErrorMessage!.ShouldStartWith("re-engagement required");
         delivery.FailedAt.ShouldBe(T0.AddMinutes(1));
-        await using var db = database.CreateDbContext();
+        await using var db = Database.CreateDbContext();
         var message = await db.Messages.SingleAsync(m => m.Id == delivery.MessageId);
         (message.SentCount, message.FailedCount).ShouldBe((0, 1));
     }
@@ -147,7 +133,7 @@ public sealed class DeliveryStatusUpdaterTests : IAsyncLifetime
     {
         var contact = ContactBuilder.Contact(ChannelKind.Messenger);
         var sent = await SendAsync(ChannelKind.Messenger, contact, T0.AddMinutes(-5));
-        await using (var db = database.CreateDbContext())
+        await using (var db = Database.CreateDbContext())
             await db.Deliveries.Where(d => d.Id == sent[0].Id).ExecuteUpdateAsync(s => s.SetProperty(d => d.ProviderMessageId, (string?)null).SetProperty(d => d.Status, DeliveryStatus.Failed));
         var whatsApp = await SendAsync(ChannelKind.WhatsApp, ContactBuilder.Contact(ChannelKind.WhatsApp), T0);
 
@@ -169,7 +155,7 @@ public sealed class DeliveryStatusUpdaterTests : IAsyncLifetime
         var replied = await ReloadAsync(sent[1].Id);
         (replied.RepliedAt, replied.ReadAt, replied.DeliveredAt).ShouldBe((T0, T0, T0));
         (await ReloadAsync(sent[2].Id)).RepliedAt.ShouldBeNull();
-        await using var db = database.CreateDbContext();
+        await using var db = Database.CreateDbContext();
         var saved = await db.Contacts.SingleAsync(c => c.Id == contact.Id);
         saved.LastInboundAt.ShouldBe(T0);
         saved.OptedOut.ShouldBeFalse();
@@ -191,7 +177,7 @@ public sealed class DeliveryStatusUpdaterTests : IAsyncLifetime
 
         outcome.OptedOut.ShouldBe(optsOut);
         again.OptedOut.ShouldBeFalse();
-        await using var db = database.CreateDbContext();
+        await using var db = Database.CreateDbContext();
         (await db.Contacts.SingleAsync(c => c.Id == contact.Id)).OptedOut.ShouldBe(optsOut);
         (await db.Activity.CountAsync(a => a.Action == "contact.opted_out" && a.EntityId == contact.Id.ToString())).ShouldBe(optsOut ? 1 : 0);
     }

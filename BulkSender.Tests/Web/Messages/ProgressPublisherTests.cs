@@ -67,6 +67,24 @@ public sealed class ProgressPublisherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Funnel_changes_of_an_ended_send_are_coalesced_like_counter_updates()
+    {
+        await host.RunEnqueuedAsync();
+
+        for (var i = 0; i < 20; i++)
+            publisher.FunnelChanged(messageId); // a burst of delivered / read events
+        await SentAsync(1);
+        await Task.Delay(100);
+        hub.Updates.Count.ShouldBe(1, "the rest waits for the quarter second to pass");
+
+        clock.Advance(ProgressPublisher.Interval);
+        await SentAsync(2);
+        await Task.Delay(100);
+        hub.Updates.Count.ShouldBe(2, "twenty events, two updates");
+        hub.Updates.ShouldAllBe(p => p.MessageId == messageId && !p.InFlight);
+    }
+
+    [Fact]
     public async Task Every_batch_state_change_goes_out_at_once_carrying_the_waiting_counters()
     {
         publisher.Progressed(batches[0] with { SentCount = 5 });

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
+using BulkSender.Core.Funnel;
 using BulkSender.Core.Messages;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -48,6 +49,29 @@ public static class MessageEndpoints
         [property: JsonPropertyName("batches")] IReadOnlyList<BatchItem> Batches,
         [property: JsonPropertyName("summary")] BatchesSummary Summary);
 
+    /// <summary>Percentages (one decimal) of the recipients sent to.</summary>
+    public sealed record FunnelRates(
+        [property: JsonPropertyName("delivered")] double Delivered,
+        [property: JsonPropertyName("read")] double Read,
+        [property: JsonPropertyName("replied")] double Replied,
+        [property: JsonPropertyName("closed")] double Closed);
+
+    /// <summary>The delivery funnel, each recipient counted once by their latest attempt (the message page's numbers).</summary>
+    public sealed record MessageReport(
+        [property: JsonPropertyName("message_id")] int MessageId,
+        [property: JsonPropertyName("total")] int Total,
+        [property: JsonPropertyName("sent")] int Sent,
+        [property: JsonPropertyName("delivered")] int Delivered,
+        [property: JsonPropertyName("read")] int Read,
+        [property: JsonPropertyName("replied")] int Replied,
+        [property: JsonPropertyName("closed")] int Closed,
+        [property: JsonPropertyName("failed")] int Failed,
+        [property: JsonPropertyName("rates")] FunnelRates Rates);
+
+    public sealed record ClosedConversation(
+        [property: JsonPropertyName("delivery_id")] long DeliveryId,
+        [property: JsonPropertyName("already_closed")] bool AlreadyClosed);
+
     public sealed record CancelledMessage([property: JsonPropertyName("id")] int Id, [property: JsonPropertyName("status")] string Status);
 
     public static IEndpointRouteBuilder MapMessageEndpoints(this IEndpointRouteBuilder app)
@@ -56,6 +80,8 @@ public static class MessageEndpoints
         messages.MapPost("/", CreateAsync);
         messages.MapGet("/{id:int}/batches", BatchesAsync);
         messages.MapPost("/{id:int}/cancel", CancelAsync);
+        messages.MapGet("/{id:int}/report", ReportAsync);
+        messages.MapPost("/{id:int}/deliveries/{deliveryId:long}/close", CloseConversationAsync);
         return app;
     }
 
@@ -103,6 +129,23 @@ public static class MessageEndpoints
             CancelOutcome.Cancelled => TypedResults.Ok(new CancelledMessage(id, Snake(MessageStatus.Cancelled))),
             CancelOutcome.NotFound => TypedResults.NotFound(),
             _ => TypedResults.Problem("Only a scheduled or sending message can be cancelled.", statusCode: StatusCodes.Status409Conflict),
+        };
+
+    private static async Task<Results<Ok<MessageReport>, NotFound>> ReportAsync(int id, FunnelQueries funnels, CancellationToken cancellationToken)
+    {
+        if (await funnels.ForMessageAsync(id, cancellationToken) is not { } f)
+            return TypedResults.NotFound();
+        return TypedResults.Ok(new MessageReport(id, f.Total, f.Sent, f.Delivered, f.Read, f.Replied, f.Closed, f.Failed,
+            new FunnelRates(f.PercentOfSent(f.Delivered), f.PercentOfSent(f.Read), f.PercentOfSent(f.Replied), f.PercentOfSent(f.Closed))));
+    }
+
+    /// <summary>Marks a recipient's conversation handled (the funnel's last stage); closing it again changes nothing.</summary>
+    private static async Task<Results<Ok<ClosedConversation>, NotFound>> CloseConversationAsync(
+        int id, long deliveryId, DeliveryStatusUpdater statuses, TimeProvider clock, CancellationToken cancellationToken) =>
+        await statuses.CloseAsync(id, deliveryId, clock.GetUtcNow().UtcDateTime, cancellationToken) switch
+        {
+            CloseOutcome.NotFound => TypedResults.NotFound(),
+            var outcome => TypedResults.Ok(new ClosedConversation(deliveryId, outcome == CloseOutcome.AlreadyClosed)),
         };
 
     public static Sender ToSender(this ClaimsPrincipal user) =>

@@ -30,6 +30,9 @@ public sealed class ProgressPublisher(
 
     public void MessageCompleted(int messageId) => _ = CompleteAsync(messageId);
 
+    /// <summary>Throttled like counter updates: a burst of delivered/read events is one update (the page then reads the funnel).</summary>
+    public void FunnelChanged(int messageId) => Queue(messageId, null, immediate: false);
+
     private void Queue(int messageId, BatchSnapshot? batch, bool immediate)
     {
         var outbox = outboxes.GetOrAdd(messageId, _ => new Outbox());
@@ -72,6 +75,8 @@ public sealed class ProgressPublisher(
                     return;
                 feed.Publish(progress);
                 await hub.Clients.Group(ProgressHub.Group(messageId)).Progress(progress);
+                if (scheduled && !progress.InFlight)
+                    _ = ForgetAsync(messageId, outbox);
             }
             finally
             {
@@ -81,6 +86,20 @@ public sealed class ProgressPublisher(
         catch (Exception ex)
         {
             log.LogWarning(ex, "Could not publish the progress of message {MessageId}", messageId);
+        }
+    }
+
+    /// <summary>
+    /// Funnel events go on long after a send ended: an ended send's outbox is dropped once a quiet interval has passed
+    /// (until then it keeps throttling), so outboxes do not pile up for every send that ever got an event.
+    /// </summary>
+    private async Task ForgetAsync(int messageId, Outbox outbox)
+    {
+        await Task.Delay(Interval, clock);
+        lock (outbox)
+        {
+            if (!outbox.Scheduled && outbox.LastSent is { } last && clock.GetElapsedTime(last) >= Interval)
+                outboxes.TryRemove(KeyValuePair.Create(messageId, outbox));
         }
     }
 

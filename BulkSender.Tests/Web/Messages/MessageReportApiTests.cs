@@ -1,0 +1,71 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using BulkSender.Tests.TestSupport;
+using static BulkSender.Tests.TestSupport.FunnelBuilder;
+
+namespace BulkSender.Tests.Web.Messages;
+
+/// <summary>GET /api/messages/{id}/report and closing a conversation, on the real app.</summary>
+[Collection(AppCollection.Name)]
+public sealed class MessageReportApiTests(AppFixture app)
+{
+    private static (int Total, int Sent, int Delivered, int Read, int Replied, int Closed, int Failed) Counts(JsonElement report) => (
+        report.GetProperty("total").GetInt32(), report.GetProperty("sent").GetInt32(), report.GetProperty("delivered").GetInt32(),
+        report.GetProperty("read").GetInt32(), report.GetProperty("replied").GetInt32(), report.GetProperty("closed").GetInt32(),
+        report.GetProperty("failed").GetInt32());
+
+    [Fact]
+    public async Task The_report_counts_each_recipient_once_by_its_latest_attempt_with_rates_of_sent()
+    {
+        int id;
+        await using (var db = app.NewDbContext())
+            (id, _) = await MessageAsync(db, [Failed, Failed, Read], [Closed], [Failed], [Sent], [Delivered]);
+        using var client = await app.NewOperatorClientAsync();
+
+        var report = await client.GetFromJsonAsync<JsonElement>($"/api/messages/{id}/report");
+
+        report.GetProperty("message_id").GetInt32().ShouldBe(id);
+        Counts(report).ShouldBe((5, 4, 3, 2, 1, 1, 1));
+        var rates = report.GetProperty("rates");
+        (rates.GetProperty("delivered").GetDouble(), rates.GetProperty("read").GetDouble(), rates.GetProperty("replied").GetDouble(),
+            rates.GetProperty("closed").GetDouble()).ShouldBe((75.0, 50.0, 25.0, 25.0));
+    }
+
+    [Fact]
+    public async Task Closing_a_conversation_moves_it_to_closed_once_and_only_for_a_delivery_of_that_message()
+    {
+        int id, other;
+        List<BulkSender.Core.Dispatch.Delivery> latest, others;
+        await using (var db = app.NewDbContext())
+        {
+            (id, latest) = await MessageAsync(db, [Replied], [Read], [Failed]);
+            (other, others) = await MessageAsync(db, [Replied]);
+        }
+        using var client = await app.NewOperatorClientAsync();
+
+        var first = await client.PostAsync($"/api/messages/{id}/deliveries/{latest[0].Id}/close", null);
+        var again = await client.PostAsync($"/api/messages/{id}/deliveries/{latest[0].Id}/close", null);
+        var wrongMessage = await client.PostAsync($"/api/messages/{id}/deliveries/{others[0].Id}/close", null);
+        var failedOne = await client.PostAsync($"/api/messages/{id}/deliveries/{latest[2].Id}/close", null);
+
+        first.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("already_closed").GetBoolean().ShouldBeFalse();
+        (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("already_closed").GetBoolean().ShouldBeTrue();
+        wrongMessage.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        failedOne.StatusCode.ShouldBe(HttpStatusCode.NotFound, "only a delivery the provider accepted has a conversation");
+        Counts(await client.GetFromJsonAsync<JsonElement>($"/api/messages/{id}/report")).Closed.ShouldBe(1);
+        Counts(await client.GetFromJsonAsync<JsonElement>($"/api/messages/{other}/report")).Closed.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task The_report_needs_a_login_and_an_existing_message()
+    {
+        using var anonymous = app.NewClient();
+        using var client = await app.NewOperatorClientAsync();
+
+        (await anonymous.GetAsync("/api/messages/1/report")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await anonymous.PostAsync("/api/messages/1/deliveries/1/close", null)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await client.GetAsync("/api/messages/999999/report")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+}
