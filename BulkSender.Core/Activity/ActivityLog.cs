@@ -18,6 +18,7 @@ public static class ActivityActions
     public const string MessageScheduled = "message.scheduled";
     public const string MessageUnscheduled = "message.unscheduled";
     public const string MessageCancelled = "message.cancelled";
+    public const string ConversationClosed = "message.conversation_closed";
     public const string RetryStarted = "retry.started";
     public const string RetryPolicyChanged = "retry.policy_changed";
     public const string RetryDefaultsChanged = "retry.defaults_changed";
@@ -43,6 +44,7 @@ public static class ActivityActions
         [MessageScheduled] = "Scheduled a send",
         [MessageUnscheduled] = "Unscheduled a send",
         [MessageCancelled] = "Cancelled a send",
+        [ConversationClosed] = "Closed a conversation",
         [RetryStarted] = "Retried failed recipients",
         [RetryPolicyChanged] = "Changed a retry policy",
         [RetryDefaultsChanged] = "Changed the default retry policy",

@@ -1,6 +1,6 @@
 namespace BulkSender.Core.Dispatch;
 
-/// <summary>A batch's counters at one moment.</summary>
+/// <summary>A batch's counters at one moment; <paramref name="DueAt"/> when a pending batch waits for a time (a schedule, or the e-mail daily limit).</summary>
 public sealed record BatchSnapshot(
     int MessageId,
     int BatchId,
@@ -9,10 +9,11 @@ public sealed record BatchSnapshot(
     int RecipientCount,
     int SentCount,
     int FailedCount,
-    int SkippedCount)
+    int SkippedCount,
+    DateTime? DueAt = null)
 {
     public static BatchSnapshot Of(MessageBatch batch) => new(batch.MessageId, batch.Id, batch.Number, batch.Status,
-        batch.RecipientCount, batch.SentCount, batch.FailedCount, batch.SkippedCount);
+        batch.RecipientCount, batch.SentCount, batch.FailedCount, batch.SkippedCount, batch.DueAt);
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Messenger;
 using BulkSender.Core.Channels.WhatsApp;
@@ -127,12 +128,19 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
     }
 
     /// <summary>An operator closed the conversation of a delivery of this message (one the provider accepted).</summary>
-    public async Task<CloseOutcome> CloseAsync(int messageId, long deliveryId, DateTime at, CancellationToken cancellationToken)
+    public async Task<CloseOutcome> CloseAsync(int messageId, long deliveryId, Actor actor, DateTime at, CancellationToken cancellationToken)
     {
-        await using (var db = await dbs.CreateDbContextAsync(cancellationToken))
-            if (!await db.Deliveries.AnyAsync(d => d.Id == deliveryId && d.MessageId == messageId && d.Status == DeliveryStatus.Sent, cancellationToken))
-                return CloseOutcome.NotFound;
-        return await MarkClosedAsync(deliveryId, at, cancellationToken) ? CloseOutcome.Closed : CloseOutcome.AlreadyClosed;
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var address = await db.Deliveries.Where(d => d.Id == deliveryId && d.MessageId == messageId && d.Status == DeliveryStatus.Sent)
+            .Select(d => d.RecipientAddress).SingleOrDefaultAsync(cancellationToken);
+        if (address is null)
+            return CloseOutcome.NotFound;
+        if (!await MarkClosedAsync(deliveryId, at, cancellationToken))
+            return CloseOutcome.AlreadyClosed;
+        db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ConversationClosed, at, "Message",
+            messageId.ToString(System.Globalization.CultureInfo.InvariantCulture), $"Conversation with {address} closed"));
+        await db.SaveChangesAsync(cancellationToken);
+        return CloseOutcome.Closed;
     }
 
     /// <summary>An operator closed the conversation of this delivery; the first close counts.</summary>

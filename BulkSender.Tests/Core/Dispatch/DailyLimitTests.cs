@@ -2,6 +2,7 @@ using BulkSender.Core.Channels;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;
 using BulkSender.Tests.TestSupport;
+using BulkSender.Web.Features.Messages;
 using Microsoft.Extensions.Time.Testing;
 
 namespace BulkSender.Tests.Core.Dispatch;
@@ -29,6 +30,9 @@ public sealed class DailyLimitTests
         var deliveries = await host.DeliveriesAsync(first);
         (deliveries.Count(d => d.Status == DeliveryStatus.Sent), deliveries.Count(d => d.Status == DeliveryStatus.Pending)).ShouldBe((30, 20));
         (await host.MessageAsync(first)).Status.ShouldBe(MessageStatus.Sending);
+        await using (var db = host.NewDbContext())
+            (await MessageProgress.ReadAsync(db, first, null, CancellationToken.None))!.Batches.Single().DueAt
+                .ShouldBe(Midnight, "the message page says when the held batch goes on");
 
         var second = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, ids[50..]));
         await host.RunEnqueuedAsync();

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using BulkSender.Core.Activity;
 using BulkSender.Tests.TestSupport;
+using Microsoft.EntityFrameworkCore;
 using static BulkSender.Tests.TestSupport.FunnelBuilder;
 
 namespace BulkSender.Tests.Web.Messages;
@@ -56,6 +58,13 @@ public sealed class MessageReportApiTests(AppFixture app)
         failedOne.StatusCode.ShouldBe(HttpStatusCode.NotFound, "only a delivery the provider accepted has a conversation");
         Counts(await client.GetFromJsonAsync<JsonElement>($"/api/messages/{id}/report")).Closed.ShouldBe(1);
         Counts(await client.GetFromJsonAsync<JsonElement>($"/api/messages/{other}/report")).Closed.ShouldBe(0);
+        await using (var db = app.NewDbContext())
+        {
+            var logged = await db.Activity.Where(a => a.Action == ActivityActions.ConversationClosed && a.EntityId == id.ToString()).ToListAsync();
+            logged.ShouldHaveSingleItem("the second close changed nothing and logged nothing");
+            logged[0].UserName.ShouldBe(AppFixture.OperatorEmail);
+            logged[0].Details.ShouldBe($"Conversation with {latest[0].RecipientAddress} closed");
+        }
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Funnel;
 using BulkSender.Core.Messages;
+using BulkSender.Web.Features.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -141,8 +142,8 @@ public static class MessageEndpoints
 
     /// <summary>Marks a recipient's conversation handled (the funnel's last stage); closing it again changes nothing.</summary>
     private static async Task<Results<Ok<ClosedConversation>, NotFound>> CloseConversationAsync(
-        int id, long deliveryId, DeliveryStatusUpdater statuses, TimeProvider clock, CancellationToken cancellationToken) =>
-        await statuses.CloseAsync(id, deliveryId, clock.GetUtcNow().UtcDateTime, cancellationToken) switch
+        int id, long deliveryId, ClaimsPrincipal user, DeliveryStatusUpdater statuses, TimeProvider clock, CancellationToken cancellationToken) =>
+        await statuses.CloseAsync(id, deliveryId, user.ToActor(), clock.GetUtcNow().UtcDateTime, cancellationToken) switch
         {
             CloseOutcome.NotFound => TypedResults.NotFound(),
             var outcome => TypedResults.Ok(new ClosedConversation(deliveryId, outcome == CloseOutcome.AlreadyClosed)),

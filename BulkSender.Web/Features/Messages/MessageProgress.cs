@@ -55,7 +55,7 @@ public sealed record MessageProgress(
         if (message is null)
             return null;
         batches ??= await db.Batches.AsNoTracking().Where(b => b.MessageId == messageId).OrderBy(b => b.Number)
-            .Select(b => new BatchSnapshot(b.MessageId, b.Id, b.Number, b.Status, b.RecipientCount, b.SentCount, b.FailedCount, b.SkippedCount))
+            .Select(b => new BatchSnapshot(b.MessageId, b.Id, b.Number, b.Status, b.RecipientCount, b.SentCount, b.FailedCount, b.SkippedCount, b.DueAt))
             .ToListAsync(cancellationToken);
         return new MessageProgress(messageId, message.Title, message.Status, message.Channel, message.TotalRecipients, message.SentCount,
             message.FailedCount, message.SkippedCount, message.BatchCount, message.Summary, message.ScheduledAt, message.StartedAt,
