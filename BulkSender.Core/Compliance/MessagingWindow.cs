@@ -11,7 +11,14 @@ namespace BulkSender.Core.Compliance;
 public static class MessagingWindow
 {
     public static readonly TimeSpan Length = TimeSpan.FromHours(24);
+    /// <summary>The code of a delivery refused here, before the provider was asked.</summary>
     public const string ErrorCode = "outside_window";
+
+    /// <summary>The Graph API's code when Messenger itself refuses a message for the window (code 10, subcode 2018278).</summary>
+    public const string GraphErrorCode = "10/2018278";
+
+    /// <summary>Whether a failure was the window's (ours or the provider's): retrying helps only once the contact writes again.</summary>
+    public static bool IsWindowError(string? errorCode) => errorCode is ErrorCode or GraphErrorCode;
 
     public static bool IsInside(DateTime? lastInboundAt, DateTimeOffset now) =>
         lastInboundAt is { } last && now.UtcDateTime - DateTime.SpecifyKind(last, DateTimeKind.Utc) < Length;

@@ -129,6 +129,40 @@ public sealed class ComplianceSendTests
     }
 
     [Fact]
+    public async Task A_window_refusal_reported_by_Messenger_itself_waits_for_the_contact_to_write_again_too()
+    {
+        var clock = new FakeTimeProvider(Now);
+        await using var host = await CoreHost.StartAsync(clock: clock);
+        var (inside, _) = await TenMessengerContactsAsync(host);
+        var model = CoreHost.Compose(ChannelKind.Messenger, inside[..2]);
+        model.MaxAttempts = 3;
+        var messageId = await host.SendAsync(model);
+        await host.RunEnqueuedAsync();
+        // What the adapter records when Graph answers code 10, subcode 2018278 (a window our copy of the contact missed).
+        await using (var db = host.NewDbContext())
+            await db.Deliveries.Where(d => d.MessageId == messageId).ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Status, DeliveryStatus.Failed).SetProperty(d => d.ProviderMessageId, (string?)null)
+                .SetProperty(d => d.SentAt, (DateTime?)null).SetProperty(d => d.ErrorType, ErrorType.Permission)
+                .SetProperty(d => d.ErrorCode, MessagingWindow.GraphErrorCode).SetProperty(d => d.FailedAt, clock.GetUtcNow().UtcDateTime));
+        var queries = host.Services.GetRequiredService<FailedRecipientQueries>();
+
+        var report = (await queries.GetAsync(messageId, CancellationToken.None))!;
+        report.Retryable.ShouldBe(0);
+        report.Recipients.ShouldAllBe(r => r.NotRetryableReason == RetryRules.OutsideWindowReason);
+
+        clock.Advance(TimeSpan.FromMinutes(5));
+        string address;
+        await using (var db = host.NewDbContext())
+            address = await db.Contacts.Where(c => c.Id == inside[0]).Select(c => c.Address).SingleAsync();
+        await host.Services.GetRequiredService<DeliveryStatusUpdater>()
+            .RecordInboundAsync(ChannelKind.Messenger, address, "Hello?", clock.GetUtcNow().UtcDateTime, CancellationToken.None);
+
+        report = (await queries.GetAsync(messageId, CancellationToken.None))!;
+        report.Retryable.ShouldBe(1);
+        report.Recipients.Single(r => r.ContactId == inside[0]).Retryable.ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task A_contact_who_sends_STOP_while_its_batch_is_running_gets_no_message_after_the_opt_out()
     {
         var channel = new GatedChannel(holdAtSend: 7);
