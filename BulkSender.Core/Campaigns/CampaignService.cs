@@ -95,7 +95,7 @@ public sealed class CampaignService(
             return CampaignChange.Done;
         }, cancellationToken);
         if (result == CampaignChange.Done)
-            await sends.CancelAsync(messageId, new Sender(actor.UserId, actor.UserName), cancellationToken); // NotCancellable between days: fine.
+            await sends.CancelAsync(messageId, actor, cancellationToken); // NotCancellable between days: fine.
         await NotifyAsync(campaignId, result, cancellationToken);
         return result;
     }

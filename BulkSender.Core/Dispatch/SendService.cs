@@ -12,8 +12,6 @@ using Microsoft.Extensions.Options;
 namespace BulkSender.Core.Dispatch;
 
 /// <summary>Who asked: recorded on the message and in the activity log.</summary>
-public sealed record Sender(string? UserId, string? UserName);
-
 /// <summary>The result of saving a compose form: the message, or what is wrong with the input (nothing saved).</summary>
 public sealed record ComposeOutcome(int MessageId, MessageStatus Status, int Recipients, int Batches, IReadOnlyDictionary<string, string[]> Errors,
     int? CampaignId = null)
@@ -50,7 +48,7 @@ public sealed class SendService(
     TimeProvider clock)
 {
     /// <summary>Validates and saves the form: a new message, or the draft <paramref name="draftId"/> (edited, and sent unless saved as a draft again).</summary>
-    public async Task<ComposeOutcome> SaveAsync(ComposeModel model, int? draftId, Sender sender, CancellationToken cancellationToken)
+    public async Task<ComposeOutcome> SaveAsync(ComposeModel model, int? draftId, Actor sender, CancellationToken cancellationToken)
     {
         var validation = await validator.ValidateAsync(model, cancellationToken);
         if (!validation.IsValid)
@@ -83,7 +81,7 @@ public sealed class SendService(
         return saved;
     }
 
-    private Task<ComposeOutcome> CreateAsync(ComposeModel model, int? draftId, Recipients recipients, Sender sender, RetrySettings retry,
+    private Task<ComposeOutcome> CreateAsync(ComposeModel model, int? draftId, Recipients recipients, Actor sender, RetrySettings retry,
         DateTime now, CancellationToken cancellationToken) =>
         dbs.InTransactionAsync(async (db, ct) =>
         {
@@ -141,7 +139,7 @@ public sealed class SendService(
     /// Scheduled until the first day is cut.
     /// </summary>
     private static async Task<ComposeOutcome> CreateCampaignAsync(AppDbContext db, ComposeModel model, Message message, Recipients recipients, int count,
-        Sender sender, DateTime now, CancellationToken cancellationToken)
+        Actor sender, DateTime now, CancellationToken cancellationToken)
     {
         var written = await recipients.InsertUnbatchedDeliveriesAsync(db, message.Id, now, cancellationToken);
         if (written != count)
@@ -159,7 +157,7 @@ public sealed class SendService(
         db.Campaigns.Add(campaign);
         message.TotalRecipients = count;
         await db.SaveChangesAsync(cancellationToken);
-        db.Activity.Add(ActivityLog.Entry(new Actor(sender.UserId, sender.UserName), ActivityActions.CampaignCreated, now, nameof(Campaign),
+        db.Activity.Add(ActivityLog.Entry(sender, ActivityActions.CampaignCreated, now, nameof(Campaign),
             campaign.Id.ToString(CultureInfo.InvariantCulture),
             string.Create(CultureInfo.InvariantCulture, $"\"{message.Title}\" (message {message.Id}) to {count:N0} recipients, {campaign.DailyLimit:N0} a day from {start:yyyy-MM-dd HH:mm} UTC")));
         await db.SaveChangesAsync(cancellationToken);
@@ -170,7 +168,7 @@ public sealed class SendService(
     /// Takes a scheduled send back to a draft before its time (to edit it on the compose page): its deliveries and
     /// batches are removed, a selection's contacts are kept as the draft's. Refused once the send has started.
     /// </summary>
-    public async Task<bool> UnscheduleAsync(int messageId, Sender sender, CancellationToken cancellationToken)
+    public async Task<bool> UnscheduleAsync(int messageId, Actor sender, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var done = await dbs.InTransactionAsync(async (db, ct) =>
@@ -202,7 +200,7 @@ public sealed class SendService(
     /// Cancels a scheduled or running send: pending deliveries and batches become Cancelled at once; running batches
     /// notice within <see cref="DispatchOptions.ProgressEvery"/> recipients and stop.
     /// </summary>
-    public async Task<CancelOutcome> CancelAsync(int messageId, Sender sender, CancellationToken cancellationToken)
+    public async Task<CancelOutcome> CancelAsync(int messageId, Actor sender, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var outcome = await dbs.InTransactionAsync(async (db, ct) =>
@@ -276,8 +274,8 @@ public sealed class SendService(
         message.StartedAt = message.Status == MessageStatus.Sending ? now : null;
     }
 
-    private static void Log(AppDbContext db, Sender sender, string action, int messageId, string? details, DateTime now) =>
-        db.Activity.Add(ActivityLog.Entry(new Actor(sender.UserId, sender.UserName), action, now, nameof(Message),
+    private static void Log(AppDbContext db, Actor sender, string action, int messageId, string? details, DateTime now) =>
+        db.Activity.Add(ActivityLog.Entry(sender, action, now, nameof(Message),
             messageId.ToString(CultureInfo.InvariantCulture), details));
 
     /// <summary>Rolls the transaction back when the audience turns out to be empty.</summary>

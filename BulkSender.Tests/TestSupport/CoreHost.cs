@@ -1,3 +1,4 @@
+using BulkSender.Core.Activity;
 using System.Collections.Concurrent;
 using BulkSender.Core;
 using BulkSender.Core.Channels;
@@ -118,7 +119,7 @@ public sealed class CoreHost : IAsyncDisposable
     /// <summary>Creates a send now and returns its id; fails the test with the errors if it is refused.</summary>
     public async Task<int> SendAsync(ComposeModel model)
     {
-        var outcome = await Sends.SaveAsync(model, null, new Sender("test-user", "tester@test.local"), CancellationToken.None);
+        var outcome = await Sends.SaveAsync(model, null, new Actor("test-user", "tester@test.local"), CancellationToken.None);
         outcome.Errors.ShouldBeEmpty();
         return outcome.MessageId;
     }

@@ -1,3 +1,4 @@
+using BulkSender.Core.Activity;
 using System.Diagnostics;
 using System.Globalization;
 using BulkSender.Core;
@@ -134,7 +135,7 @@ public sealed class SendBenchmark : IBenchmark
         public async Task<Run> SendAsync(ComposeModel model, CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
-            var outcome = await host.Services.GetRequiredService<SendService>().SaveAsync(model, null, new Sender(null, "benchmark"), cancellationToken);
+            var outcome = await host.Services.GetRequiredService<SendService>().SaveAsync(model, null, new Actor(null, "benchmark"), cancellationToken);
             var created = clock.Elapsed;
             if (!outcome.Succeeded)
                 throw new InvalidOperationException(string.Join("; ", outcome.Errors.SelectMany(e => e.Value)));

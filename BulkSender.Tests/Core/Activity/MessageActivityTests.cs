@@ -11,7 +11,7 @@ namespace BulkSender.Tests.Core.Activity;
 /// <summary>Every step of a message's life leaves an entry saying who did it, to what, and when.</summary>
 public sealed class MessageActivityTests : IAsyncLifetime
 {
-    private static readonly Sender Operator = new("op-1", "operator@test.local");
+    private static readonly Actor Operator = new("op-1", "operator@test.local");
     private CoreHost host = null!;
 
     public async Task InitializeAsync() => host = await CoreHost.StartAsync(contacts: 30);

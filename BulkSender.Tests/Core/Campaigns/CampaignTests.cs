@@ -16,7 +16,7 @@ public sealed class CampaignTests : IAsyncLifetime
 {
     private static readonly DateTime Start = new(2026, 11, 23, 9, 0, 0, DateTimeKind.Utc);
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(Start));
-    private readonly Sender sender = new("test-user", "tester@test.local");
+    private readonly Actor sender = new("test-user", "tester@test.local");
     private CoreHost host = null!;
 
     public async Task InitializeAsync() => host = await CoreHost.StartAsync(contacts: 120, clock: clock);

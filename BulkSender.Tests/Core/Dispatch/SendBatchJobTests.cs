@@ -1,3 +1,4 @@
+using BulkSender.Core.Activity;
 using System.Collections.Concurrent;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Dispatch;
@@ -106,7 +107,7 @@ public sealed class SendBatchJobTests
         var running = batchIds.Take(2).Select(id => Task.Run(() => host.RunBatchAsync(id))).ToList();
 
         await Until(() => host.Provider.ForMessage(messageId).Count >= 20);
-        var outcome = await host.Sends.CancelAsync(messageId, new Sender("u1", "op"), default);
+        var outcome = await host.Sends.CancelAsync(messageId, new Actor("u1", "op"), default);
         var sentAtCancel = host.Provider.ForMessage(messageId).Count;
         await Task.WhenAll(running);
         await host.RunBatchAsync(batchIds[2]);
@@ -121,8 +122,8 @@ public sealed class SendBatchJobTests
         var sent = deliveries.Count(d => d.Status == DeliveryStatus.Sent);
         (message.Status, message.SentCount, message.FailedCount, message.SkippedCount, message.TotalRecipients).ShouldBe((MessageStatus.Cancelled, sent, 0, 0, 280));
         message.Summary.ShouldBe($"Cancelled. Sent to {sent} recipients. 0 failed. {280 - sent} not sent.");
-        (await host.Sends.CancelAsync(messageId, new Sender(null, null), default)).ShouldBe(CancelOutcome.NotCancellable);
-        (await host.Sends.CancelAsync(999, new Sender(null, null), default)).ShouldBe(CancelOutcome.NotFound);
+        (await host.Sends.CancelAsync(messageId, new Actor(null, null), default)).ShouldBe(CancelOutcome.NotCancellable);
+        (await host.Sends.CancelAsync(999, new Actor(null, null), default)).ShouldBe(CancelOutcome.NotFound);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Jobs;
@@ -87,7 +88,7 @@ public sealed class SendServiceTests : IAsyncLifetime
     [Fact]
     public async Task The_server_refuses_a_selection_of_more_than_2000_contacts_and_saves_nothing()
     {
-        var outcome = await host.Sends.SaveAsync(CoreHost.Compose(ChannelKind.Email, Enumerable.Range(1, 2001)), null, new Sender(null, null), default);
+        var outcome = await host.Sends.SaveAsync(CoreHost.Compose(ChannelKind.Email, Enumerable.Range(1, 2001)), null, new Actor(null, null), default);
 
         outcome.Succeeded.ShouldBeFalse();
         outcome.Errors[nameof(ComposeModel.ContactIds)].ShouldBe(["Select at most 2,000 contacts: this selection has 2,001."]);
@@ -105,7 +106,7 @@ public sealed class SendServiceTests : IAsyncLifetime
         var good = await host.ActiveContactIdsAsync(ChannelKind.Email, 10);
 
         var outcome = await host.Sends.SaveAsync(CoreHost.Compose(ChannelKind.Email, [.. good, .. optedOut, .. whatsApp, 900_001, 900_002]),
-            null, new Sender(null, null), default);
+            null, new Actor(null, null), default);
 
         outcome.Errors[nameof(ComposeModel.ContactIds)].ShouldBe([
             "2 selected contacts do not exist; 1 selected contact has opted out; 3 selected contacts are not Email contacts. Remove them from the selection and try again."]);
@@ -119,7 +120,7 @@ public sealed class SendServiceTests : IAsyncLifetime
         var outcome = await host.Sends.SaveAsync(new ComposeModel
         {
             Title = "Nobody", Content = "Hi", Channel = ChannelKind.Email, Audience = AudienceKind.Tag, AudienceTag = "no-such-tag",
-        }, null, new Sender(null, null), default);
+        }, null, new Actor(null, null), default);
 
         outcome.Errors.Keys.ShouldBe(["Recipients"]);
         await using var db = host.NewDbContext();
@@ -135,7 +136,7 @@ public sealed class SendServiceTests : IAsyncLifetime
         draft.When = SendTiming.Draft;
         draft.Content = "";
 
-        var saved = await host.Sends.SaveAsync(draft, null, new Sender("u1", "op"), default);
+        var saved = await host.Sends.SaveAsync(draft, null, new Actor("u1", "op"), default);
 
         saved.Status.ShouldBe(MessageStatus.Draft);
         (await host.DeliveriesAsync(saved.MessageId)).ShouldBeEmpty();
@@ -153,7 +154,7 @@ public sealed class SendServiceTests : IAsyncLifetime
             reopened.Content = "Now it has content";
             reopened.ContactIds = ids.Take(101).ToList();
             reopened.When = SendTiming.Now;
-            var sent = await host.Sends.SaveAsync(reopened, saved.MessageId, new Sender("u1", "op"), default);
+            var sent = await host.Sends.SaveAsync(reopened, saved.MessageId, new Actor("u1", "op"), default);
 
             sent.Errors.ShouldBeEmpty();
             (sent.MessageId, sent.Status, sent.Recipients, sent.Batches).ShouldBe((saved.MessageId, MessageStatus.Sending, 101, 2));
@@ -162,7 +163,7 @@ public sealed class SendServiceTests : IAsyncLifetime
         (await host.MessageAsync(saved.MessageId)).Content.ShouldBe("Now it has content");
         host.Jobs.Enqueued.Count.ShouldBe(2);
 
-        var again = await host.Sends.SaveAsync(CoreHost.Compose(ChannelKind.Email, ids), saved.MessageId, new Sender(null, null), default);
+        var again = await host.Sends.SaveAsync(CoreHost.Compose(ChannelKind.Email, ids), saved.MessageId, new Actor(null, null), default);
         again.Errors.Keys.ShouldBe([""]);
     }
 

@@ -1,3 +1,4 @@
+using BulkSender.Core.Activity;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -90,7 +91,7 @@ public static class MessageEndpoints
     private static async Task<Results<Created<CreatedMessage>, ValidationProblem>> CreateAsync(
         ComposeModel model, SendService sends, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        var outcome = await sends.SaveAsync(model, null, user.ToSender(), cancellationToken);
+        var outcome = await sends.SaveAsync(model, null, user.ToActor(), cancellationToken);
         if (!outcome.Succeeded)
             return TypedResults.ValidationProblem(
                 outcome.Errors.ToDictionary(e => JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Key), e => e.Value),
@@ -125,7 +126,7 @@ public static class MessageEndpoints
 
     private static async Task<Results<Ok<CancelledMessage>, NotFound, ProblemHttpResult>> CancelAsync(
         int id, SendService sends, ClaimsPrincipal user, CancellationToken cancellationToken) =>
-        await sends.CancelAsync(id, user.ToSender(), cancellationToken) switch
+        await sends.CancelAsync(id, user.ToActor(), cancellationToken) switch
         {
             CancelOutcome.Cancelled => TypedResults.Ok(new CancelledMessage(id, Snake(MessageStatus.Cancelled))),
             CancelOutcome.NotFound => TypedResults.NotFound(),
@@ -149,8 +150,6 @@ public static class MessageEndpoints
             var outcome => TypedResults.Ok(new ClosedConversation(deliveryId, outcome == CloseOutcome.AlreadyClosed)),
         };
 
-    public static Sender ToSender(this ClaimsPrincipal user) =>
-        new(user.FindFirstValue(ClaimTypes.NameIdentifier), user.Identity?.Name);
 
     /// <summary>The database gives times back without a kind; they are UTC, and the JSON says so.</summary>
     private static DateTime? Utc(DateTime? value) => value is { } v ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : null;
