@@ -101,6 +101,12 @@ public sealed class RateLimiterTests
         public void Advance(TimeSpan by) => inner.Advance(by);
     }
 
+    /// <summary>
+    /// The pipeline's part: four batch jobs of one message share the channel's one limiter, so together they take as
+    /// long as the limit demands, and each recipient reaches the provider once. (The no-burst guarantee itself is the
+    /// limiter's, checked on its grants above: the provider's arrival times add whatever time the OS takes to run
+    /// each worker after its grant, which on a loaded machine can put 21 arrivals in one second behind 20 grants.)
+    /// </summary>
     [Fact]
     public async Task Four_workers_sending_batches_of_one_message_together_keep_the_channel_limit()
     {
@@ -118,8 +124,8 @@ public sealed class RateLimiterTests
         sends.Select(s => s.DeliveryId).Distinct().Count().ShouldBe(60);
         (await host.BatchesAsync(messageId)).Select(b => b.StartedAt).Distinct().Count().ShouldBe(4);
         var timestamps = sends.Select(s => s.Timestamp).ToList();
-        Stopwatch.GetElapsedTime(timestamps.Min(), timestamps.Max()).TotalSeconds.ShouldBeGreaterThanOrEqualTo(59.0 / Limit * 0.99);
-        BusiestSecond(timestamps).ShouldBeLessThanOrEqualTo(Limit);
+        Stopwatch.GetElapsedTime(timestamps.Min(), timestamps.Max()).TotalSeconds
+            .ShouldBeGreaterThanOrEqualTo(59.0 / Limit * 0.99, "four workers with a limiter each would take a quarter of this");
     }
 
     [Fact]
