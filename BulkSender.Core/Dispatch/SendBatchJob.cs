@@ -357,24 +357,18 @@ public sealed class SendBatchJob(
             case Stop.LostClaim:
                 log.LogWarning("Batch {BatchId} was taken back from this worker (no heartbeat for too long); its new owner finishes it", batch.Id);
                 return;
-            case Stop.Shutdown:
-                // Back to Pending so the next start (or another instance) picks it up at once, not after StaleAfter.
-                await db.InTransactionAsync(ct => mine.ExecuteUpdateAsync(s => s
-                    .SetProperty(b => b.Status, BatchStatus.Pending)
-                    .SetProperty(b => b.ClaimedBy, (string?)null)
-                    .SetProperty(b => b.JobId, (string?)null), ct), CancellationToken.None);
-                batch.Status = BatchStatus.Pending;
-                progress.BatchChanged(BatchSnapshot.Of(batch));
-                return;
-            case Stop.DailyLimit:
-                var resumeAt = quota.NextDay();
+            case Stop.Shutdown or Stop.DailyLimit:
+                // Back to Pending: after a shutdown so the next start (or another instance) picks it up at once, not
+                // after StaleAfter; after the day's allowance is used up, due at the next UTC day.
+                DateTime? resumeAt = stop == Stop.DailyLimit ? quota.NextDay() : null;
                 await db.InTransactionAsync(ct => mine.ExecuteUpdateAsync(s => s
                     .SetProperty(b => b.Status, BatchStatus.Pending)
                     .SetProperty(b => b.ClaimedBy, (string?)null)
                     .SetProperty(b => b.JobId, (string?)null)
-                    .SetProperty(b => b.DueAt, resumeAt), ct), CancellationToken.None);
-                log.LogInformation("The channel's daily limit is reached: batch {BatchId} of message {MessageId} goes on at {ResumeAt:u}", batch.Id, batch.MessageId, resumeAt);
-                (batch.Status, batch.DueAt) = (BatchStatus.Pending, resumeAt);
+                    .SetProperty(b => b.DueAt, b => resumeAt ?? b.DueAt), ct), CancellationToken.None);
+                if (resumeAt is not null)
+                    log.LogInformation("The channel's daily limit is reached: batch {BatchId} of message {MessageId} goes on at {ResumeAt:u}", batch.Id, batch.MessageId, resumeAt);
+                (batch.Status, batch.DueAt) = (BatchStatus.Pending, resumeAt ?? batch.DueAt);
                 progress.BatchChanged(BatchSnapshot.Of(batch));
                 return;
         }

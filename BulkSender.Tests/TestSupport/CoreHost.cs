@@ -1,6 +1,6 @@
-using BulkSender.Core.Activity;
 using System.Collections.Concurrent;
 using BulkSender.Core;
+using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Data;

@@ -1,7 +1,7 @@
-using BulkSender.Core.Activity;
 using System.Diagnostics;
 using System.Globalization;
 using BulkSender.Core;
+using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;

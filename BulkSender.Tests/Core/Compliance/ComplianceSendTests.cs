@@ -38,6 +38,17 @@ public sealed class ComplianceSendTests
         return (ids[..6], ids[6..]);
     }
 
+    private static async Task<string> AddressOfAsync(CoreHost host, int contactId)
+    {
+        await using var db = host.NewDbContext();
+        return await db.Contacts.Where(c => c.Id == contactId).Select(c => c.Address).SingleAsync();
+    }
+
+    /// <summary>The Messenger contact sends the page a message now (what the webhook records).</summary>
+    private static async Task WritesInAsync(CoreHost host, int contactId, string text, TimeProvider clock) =>
+        await host.Services.GetRequiredService<DeliveryStatusUpdater>()
+            .RecordInboundAsync(ChannelKind.Messenger, await AddressOfAsync(host, contactId), text, clock.GetUtcNow().UtcDateTime, CancellationToken.None);
+
     [Fact]
     public async Task Messenger_recipients_outside_the_24_hour_window_fail_as_permission_without_reaching_the_provider()
     {
@@ -111,11 +122,7 @@ public sealed class ComplianceSendTests
             .ShouldBe(RetryStatus.NothingToRetry);
 
         clock.Advance(TimeSpan.FromMinutes(30));
-        string address;
-        await using (var db = host.NewDbContext())
-            address = await db.Contacts.Where(c => c.Id == outside[0]).Select(c => c.Address).SingleAsync();
-        await host.Services.GetRequiredService<DeliveryStatusUpdater>()
-            .RecordInboundAsync(ChannelKind.Messenger, address, "Hi again", clock.GetUtcNow().UtcDateTime, CancellationToken.None);
+        await WritesInAsync(host, outside[0], "Hi again", clock);
 
         report = (await queries.GetAsync(messageId, CancellationToken.None))!;
         report.Retryable.ShouldBe(1);
@@ -151,11 +158,7 @@ public sealed class ComplianceSendTests
         report.Recipients.ShouldAllBe(r => r.NotRetryableReason == RetryRules.OutsideWindowReason);
 
         clock.Advance(TimeSpan.FromMinutes(5));
-        string address;
-        await using (var db = host.NewDbContext())
-            address = await db.Contacts.Where(c => c.Id == inside[0]).Select(c => c.Address).SingleAsync();
-        await host.Services.GetRequiredService<DeliveryStatusUpdater>()
-            .RecordInboundAsync(ChannelKind.Messenger, address, "Hello?", clock.GetUtcNow().UtcDateTime, CancellationToken.None);
+        await WritesInAsync(host, inside[0], "Hello?", clock);
 
         report = (await queries.GetAsync(messageId, CancellationToken.None))!;
         report.Retryable.ShouldBe(1);
@@ -240,9 +243,7 @@ public sealed class ComplianceSendTests
         var messageId = await host.SendAsync(model);
         await host.RunEnqueuedAsync();
         host.Provider.ForMessage(messageId).Count.ShouldBe(3);
-        string address;
-        await using (var db = host.NewDbContext())
-            address = await db.Contacts.Where(c => c.Id == ids[4]).Select(c => c.Address).SingleAsync();
+        var address = await AddressOfAsync(host, ids[4]);
 
         await host.Services.GetRequiredService<OptOuts>().OptOutAsync(ChannelKind.Email, address, "unsubscribe link", CancellationToken.None);
         clock.Advance(TimeSpan.FromHours(24));

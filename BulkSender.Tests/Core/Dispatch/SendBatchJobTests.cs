@@ -1,5 +1,5 @@
-using BulkSender.Core.Activity;
 using System.Collections.Concurrent;
+using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;

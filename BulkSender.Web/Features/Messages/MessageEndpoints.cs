@@ -1,4 +1,3 @@
-using BulkSender.Core.Activity;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -149,7 +148,6 @@ public static class MessageEndpoints
             CloseOutcome.NotFound => TypedResults.NotFound(),
             var outcome => TypedResults.Ok(new ClosedConversation(deliveryId, outcome == CloseOutcome.AlreadyClosed)),
         };
-
 
     /// <summary>The database gives times back without a kind; they are UTC, and the JSON says so.</summary>
     private static DateTime? Utc(DateTime? value) => value is { } v ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : null;
