@@ -281,8 +281,10 @@ public sealed class RetryTests
         await using var host = await CoreHost.StartAsync();
         var policies = host.Services.GetRequiredService<RetryPolicies>();
 
-        var invalid = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 0 }, Operator, CancellationToken.None);
-        var saved = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Immediate, MaxAttempts = 7 }, Operator, CancellationToken.None);
+        var version = (await host.Services.GetRequiredService<RetryDefaults>().FormAsync(CancellationToken.None)).Version;
+
+        var invalid = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 0 }, version, Operator, CancellationToken.None);
+        var saved = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Immediate, MaxAttempts = 7 }, version, Operator, CancellationToken.None);
 
         invalid.Status.ShouldBe(PolicyChangeStatus.Invalid);
         saved.Status.ShouldBe(PolicyChangeStatus.Changed);

@@ -121,6 +121,41 @@ public sealed class ChannelSettingsTests(AppFixture app)
         }
     }
 
+    [Fact]
+    public async Task Two_parallel_first_saves_of_a_channel_setting_both_succeed_or_conflict_never_500()
+    {
+        using var first = await AdminAsync();
+        using var second = await AdminAsync();
+        var statuses = new List<HttpStatusCode>();
+        try
+        {
+            for (var round = 0; round < 25; round++)
+            {
+                (await SaveAsync(first, ChannelKind.Email, new() { ["FromName"] = "" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+                await using (var db = app.NewDbContext())
+                    (await db.Settings.AnyAsync(s => s.Key == "Channels:Email:FromName")).ShouldBeFalse();
+
+                var answers = await Task.WhenAll(
+                    SaveAsync(first, ChannelKind.Email, new() { ["FromName"] = $"First {round}" }),
+                    SaveAsync(second, ChannelKind.Email, new() { ["FromName"] = $"Second {round}" }));
+
+                foreach (var answer in answers)
+                {
+                    statuses.Add(answer.StatusCode);
+                    answer.StatusCode.ShouldBeOneOf([HttpStatusCode.OK, HttpStatusCode.Conflict], await answer.Content.ReadAsStringAsync());
+                }
+                await using var after = app.NewDbContext();
+                (await after.Settings.SingleAsync(s => s.Key == "Channels:Email:FromName")).Value.ShouldBeOneOf($"First {round}", $"Second {round}");
+            }
+        }
+        finally
+        {
+            await SaveAsync(first, ChannelKind.Email, new() { ["FromName"] = "" });
+        }
+        // Without a version neither request asked to be refused over the other: both are saved, one after the other.
+        statuses.ShouldAllBe(s => s == HttpStatusCode.OK);
+    }
+
     [Theory]
     [InlineData("GET", Api)]
     [InlineData("GET", Api + "/Email")]
