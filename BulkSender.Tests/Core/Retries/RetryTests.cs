@@ -292,4 +292,48 @@ public sealed class RetryTests
         var message = await host.MessageAsync(messageId);
         (message.RetryPolicy, message.MaxAttempts).ShouldBe((RetryPolicyType.Immediate, 7));
     }
+
+    [Fact]
+    public async Task A_stale_save_of_the_retry_defaults_is_refused_and_changes_nothing()
+    {
+        await using var host = await CoreHost.StartAsync(contacts: 0);
+        var policies = host.Services.GetRequiredService<RetryPolicies>();
+        var defaults = host.Services.GetRequiredService<RetryDefaults>();
+        var opened = await defaults.FormAsync(CancellationToken.None);
+
+        var saved = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Immediate, MaxAttempts = 7 }, opened.Version, Operator, CancellationToken.None);
+        var stale = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 2 }, opened.Version, Operator, CancellationToken.None);
+
+        saved.Status.ShouldBe(PolicyChangeStatus.Changed);
+        stale.Status.ShouldBe(PolicyChangeStatus.Conflict);
+        stale.Errors[""].ShouldBe([RetryPolicies.DefaultsChangedMessage]);
+        var now = await defaults.FormAsync(CancellationToken.None);
+        now.Settings.ShouldBe(new RetrySettings(RetryPolicyType.Immediate, 7));
+        now.Version.ShouldBeGreaterThan(opened.Version);
+        await using var db = host.NewDbContext();
+        (await db.Activity.CountAsync(a => a.Action == ActivityActions.RetryDefaultsChanged)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Two_parallel_first_saves_of_the_retry_defaults_save_one_and_refuse_the_other()
+    {
+        await using var host = await CoreHost.StartAsync(contacts: 0);
+        var policies = host.Services.GetRequiredService<RetryPolicies>();
+        var defaults = host.Services.GetRequiredService<RetryDefaults>();
+        for (var round = 0; round < 10; round++)
+        {
+            await using (var db = host.NewDbContext())
+                await db.Settings.Where(s => s.Key == RetryDefaults.PolicyKey || s.Key == RetryDefaults.MaxAttemptsKey).ExecuteDeleteAsync();
+            var version = (await defaults.FormAsync(CancellationToken.None)).Version;
+
+            var results = await Task.WhenAll(
+                Task.Run(() => policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Immediate, MaxAttempts = 4 }, version, Operator, CancellationToken.None)),
+                Task.Run(() => policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 5 }, version, Operator, CancellationToken.None)));
+
+            results.Select(r => r.Status).Order().ShouldBe([PolicyChangeStatus.Changed, PolicyChangeStatus.Conflict]);
+            (await defaults.GetAsync(CancellationToken.None)).ShouldBe(results[0].Status == PolicyChangeStatus.Changed
+                ? new RetrySettings(RetryPolicyType.Immediate, 4)
+                : new RetrySettings(RetryPolicyType.Scheduled, 5));
+        }
+    }
 }
