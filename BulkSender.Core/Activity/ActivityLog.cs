@@ -13,6 +13,7 @@ public static class ActivityActions
     public const string ContactsDeleted = "contacts.deleted";
     public const string ContactUpdated = "contact.updated";
     public const string ContactOptedOut = "contact.opted_out";
+    public const string ContactOptedIn = "contact.opted_in";
     public const string DraftSaved = "message.draft_saved";
     public const string MessageSent = "message.sent";
     public const string MessageScheduled = "message.scheduled";
@@ -39,6 +40,7 @@ public static class ActivityActions
         [ContactsDeleted] = "Deleted contacts",
         [ContactUpdated] = "Edited a contact",
         [ContactOptedOut] = "Contact opted out",
+        [ContactOptedIn] = "Opted a contact back in",
         [DraftSaved] = "Saved a draft",
         [MessageSent] = "Sent a message",
         [MessageScheduled] = "Scheduled a send",

@@ -23,7 +23,8 @@ public sealed class OptOuts(IDbContextFactory<AppDbContext> dbs, OptOutSignal si
         var changed = await contact.ExecuteUpdateAsync(s => s
             .SetProperty(c => c.OptedOut, true)
             .SetProperty(c => c.OptedOutAt, now)
-            .SetProperty(c => c.UpdatedAt, now), cancellationToken);
+            .SetProperty(c => c.UpdatedAt, now)
+            .SetProperty(c => c.Version, c => c.Version + 1), cancellationToken);
         if (changed == 0)
             return false;
         signal.Raise();

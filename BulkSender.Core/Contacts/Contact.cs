@@ -18,6 +18,9 @@ public sealed class Contact
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 
+    /// <summary>Goes up by one with every change, whoever makes it: an edit made on an older version is refused.</summary>
+    public long Version { get; set; }
+
     public List<ContactTag> Tags { get; set; } = [];
 }
 

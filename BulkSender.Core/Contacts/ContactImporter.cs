@@ -152,6 +152,30 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
 
         foreach (var chunk in file.Rows.Chunk(ChunkSize))
         {
+            var (chunkAdded, chunkUpdated) = await WriteChunkAsync(db, chunk, file.HasTagsColumn, now, cancellationToken);
+            (added, updated) = (added + chunkAdded, updated + chunkUpdated);
+            processed += chunk.Length;
+            progress?.Report(new ImportProgress(processed, file.Rows.Count));
+        }
+
+        db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ContactsImported, now, "Contacts", null,
+            $"{fileName}: {added} added, {updated} updated, {file.Rejected.Count} rejected."));
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        if (file.Rows.Any(r => r.OptedOut))
+            optOuts.Raise();
+        return new ImportResult(added, updated, file.Rejected);
+    }
+
+    /// <summary>
+    /// One chunk, in the import's transaction. An update carries the contact's version (its concurrency token): when a
+    /// contact changed between the read and the write (a webhook, an opt-out), the chunk is read and applied again.
+    /// </summary>
+    private static async Task<(int Added, int Updated)> WriteChunkAsync(AppDbContext db, ImportRow[] chunk, bool hasTags, DateTime now, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            int added = 0, updated = 0;
             var known = await ExistingAsync(db.Contacts.Include(c => c.Tags), chunk, cancellationToken);
             foreach (var row in chunk)
             {
@@ -160,7 +184,7 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
                     contact.Name = row.Name;
                     if (row.OptedOut && !contact.OptedOut)
                         (contact.OptedOut, contact.OptedOutAt) = (true, now);
-                    if (file.HasTagsColumn)
+                    if (hasTags)
                     {
                         contact.Tags.RemoveAll(t => !row.Tags.Contains(t.Tag));
                         contact.Tags.AddRange(row.Tags.Where(t => contact.Tags.All(x => x.Tag != t)).Select(t => new ContactTag { Tag = t }));
@@ -168,6 +192,7 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
                     if (row.LastInboundAt is { } inbound && !(contact.LastInboundAt >= inbound))
                         contact.LastInboundAt = inbound;
                     contact.UpdatedAt = now;
+                    contact.Version++;
                     updated++;
                 }
                 else
@@ -187,19 +212,20 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
                     added++;
                 }
             }
-            await db.SaveChangesAsync(cancellationToken);
-            db.ChangeTracker.Clear();
-            processed += chunk.Length;
-            progress?.Report(new ImportProgress(processed, file.Rows.Count));
+            try
+            {
+                // Inside a transaction EF Core saves to a savepoint: a refused chunk leaves the earlier chunks as they were.
+                await db.SaveChangesAsync(cancellationToken);
+                return (added, updated);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 3)
+            {
+            }
+            finally
+            {
+                db.ChangeTracker.Clear();
+            }
         }
-
-        db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ContactsImported, now, "Contacts", null,
-            $"{fileName}: {added} added, {updated} updated, {file.Rejected.Count} rejected."));
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        if (file.Rows.Any(r => r.OptedOut))
-            optOuts.Raise();
-        return new ImportResult(added, updated, file.Rejected);
     }
 
     private static async Task<Dictionary<(ChannelKind, string), Contact>> ExistingAsync(IQueryable<Contact> contacts, ImportRow[] chunk, CancellationToken cancellationToken)

@@ -15,7 +15,20 @@ public enum ContactSort
     UpdatedAt,
 }
 
-public sealed record ContactRow(int Id, string Name, string Address, ChannelKind Channel, bool OptedOut, DateTime CreatedAt, IReadOnlyList<string> Tags);
+public sealed record ContactRow(int Id, string Name, string Address, ChannelKind Channel, bool OptedOut, DateTime CreatedAt, IReadOnlyList<string> Tags, long Version);
+
+/// <summary>A contact as the edit form starts from it, with the version an edit is made on.</summary>
+public sealed record ContactForEdit(int Id, long Version, string Name, ChannelKind Channel, string Address, IReadOnlyList<string> Tags, bool OptedOut)
+{
+    public ContactInput ToInput() => new()
+    {
+        Name = Name,
+        Channel = Channel.ToString().ToLowerInvariant(),
+        Address = Address,
+        Tags = string.Join(", ", Tags),
+        OptedOut = OptedOut ? "true" : "false",
+    };
+}
 
 public sealed record ContactPage(IReadOnlyList<ContactRow> Items, int Total);
 
@@ -35,9 +48,18 @@ public sealed class ContactQueries(IDbContextFactory<AppDbContext> dbs)
         var items = await Sorted(query, sort, descending)
             .Skip(Math.Max(page, 0) * pageSize)
             .Take(pageSize)
-            .Select(c => new ContactRow(c.Id, c.Name, c.Address, c.Channel, c.OptedOut, c.CreatedAt, c.Tags.Select(t => t.Tag).OrderBy(t => t).ToList()))
+            .Select(c => new ContactRow(c.Id, c.Name, c.Address, c.Channel, c.OptedOut, c.CreatedAt, c.Tags.Select(t => t.Tag).OrderBy(t => t).ToList(), c.Version))
             .ToListAsync(cancellationToken);
         return new ContactPage(items, total);
+    }
+
+    /// <summary>The contact as it is now, for the edit form; null when it no longer exists.</summary>
+    public async Task<ContactForEdit?> ForEditAsync(int id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        return await db.Contacts.AsNoTracking().Where(c => c.Id == id)
+            .Select(c => new ContactForEdit(c.Id, c.Version, c.Name, c.Channel, c.Address, c.Tags.Select(t => t.Tag).OrderBy(t => t).ToList(), c.OptedOut))
+            .SingleOrDefaultAsync(cancellationToken);
     }
 
     /// <summary>Ids of matching contacts that can be sent to (not opted out), in the grid's order, at most <paramref name="max"/>.</summary>

@@ -28,6 +28,7 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<CampaignDay> CampaignDays => Set<CampaignDay>();
     public DbSet<ActivityEntry> Activity => Set<ActivityEntry>();
     public DbSet<Setting> Settings => Set<Setting>();
+    public DbSet<SettingGroup> SettingGroups => Set<SettingGroup>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
@@ -49,6 +50,8 @@ public abstract class AppDbContext(DbContextOptions options)
             e.HasIndex(c => new { c.OptedOut, c.Channel });
             e.HasIndex(c => c.CreatedAt);
             e.HasMany(c => c.Tags).WithOne().HasForeignKey(t => t.ContactId).OnDelete(DeleteBehavior.Cascade);
+            // Optimistic concurrency: every writer of a contact, set-based ones too, adds one to Version.
+            e.Property(c => c.Version).IsConcurrencyToken();
         });
 
         builder.Entity<ContactTag>(e =>
@@ -143,6 +146,14 @@ public abstract class AppDbContext(DbContextOptions options)
             e.HasKey(s => s.Key);
             e.Property(s => s.Key).HasMaxLength(200);
             e.Property(s => s.Value).HasMaxLength(8000);
+        });
+
+        // Optimistic concurrency of settings forms: one row per group, there from the start.
+        builder.Entity<SettingGroup>(e =>
+        {
+            e.HasKey(g => g.Name);
+            e.Property(g => g.Name).HasMaxLength(64);
+            e.HasData(SettingVersions.All.Select(name => new SettingGroup { Name = name, Version = 1 }));
         });
     }
 }

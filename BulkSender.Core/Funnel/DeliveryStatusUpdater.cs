@@ -118,7 +118,7 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
         await using (var db = await dbs.CreateDbContextAsync(cancellationToken))
         {
             await db.Contacts.Where(c => c.Channel == channel && c.Address == address && (c.LastInboundAt == null || c.LastInboundAt < at))
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, at), cancellationToken);
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, at).SetProperty(c => c.Version, c => c.Version + 1), cancellationToken);
             latest = await Accepted(db, channel).Where(d => d.RecipientAddress == address && d.SentAt <= at)
                 .OrderByDescending(d => d.SentAt).ThenByDescending(d => d.Id).Select(d => (long?)d.Id).FirstOrDefaultAsync(cancellationToken);
         }

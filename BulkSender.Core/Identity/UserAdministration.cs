@@ -5,14 +5,22 @@ using Microsoft.EntityFrameworkCore;
 
 namespace BulkSender.Core.Identity;
 
-public sealed record UserRow(string Id, string Email, string? DisplayName, string Role, bool IsDisabled, bool IsLockedOut);
+/// <param name="Version">Identity's concurrency stamp: a change made on an older one is refused.</param>
+public sealed record UserRow(string Id, string Email, string? DisplayName, string Role, bool IsDisabled, bool IsLockedOut, string? Version);
 
-/// <summary>A refused change, said in words an admin can act on.</summary>
-public sealed record UserChangeError(string Message);
+/// <summary>A refused change, said in words an admin can act on. <see cref="Conflict"/>: the account changed since it was shown.</summary>
+public sealed record UserChangeError(string Message, bool Conflict = false);
 
-/// <summary>Accounts and roles, for admins. The last enabled admin can be neither disabled nor demoted.</summary>
+/// <summary>
+/// Accounts and roles, for admins. The last enabled admin can be neither disabled nor demoted. A change made from a
+/// list carries the account's version (<see cref="IdentityUser.ConcurrencyStamp"/>, renewed by every update of the
+/// account, a failed login too) and is refused when the account changed since; without one it applies to the account
+/// as it is.
+/// </summary>
 public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext db, TimeProvider clock)
 {
+    public const string ChangedMessage = "This user changed since you opened it";
+
     public async Task<IReadOnlyList<UserRow>> ListAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
@@ -23,8 +31,8 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
             join r in db.Roles on ur.RoleId equals r.Id into rs
             from r in rs.DefaultIfEmpty()
             orderby u.Email
-            select new { u.Id, u.Email, u.DisplayName, Role = r == null ? "" : r.Name, u.IsDisabled, u.LockoutEnd }).ToListAsync(cancellationToken);
-        return rows.Select(u => new UserRow(u.Id, u.Email ?? "", u.DisplayName, u.Role ?? "", u.IsDisabled, u.LockoutEnd > now)).ToList();
+            select new { u.Id, u.Email, u.DisplayName, Role = r == null ? "" : r.Name, u.IsDisabled, u.LockoutEnd, u.ConcurrencyStamp }).ToListAsync(cancellationToken);
+        return rows.Select(u => new UserRow(u.Id, u.Email ?? "", u.DisplayName, u.Role ?? "", u.IsDisabled, u.LockoutEnd > now, u.ConcurrencyStamp)).ToList();
     }
 
     public async Task<UserChangeError?> CreateAsync(string email, string? displayName, string role, string password, Actor actor, CancellationToken cancellationToken)
@@ -42,11 +50,14 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
         return null;
     }
 
-    public async Task<UserChangeError?> ResetPasswordAsync(string id, string password, Actor actor, CancellationToken cancellationToken)
+    public Task<UserChangeError?> ResetPasswordAsync(string id, string password, Actor actor, CancellationToken cancellationToken) =>
+        ResetPasswordAsync(id, null, password, actor, cancellationToken);
+
+    public async Task<UserChangeError?> ResetPasswordAsync(string id, string? version, string password, Actor actor, CancellationToken cancellationToken)
     {
-        var user = await users.FindByIdAsync(id);
+        var (user, refused) = await FindAsync(id, version);
         if (user is null)
-            return new UserChangeError("This account no longer exists.");
+            return refused;
         var token = await users.GeneratePasswordResetTokenAsync(user);
         var reset = await users.ResetPasswordAsync(user, token, password);
         if (!reset.Succeeded)
@@ -56,11 +67,14 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
         return null;
     }
 
-    public async Task<UserChangeError?> SetDisabledAsync(string id, bool disabled, Actor actor, CancellationToken cancellationToken)
+    public Task<UserChangeError?> SetDisabledAsync(string id, bool disabled, Actor actor, CancellationToken cancellationToken) =>
+        SetDisabledAsync(id, null, disabled, actor, cancellationToken);
+
+    public async Task<UserChangeError?> SetDisabledAsync(string id, string? version, bool disabled, Actor actor, CancellationToken cancellationToken)
     {
-        var user = await users.FindByIdAsync(id);
+        var (user, refused) = await FindAsync(id, version);
         if (user is null)
-            return new UserChangeError("This account no longer exists.");
+            return refused;
         if (disabled && await IsLastEnabledAdminAsync(user))
             return new UserChangeError("This is the last enabled admin: make another account admin before disabling it.");
         user.IsDisabled = disabled;
@@ -73,13 +87,16 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
         return null;
     }
 
-    public async Task<UserChangeError?> SetRoleAsync(string id, string role, Actor actor, CancellationToken cancellationToken)
+    public Task<UserChangeError?> SetRoleAsync(string id, string role, Actor actor, CancellationToken cancellationToken) =>
+        SetRoleAsync(id, null, role, actor, cancellationToken);
+
+    public async Task<UserChangeError?> SetRoleAsync(string id, string? version, string role, Actor actor, CancellationToken cancellationToken)
     {
         if (!Roles.All.Contains(role))
             return new UserChangeError($"Unknown role '{role}'.");
-        var user = await users.FindByIdAsync(id);
+        var (user, refused) = await FindAsync(id, version);
         if (user is null)
-            return new UserChangeError("This account no longer exists.");
+            return refused;
         var current = await users.GetRolesAsync(user);
         if (current.SequenceEqual([role]))
             return null;
@@ -96,6 +113,17 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
         return null;
     }
 
+    /// <summary>The account, or why not: gone, or changed since <paramref name="version"/> (when given).</summary>
+    private async Task<(AppUser? User, UserChangeError? Refused)> FindAsync(string id, string? version)
+    {
+        var user = await users.FindByIdAsync(id);
+        if (user is null)
+            return (null, new UserChangeError("This account no longer exists."));
+        if (version is not null && user.ConcurrencyStamp != version)
+            return (null, new UserChangeError(ChangedMessage, Conflict: true));
+        return (user, null);
+    }
+
     private async Task<bool> IsLastEnabledAdminAsync(AppUser user)
     {
         if (user.IsDisabled || !await users.IsInRoleAsync(user, Roles.Admin))
@@ -110,5 +138,9 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    private static UserChangeError Error(IdentityResult result) => new(string.Join(" ", result.Errors.Select(e => e.Description)));
+    /// <summary>Identity's own check of the stamp (a change between reading the account and saving it) says the same as ours.</summary>
+    private static UserChangeError Error(IdentityResult result) =>
+        result.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.ConcurrencyFailure))
+            ? new UserChangeError(ChangedMessage, Conflict: true)
+            : new UserChangeError(string.Join(" ", result.Errors.Select(e => e.Description)));
 }

@@ -29,6 +29,9 @@ public enum PolicyChangeStatus
     Changed,
     NotFound,
     Invalid,
+
+    /// <summary>Changed by someone else since the form showed it; nothing saved.</summary>
+    Conflict,
 }
 
 public sealed record PolicyChangeResult(PolicyChangeStatus Status, IReadOnlyDictionary<string, string[]> Errors);
@@ -36,6 +39,8 @@ public sealed record PolicyChangeResult(PolicyChangeStatus Status, IReadOnlyDict
 /// <summary>Admin changes of retry policies. The caller checks the role; this checks the values.</summary>
 public sealed class RetryPolicies(IDbContextFactory<AppDbContext> dbs, RetryFollowUp followUp, TimeProvider clock)
 {
+    public const string DefaultsChangedMessage = "The default retry policy changed since you opened it";
+
     private static readonly RetryPolicyInputValidator Validator = new();
     private static readonly IReadOnlyDictionary<string, string[]> NoErrors = new Dictionary<string, string[]>();
 
@@ -63,19 +68,28 @@ public sealed class RetryPolicies(IDbContextFactory<AppDbContext> dbs, RetryFoll
         return new PolicyChangeResult(PolicyChangeStatus.Changed, NoErrors);
     }
 
-    /// <summary>The policy new messages start with (admin setting, over configuration).</summary>
-    public async Task<PolicyChangeResult> SaveDefaultsAsync(RetryPolicyInput input, Actor actor, CancellationToken cancellationToken)
+    /// <summary>
+    /// The policy new messages start with (admin setting, over configuration), saved on the <paramref name="version"/>
+    /// the form showed: refused when the defaults changed since. The retry defaults' <see cref="SettingGroup"/> row is
+    /// locked first, so two saves at once run one after the other and the first value is inserted once.
+    /// </summary>
+    public async Task<PolicyChangeResult> SaveDefaultsAsync(RetryPolicyInput input, long version, Actor actor, CancellationToken cancellationToken)
     {
         var validation = await Validator.ValidateAsync(input, cancellationToken);
         if (!validation.IsValid)
             return new PolicyChangeResult(PolicyChangeStatus.Invalid, validation.ToDictionary().AsReadOnly());
         var now = clock.GetUtcNow().UtcDateTime;
-        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        await UpsertAsync(db, RetryDefaults.PolicyKey, input.Policy.ToString(), now, cancellationToken);
-        await UpsertAsync(db, RetryDefaults.MaxAttemptsKey, input.MaxAttempts.ToString(CultureInfo.InvariantCulture), now, cancellationToken);
-        db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.RetryDefaultsChanged, now, "Settings", null, $"Default retry policy: {input.Policy}, max {input.MaxAttempts}"));
-        await db.SaveChangesAsync(cancellationToken);
-        return new PolicyChangeResult(PolicyChangeStatus.Changed, NoErrors);
+        return await dbs.InTransactionAsync(async (db, ct) =>
+        {
+            if (await SettingVersions.LockAsync(db, SettingVersions.Retries, version, ct) is null)
+                return new PolicyChangeResult(PolicyChangeStatus.Conflict, new Dictionary<string, string[]> { [""] = [DefaultsChangedMessage] });
+            await UpsertAsync(db, RetryDefaults.PolicyKey, input.Policy.ToString(), now, ct);
+            await UpsertAsync(db, RetryDefaults.MaxAttemptsKey, input.MaxAttempts.ToString(CultureInfo.InvariantCulture), now, ct);
+            db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.RetryDefaultsChanged, now, "Settings", null, $"Default retry policy: {input.Policy}, max {input.MaxAttempts}"));
+            await db.SaveChangesAsync(ct);
+            await SettingVersions.BumpAsync(db, SettingVersions.Retries, ct);
+            return new PolicyChangeResult(PolicyChangeStatus.Changed, NoErrors);
+        }, cancellationToken);
     }
 
     private static async Task UpsertAsync(AppDbContext db, string key, string value, DateTime now, CancellationToken cancellationToken)

@@ -20,13 +20,19 @@ public enum SettingSource
 /// <summary>What the settings page shows of one setting: the value, or for a secret only a mask like "••••1234".</summary>
 public sealed record ChannelSettingView(ChannelSettingField Field, string? Display, SettingSource Source);
 
+/// <summary>One channel's settings as its form shows them, with the version a save is made on.</summary>
+public sealed record ChannelSettingsForm(ChannelKind Channel, long Version, IReadOnlyList<ChannelSettingView> Settings);
+
 /// <summary>
 /// A change of a channel's settings. An empty secret keeps the stored one (the form never holds it); a secret named in
 /// <see cref="Clear"/> is removed. An empty or configuration-equal plain value removes the database override.
+/// <see cref="Version"/>: the one the form showed, refused when the settings changed since; null saves over any change.
 /// </summary>
-public sealed record ChannelSettingsInput(ChannelKind Channel, IReadOnlyDictionary<string, string?> Values, IReadOnlyCollection<string>? Clear = null);
+public sealed record ChannelSettingsInput(ChannelKind Channel, IReadOnlyDictionary<string, string?> Values, IReadOnlyCollection<string>? Clear = null, long? Version = null);
 
-public sealed record ChannelSettingsSaved(IReadOnlyDictionary<string, string[]>? Errors, IReadOnlyList<string> Changed)
+/// <param name="Version">The settings' version after the save (when it succeeded).</param>
+/// <param name="Conflict">Refused because the settings changed since the form showed them.</param>
+public sealed record ChannelSettingsSaved(IReadOnlyDictionary<string, string[]>? Errors, IReadOnlyList<string> Changed, long Version = 0, bool Conflict = false)
 {
     public bool Succeeded => Errors is null;
 }
@@ -65,6 +71,7 @@ public sealed class ChannelSettingsStore(
 {
     public const string ProtectorPurpose = "BulkSender.ChannelSettings.v1";
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
+    public const string ChangedMessage = "These settings changed since you opened them";
 
     private static readonly ChannelSettingsInputValidator Validator = new();
     private readonly IDataProtector protector = protection.CreateProtector(ProtectorPurpose);
@@ -95,28 +102,64 @@ public sealed class ChannelSettingsStore(
     public async Task<EmailSettings> EmailAsync(CancellationToken cancellationToken) =>
         EmailSettings.From(await ValuesAsync(ChannelKind.Email, cancellationToken));
 
-    public async Task<IReadOnlyList<ChannelSettingView>> ViewAsync(ChannelKind channel, CancellationToken cancellationToken)
+    /// <summary>What the form shows, read from the database (not the cache): a save made on it must not undo newer values.</summary>
+    public async Task<ChannelSettingsForm> ViewAsync(ChannelKind channel, CancellationToken cancellationToken)
     {
-        var stored = await StoredAsync(cancellationToken);
-        return ChannelSettingFields.For(channel).Select(field =>
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        // The version first: values written after it make a save on this form stale, never the other way round.
+        var current = await SettingVersions.VersionAsync(db, SettingVersions.Channel(channel), cancellationToken);
+        var stored = Read(await db.Settings.AsNoTracking().Where(s => s.Key.StartsWith("Channels:")).ToListAsync(cancellationToken));
+        cache = new Snapshot(stored, clock.GetUtcNow());
+        var views = ChannelSettingFields.For(channel).Select(field =>
         {
             var (value, source) = Effective(field, stored);
             return new ChannelSettingView(field, value is not null && field.IsSecret ? Mask(value) : value, source);
         }).ToList();
+        return new ChannelSettingsForm(channel, current, views);
     }
 
+    /// <summary>
+    /// Saves a channel's settings in one transaction that first locks the channel's <see cref="SettingGroup"/> row: two
+    /// saves at once run one after the other (the second reads what the first wrote, so a first value is inserted once
+    /// and then updated), and a save made on an older version than the stored one is refused.
+    /// </summary>
     public async Task<ChannelSettingsSaved> SaveAsync(ChannelSettingsInput input, Actor actor, CancellationToken cancellationToken)
     {
         var validation = await Validator.ValidateAsync(input, cancellationToken);
         if (!validation.IsValid)
             return new ChannelSettingsSaved(validation.ToDictionary().AsReadOnly(), []);
 
-        var stored = await StoredAsync(cancellationToken);
+        var group = SettingVersions.Channel(input.Channel);
+        var saved = await dbs.InTransactionAsync(async (db, ct) =>
+        {
+            if (await SettingVersions.LockAsync(db, group, input.Version, ct) is not { } current)
+                return new ChannelSettingsSaved(new Dictionary<string, string[]> { [""] = [ChangedMessage] }, [], Conflict: true);
+            var changed = await ApplyAsync(db, input, ct);
+            if (changed.Count == 0)
+                return new ChannelSettingsSaved(null, [], current);
+            // Names of what changed, never a value.
+            db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ChannelSettingsChanged, clock.GetUtcNow().UtcDateTime, "Channel", input.Channel.ToString(),
+                $"{input.Channel}: {string.Join(", ", changed)}"));
+            await db.SaveChangesAsync(ct);
+            return new ChannelSettingsSaved(null, changed, await SettingVersions.BumpAsync(db, group, ct));
+        }, cancellationToken);
+
+        if (saved.Changed.Count > 0)
+        {
+            cache = null;
+            Interlocked.Increment(ref version);
+        }
+        return saved;
+    }
+
+    /// <summary>Adds, updates and removes the channel's rows against what is stored now; returns the labels of what changed.</summary>
+    private async Task<List<string>> ApplyAsync(AppDbContext db, ChannelSettingsInput input, CancellationToken cancellationToken)
+    {
         var now = clock.GetUtcNow().UtcDateTime;
-        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         var fields = ChannelSettingFields.For(input.Channel);
         var keys = fields.Select(f => f.Key).ToList();
         var rows = await db.Settings.Where(s => keys.Contains(s.Key)).ToDictionaryAsync(s => s.Key, cancellationToken);
+        var stored = Read(rows.Values);
         var changed = new List<string>();
 
         foreach (var field in fields)
@@ -156,17 +199,7 @@ public sealed class ChannelSettingsStore(
             }
             changed.Add(field.Label);
         }
-
-        if (changed.Count > 0)
-        {
-            // Names of what changed, never a value.
-            db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ChannelSettingsChanged, now, "Channel", input.Channel.ToString(),
-                $"{input.Channel}: {string.Join(", ", changed)}"));
-            await db.SaveChangesAsync(cancellationToken);
-            cache = null;
-            Interlocked.Increment(ref version);
-        }
-        return new ChannelSettingsSaved(null, changed);
+        return changed;
     }
 
     /// <summary>"••••" and the last four characters of a long secret; only "••••" of a short one.</summary>
@@ -185,7 +218,14 @@ public sealed class ChannelSettingsStore(
             return snapshot.Stored;
 
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var rows = await db.Settings.AsNoTracking().Where(s => s.Key.StartsWith("Channels:")).ToListAsync(cancellationToken);
+        var stored = Read(await db.Settings.AsNoTracking().Where(s => s.Key.StartsWith("Channels:")).ToListAsync(cancellationToken));
+        cache = new Snapshot(stored, clock.GetUtcNow());
+        return stored;
+    }
+
+    /// <summary>The rows' values by key, secrets unprotected; a secret the current keys cannot read is left out (and logged by key).</summary>
+    private Dictionary<string, string> Read(IEnumerable<Setting> rows)
+    {
         var stored = new Dictionary<string, string>();
         foreach (var row in rows)
         {
@@ -203,7 +243,6 @@ public sealed class ChannelSettingsStore(
                 log.LogWarning("The protected setting {Key} cannot be read with the current Data Protection keys; it is ignored until saved again", row.Key);
             }
         }
-        cache = new Snapshot(stored, clock.GetUtcNow());
         return stored;
     }
 }

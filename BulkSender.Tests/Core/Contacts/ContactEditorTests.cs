@@ -32,9 +32,9 @@ public sealed class ContactEditorTests : IAsyncLifetime
     [Fact]
     public async Task An_edit_is_validated_and_may_not_take_another_contacts_address()
     {
-        var invalid = await editor.UpdateAsync(contacts[0].Id, new ContactInput { Name = "Ana", Channel = "email", Address = "nope" }, Actor.System, CancellationToken.None);
-        var taken = await editor.UpdateAsync(contacts[0].Id, new ContactInput { Name = "Ana", Channel = "email", Address = contacts[1].Address.ToUpperInvariant() }, Actor.System, CancellationToken.None);
-        var saved = await editor.UpdateAsync(contacts[0].Id, new ContactInput { Name = " Ana Silva ", Channel = "email", Address = "ana.silva@example.org", Tags = "vip, new", OptedOut = "false" }, Actor.System, CancellationToken.None);
+        var invalid = await editor.UpdateAsync(contacts[0].Id, contacts[0].Version, new ContactInput { Name = "Ana", Channel = "email", Address = "nope" }, Actor.System, CancellationToken.None);
+        var taken = await editor.UpdateAsync(contacts[0].Id, contacts[0].Version, new ContactInput { Name = "Ana", Channel = "email", Address = contacts[1].Address.ToUpperInvariant() }, Actor.System, CancellationToken.None);
+        var saved = await editor.UpdateAsync(contacts[0].Id, contacts[0].Version, new ContactInput { Name = " Ana Silva ", Channel = "email", Address = "ana.silva@example.org", Tags = "vip, new", OptedOut = "false" }, Actor.System, CancellationToken.None);
 
         invalid!.Errors["Address"].ShouldBe(["'nope' is not a valid e-mail address."]);
         taken!.Errors["Address"].Single().ShouldContain("Another Email contact already has the address");
@@ -48,11 +48,16 @@ public sealed class ContactEditorTests : IAsyncLifetime
     [Fact]
     public async Task Opt_out_toggles_with_its_time()
     {
-        (await editor.SetOptedOutAsync(contacts[1].Id, true, CancellationToken.None)).ShouldBeTrue();
+        (await editor.OptOutAsync(contacts[1].Id, Actor.System, CancellationToken.None)).ShouldBeTrue();
+        long version;
         await using (var db = database.CreateDbContext())
-            (await db.Contacts.SingleAsync(c => c.Id == contacts[1].Id)).OptedOutAt.ShouldBe(clock.GetUtcNow().UtcDateTime);
+        {
+            var optedOut = await db.Contacts.SingleAsync(c => c.Id == contacts[1].Id);
+            optedOut.OptedOutAt.ShouldBe(clock.GetUtcNow().UtcDateTime);
+            version = optedOut.Version;
+        }
 
-        await editor.SetOptedOutAsync(contacts[1].Id, false, CancellationToken.None);
+        (await editor.OptBackInAsync(contacts[1].Id, version, Actor.System, CancellationToken.None)).ShouldBeNull();
         await using var after = database.CreateDbContext();
         var ben = await after.Contacts.SingleAsync(c => c.Id == contacts[1].Id);
         (ben.OptedOut, ben.OptedOutAt).ShouldBe((false, null));

@@ -281,13 +281,59 @@ public sealed class RetryTests
         await using var host = await CoreHost.StartAsync();
         var policies = host.Services.GetRequiredService<RetryPolicies>();
 
-        var invalid = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 0 }, Operator, CancellationToken.None);
-        var saved = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Immediate, MaxAttempts = 7 }, Operator, CancellationToken.None);
+        var version = (await host.Services.GetRequiredService<RetryDefaults>().FormAsync(CancellationToken.None)).Version;
+
+        var invalid = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 0 }, version, Operator, CancellationToken.None);
+        var saved = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Immediate, MaxAttempts = 7 }, version, Operator, CancellationToken.None);
 
         invalid.Status.ShouldBe(PolicyChangeStatus.Invalid);
         saved.Status.ShouldBe(PolicyChangeStatus.Changed);
         var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, await host.ActiveContactIdsAsync(ChannelKind.Email, 3)));
         var message = await host.MessageAsync(messageId);
         (message.RetryPolicy, message.MaxAttempts).ShouldBe((RetryPolicyType.Immediate, 7));
+    }
+
+    [Fact]
+    public async Task A_stale_save_of_the_retry_defaults_is_refused_and_changes_nothing()
+    {
+        await using var host = await CoreHost.StartAsync(contacts: 0);
+        var policies = host.Services.GetRequiredService<RetryPolicies>();
+        var defaults = host.Services.GetRequiredService<RetryDefaults>();
+        var opened = await defaults.FormAsync(CancellationToken.None);
+
+        var saved = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Immediate, MaxAttempts = 7 }, opened.Version, Operator, CancellationToken.None);
+        var stale = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 2 }, opened.Version, Operator, CancellationToken.None);
+
+        saved.Status.ShouldBe(PolicyChangeStatus.Changed);
+        stale.Status.ShouldBe(PolicyChangeStatus.Conflict);
+        stale.Errors[""].ShouldBe([RetryPolicies.DefaultsChangedMessage]);
+        var now = await defaults.FormAsync(CancellationToken.None);
+        now.Settings.ShouldBe(new RetrySettings(RetryPolicyType.Immediate, 7));
+        now.Version.ShouldBeGreaterThan(opened.Version);
+        await using var db = host.NewDbContext();
+        (await db.Activity.CountAsync(a => a.Action == ActivityActions.RetryDefaultsChanged)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Two_parallel_first_saves_of_the_retry_defaults_save_one_and_refuse_the_other()
+    {
+        await using var host = await CoreHost.StartAsync(contacts: 0);
+        var policies = host.Services.GetRequiredService<RetryPolicies>();
+        var defaults = host.Services.GetRequiredService<RetryDefaults>();
+        for (var round = 0; round < 10; round++)
+        {
+            await using (var db = host.NewDbContext())
+                await db.Settings.Where(s => s.Key == RetryDefaults.PolicyKey || s.Key == RetryDefaults.MaxAttemptsKey).ExecuteDeleteAsync();
+            var version = (await defaults.FormAsync(CancellationToken.None)).Version;
+
+            var results = await Task.WhenAll(
+                Task.Run(() => policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Immediate, MaxAttempts = 4 }, version, Operator, CancellationToken.None)),
+                Task.Run(() => policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 5 }, version, Operator, CancellationToken.None)));
+
+            results.Select(r => r.Status).Order().ShouldBe([PolicyChangeStatus.Changed, PolicyChangeStatus.Conflict]);
+            (await defaults.GetAsync(CancellationToken.None)).ShouldBe(results[0].Status == PolicyChangeStatus.Changed
+                ? new RetrySettings(RetryPolicyType.Immediate, 4)
+                : new RetrySettings(RetryPolicyType.Scheduled, 5));
+        }
     }
 }

@@ -121,6 +121,105 @@ public sealed class ChannelSettingsTests(AppFixture app)
         }
     }
 
+    [Fact]
+    public async Task Two_parallel_first_saves_of_a_channel_setting_both_succeed_or_conflict_never_500()
+    {
+        using var first = await AdminAsync();
+        using var second = await AdminAsync();
+        var statuses = new List<HttpStatusCode>();
+        try
+        {
+            for (var round = 0; round < 25; round++)
+            {
+                (await SaveAsync(first, ChannelKind.Email, new() { ["FromName"] = "" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+                await using (var db = app.NewDbContext())
+                    (await db.Settings.AnyAsync(s => s.Key == "Channels:Email:FromName")).ShouldBeFalse();
+
+                var answers = await Task.WhenAll(
+                    SaveAsync(first, ChannelKind.Email, new() { ["FromName"] = $"First {round}" }),
+                    SaveAsync(second, ChannelKind.Email, new() { ["FromName"] = $"Second {round}" }));
+
+                foreach (var answer in answers)
+                {
+                    statuses.Add(answer.StatusCode);
+                    answer.StatusCode.ShouldBeOneOf([HttpStatusCode.OK, HttpStatusCode.Conflict], await answer.Content.ReadAsStringAsync());
+                }
+                await using var after = app.NewDbContext();
+                (await after.Settings.SingleAsync(s => s.Key == "Channels:Email:FromName")).Value.ShouldBeOneOf($"First {round}", $"Second {round}");
+            }
+        }
+        finally
+        {
+            await SaveAsync(first, ChannelKind.Email, new() { ["FromName"] = "" });
+        }
+        // Without a version neither request asked to be refused over the other: both are saved, one after the other.
+        statuses.ShouldAllBe(s => s == HttpStatusCode.OK);
+    }
+
+    private static async Task<long> VersionAsync(HttpClient client, ChannelKind channel) =>
+        (await client.GetFromJsonAsync<SettingsEndpoints.ChannelSettingsResponse>($"{Api}/{channel}", TestJson.Options))!.Version;
+
+    private static Task<HttpResponseMessage> SaveOnAsync(HttpClient client, long version, string fromName) =>
+        client.PutAsJsonAsync($"{Api}/Email", new SettingsEndpoints.SaveRequest(new() { ["FromName"] = fromName }, null, version));
+
+    private async Task<string?> StoredFromNameAsync()
+    {
+        await using var db = app.NewDbContext();
+        return await db.Settings.Where(s => s.Key == "Channels:Email:FromName").Select(s => s.Value).SingleOrDefaultAsync();
+    }
+
+    [Fact]
+    public async Task A_stale_channel_settings_save_is_refused_with_409_and_changes_nothing()
+    {
+        using var client = await AdminAsync();
+        try
+        {
+            var opened = await VersionAsync(client, ChannelKind.Email);
+
+            var first = await SaveOnAsync(client, opened, "Newsletter team");
+            var stale = await SaveOnAsync(client, opened, "Stale form");
+
+            first.StatusCode.ShouldBe(HttpStatusCode.OK);
+            var saved = await first.Content.ReadFromJsonAsync<SettingsEndpoints.SaveResponse>(TestJson.Options);
+            saved!.Version.ShouldBeGreaterThan(opened);
+            (await VersionAsync(client, ChannelKind.Email)).ShouldBe(saved.Version);
+            stale.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+            var problem = await stale.Content.ReadFromJsonAsync<Microsoft.AspNetCore.Mvc.ProblemDetails>();
+            problem!.Detail.ShouldBe(ChannelSettingsStore.ChangedMessage);
+            (await StoredFromNameAsync()).ShouldBe("Newsletter team");
+            (await SaveOnAsync(client, saved.Version, "Current form")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            (await StoredFromNameAsync()).ShouldBe("Current form");
+        }
+        finally
+        {
+            await SaveAsync(client, ChannelKind.Email, new() { ["FromName"] = "" });
+        }
+    }
+
+    [Fact]
+    public async Task Two_parallel_first_saves_on_the_same_version_save_one_and_refuse_the_other_with_409()
+    {
+        using var first = await AdminAsync();
+        using var second = await AdminAsync();
+        try
+        {
+            for (var round = 0; round < 10; round++)
+            {
+                (await SaveAsync(first, ChannelKind.Email, new() { ["FromName"] = "" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+                var version = await VersionAsync(first, ChannelKind.Email);
+
+                var answers = await Task.WhenAll(SaveOnAsync(first, version, $"First {round}"), SaveOnAsync(second, version, $"Second {round}"));
+
+                answers.Select(a => a.StatusCode).Order().ShouldBe([HttpStatusCode.OK, HttpStatusCode.Conflict]);
+                (await StoredFromNameAsync()).ShouldBe(answers[0].StatusCode == HttpStatusCode.OK ? $"First {round}" : $"Second {round}");
+            }
+        }
+        finally
+        {
+            await SaveAsync(first, ChannelKind.Email, new() { ["FromName"] = "" });
+        }
+    }
+
     [Theory]
     [InlineData("GET", Api)]
     [InlineData("GET", Api + "/Email")]

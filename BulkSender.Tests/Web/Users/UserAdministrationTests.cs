@@ -123,4 +123,31 @@ public sealed class UserAdministrationTests(AppFixture app)
         (await WithAdminAsync(a => a.ResetPasswordAsync(id, "Another-Api-Pass-2", Admin, CancellationToken.None))).ShouldBeNull();
         (await client.GetAsync("/api/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
+
+    [Fact]
+    public async Task A_stale_user_change_is_refused_and_changes_nothing()
+    {
+        var email = $"cc-{Guid.NewGuid():N}"[..15] + "@test.local";
+        (await WithAdminAsync(a => a.CreateAsync(email, "Stale", Roles.Operator, "Fresh-Op-Pass-1", Admin, CancellationToken.None))).ShouldBeNull();
+        var shown = (await WithAdminAsync(a => a.ListAsync(CancellationToken.None))).Single(u => u.Email == email);
+        // Another admin disables the account while this list is open.
+        (await WithAdminAsync(a => a.SetDisabledAsync(shown.Id, true, Admin, CancellationToken.None))).ShouldBeNull();
+
+        var role = await WithAdminAsync(a => a.SetRoleAsync(shown.Id, shown.Version, Roles.Admin, Admin, CancellationToken.None));
+        var toggle = await WithAdminAsync(a => a.SetDisabledAsync(shown.Id, shown.Version, !shown.IsDisabled, Admin, CancellationToken.None));
+        var password = await WithAdminAsync(a => a.ResetPasswordAsync(shown.Id, shown.Version, "Other-Op-Pass-2", Admin, CancellationToken.None));
+
+        foreach (var refused in new[] { role, toggle, password })
+        {
+            refused.ShouldNotBeNull();
+            (refused.Message, refused.Conflict).ShouldBe((UserAdministration.ChangedMessage, true));
+        }
+        var now = (await WithAdminAsync(a => a.ListAsync(CancellationToken.None))).Single(u => u.Email == email);
+        (now.Role, now.IsDisabled).ShouldBe((Roles.Operator, true));
+        await using (var db = app.NewDbContext())
+            (await db.Activity.Where(a => a.EntityId == shown.Id).Select(a => a.Action).OrderBy(a => a).ToListAsync()).ShouldBe(["user.created", "user.disabled"]);
+
+        (await WithAdminAsync(a => a.SetDisabledAsync(now.Id, now.Version, false, Admin, CancellationToken.None))).ShouldBeNull();
+        (await WithAdminAsync(a => a.ListAsync(CancellationToken.None))).Single(u => u.Email == email).IsDisabled.ShouldBeFalse();
+    }
 }

@@ -179,6 +179,10 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("datetime2");
 
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint");
+
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
@@ -585,6 +589,42 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
                     b.HasKey("Key");
 
                     b.ToTable("Settings");
+                });
+
+            modelBuilder.Entity("BulkSender.Core.Settings.SettingGroup", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("SettingGroups");
+
+                    b.HasData(
+                        new
+                        {
+                            Name = "Channels:Messenger",
+                            Version = 1L
+                        },
+                        new
+                        {
+                            Name = "Channels:Email",
+                            Version = 1L
+                        },
+                        new
+                        {
+                            Name = "Channels:WhatsApp",
+                            Version = 1L
+                        },
+                        new
+                        {
+                            Name = "Retries",
+                            Version = 1L
+                        });
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>

@@ -166,6 +166,10 @@ namespace BulkSender.Core.Data.Migrations.Sqlite
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
@@ -564,6 +568,42 @@ namespace BulkSender.Core.Data.Migrations.Sqlite
                     b.HasKey("Key");
 
                     b.ToTable("Settings");
+                });
+
+            modelBuilder.Entity("BulkSender.Core.Settings.SettingGroup", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("SettingGroups");
+
+                    b.HasData(
+                        new
+                        {
+                            Name = "Channels:Messenger",
+                            Version = 1L
+                        },
+                        new
+                        {
+                            Name = "Channels:Email",
+                            Version = 1L
+                        },
+                        new
+                        {
+                            Name = "Channels:WhatsApp",
+                            Version = 1L
+                        },
+                        new
+                        {
+                            Name = "Retries",
+                            Version = 1L
+                        });
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
