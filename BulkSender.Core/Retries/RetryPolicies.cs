@@ -40,29 +40,48 @@ public sealed record PolicyChangeResult(PolicyChangeStatus Status, IReadOnlyDict
 public sealed class RetryPolicies(IDbContextFactory<AppDbContext> dbs, RetryFollowUp followUp, TimeProvider clock)
 {
     public const string DefaultsChangedMessage = "The default retry policy changed since you opened it";
+    public const string MessagePolicyChangedMessage = "The retry policy of this message changed since you opened it";
 
     private static readonly RetryPolicyInputValidator Validator = new();
     private static readonly IReadOnlyDictionary<string, string[]> NoErrors = new Dictionary<string, string[]>();
 
     /// <summary>Changes a message's policy, also after it was sent; the new policy applies from now on.</summary>
-    public async Task<PolicyChangeResult> ChangeAsync(int messageId, RetryPolicyInput input, Actor actor, CancellationToken cancellationToken)
+    public Task<PolicyChangeResult> ChangeAsync(int messageId, RetryPolicyInput input, Actor actor, CancellationToken cancellationToken) =>
+        ChangeAsync(messageId, input, shown: null, actor, cancellationToken);
+
+    /// <summary>
+    /// Changes a message's policy if it is still the one the form <paramref name="shown"/> (null: whatever it is now).
+    /// The update is one conditional statement on the shown values, so of two admins saving over the same policy,
+    /// one saves and the other is told it changed.
+    /// </summary>
+    public async Task<PolicyChangeResult> ChangeAsync(
+        int messageId, RetryPolicyInput input, RetryPolicyInput? shown, Actor actor, CancellationToken cancellationToken)
     {
         var validation = await Validator.ValidateAsync(input, cancellationToken);
         if (!validation.IsValid)
             return new PolicyChangeResult(PolicyChangeStatus.Invalid, validation.ToDictionary().AsReadOnly());
         var now = clock.GetUtcNow().UtcDateTime;
-        await using (var db = await dbs.CreateDbContextAsync(cancellationToken))
+        var status = await dbs.InTransactionAsync(async (db, ct) =>
         {
-            var message = await db.Messages.SingleOrDefaultAsync(m => m.Id == messageId, cancellationToken);
-            if (message is null)
-                return new PolicyChangeResult(PolicyChangeStatus.NotFound, NoErrors);
-            var before = $"{message.RetryPolicy}, max {message.MaxAttempts}";
-            message.RetryPolicy = input.Policy;
-            message.MaxAttempts = input.MaxAttempts;
+            var before = await db.Messages.Where(m => m.Id == messageId)
+                .Select(m => new { m.Title, m.RetryPolicy, m.MaxAttempts }).SingleOrDefaultAsync(ct);
+            if (before is null)
+                return PolicyChangeStatus.NotFound;
+            var expected = shown ?? new RetryPolicyInput { Policy = before.RetryPolicy, MaxAttempts = before.MaxAttempts };
+            var changed = await db.Messages
+                .Where(m => m.Id == messageId && m.RetryPolicy == expected.Policy && m.MaxAttempts == expected.MaxAttempts)
+                .ExecuteUpdateAsync(u => u.SetProperty(m => m.RetryPolicy, input.Policy).SetProperty(m => m.MaxAttempts, input.MaxAttempts), ct);
+            if (changed == 0)
+                return PolicyChangeStatus.Conflict;
             db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.RetryPolicyChanged, now, nameof(Message), messageId.ToString(CultureInfo.InvariantCulture),
-                $"\"{message.Title}\": {before} → {input.Policy}, max {input.MaxAttempts}"));
-            await db.SaveChangesAsync(cancellationToken);
-        }
+                $"\"{before.Title}\": {expected.Policy}, max {expected.MaxAttempts} → {input.Policy}, max {input.MaxAttempts}"));
+            await db.SaveChangesAsync(ct);
+            return PolicyChangeStatus.Changed;
+        }, cancellationToken);
+        if (status == PolicyChangeStatus.Conflict)
+            return new PolicyChangeResult(status, new Dictionary<string, string[]> { [""] = [MessagePolicyChangedMessage] });
+        if (status == PolicyChangeStatus.NotFound)
+            return new PolicyChangeResult(status, NoErrors);
         // A finished send gets what its new policy says: its next scheduled time, or an immediate round.
         await followUp.AfterRoundAsync(messageId, cancellationToken);
         return new PolicyChangeResult(PolicyChangeStatus.Changed, NoErrors);

@@ -255,6 +255,28 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task Two_admins_saving_over_the_same_shown_message_policy_save_one_and_refuse_the_other()
+    {
+        await using var host = await CoreHost.StartAsync(settings: Failing((ErrorType.Network, 0.5)));
+        var messageId = await SendAsync(host, 10, policy: RetryPolicyType.Manual, maxAttempts: 2);
+        var policies = host.Services.GetRequiredService<RetryPolicies>();
+        var shown = new RetryPolicyInput { Policy = RetryPolicyType.Manual, MaxAttempts = 2 };
+
+        var results = await Task.WhenAll(
+            policies.ChangeAsync(messageId, new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 5 }, shown, Operator, CancellationToken.None),
+            policies.ChangeAsync(messageId, new RetryPolicyInput { Policy = RetryPolicyType.Immediate, MaxAttempts = 3 }, shown, Operator, CancellationToken.None));
+
+        results.Count(r => r.Status == PolicyChangeStatus.Changed).ShouldBe(1);
+        var refused = results.Single(r => r.Status == PolicyChangeStatus.Conflict);
+        refused.Errors[""].ShouldBe([RetryPolicies.MessagePolicyChangedMessage]);
+        var message = await host.MessageAsync(messageId);
+        var winner = results[0].Status == PolicyChangeStatus.Changed ? (RetryPolicyType.Scheduled, 5) : (RetryPolicyType.Immediate, 3);
+        (message.RetryPolicy, message.MaxAttempts).ShouldBe(winner);
+        await using var db = host.NewDbContext();
+        (await db.Activity.CountAsync(a => a.Action == ActivityActions.RetryPolicyChanged)).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Cleanup_deletes_old_successful_deliveries_and_keeps_failures_and_totals()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 8, 1, 12, 0, 0, TimeSpan.Zero));

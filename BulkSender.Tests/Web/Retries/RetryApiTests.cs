@@ -106,6 +106,30 @@ public sealed class RetryApiTests(AppFixture app)
     }
 
     [Fact]
+    public async Task A_retry_policy_change_over_a_policy_that_changed_since_is_refused_with_409()
+    {
+        await using var db = app.NewDbContext();
+        var (id, _) = await FinishedSendBuilder.CreateAsync(db, 3, ErrorType.AccessToken);
+        var shown = await db.Messages.Where(m => m.Id == id).Select(m => new { m.RetryPolicy, m.MaxAttempts }).SingleAsync();
+        using var admin = await ClientAsync(AppFixture.AdminEmail, AppFixture.AdminPassword);
+        var previous = new { previous_policy = shown.RetryPolicy.ToString(), previous_max_attempts = shown.MaxAttempts };
+
+        var first = await admin.PutAsJsonAsync($"/api/messages/{id}/retry-policy",
+            new { policy = "scheduled", max_attempts = 5, previous.previous_policy, previous.previous_max_attempts });
+        var stale = await admin.PutAsJsonAsync($"/api/messages/{id}/retry-policy",
+            new { policy = "immediate", max_attempts = 2, previous.previous_policy, previous.previous_max_attempts });
+        var half = await admin.PutAsJsonAsync($"/api/messages/{id}/retry-policy", new { policy = "immediate", max_attempts = 2, previous_policy = "manual" });
+
+        first.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        stale.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await stale.Content.ReadAsStringAsync()).ShouldContain("The retry policy of this message changed since you opened it");
+        half.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await using var after = app.NewDbContext();
+        var message = await after.Messages.SingleAsync(m => m.Id == id);
+        (message.RetryPolicy, message.MaxAttempts).ShouldBe((RetryPolicyType.Scheduled, 5));
+    }
+
+    [Fact]
     public async Task The_failed_list_exports_as_csv()
     {
         await using var db = app.NewDbContext();

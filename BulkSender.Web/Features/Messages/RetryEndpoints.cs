@@ -51,9 +51,15 @@ public static class RetryEndpoints
         [property: JsonPropertyName("recipients_to_retry")] int RecipientsToRetry,
         [property: JsonPropertyName("batches")] ResendBatches Batches);
 
+    /// <summary>
+    /// The new policy; <c>previous_policy</c> and <c>previous_max_attempts</c>, when given, are the values the caller
+    /// saw: if the message's policy is no longer those, nothing is saved (409).
+    /// </summary>
     public sealed record PolicyRequest(
         [property: JsonPropertyName("policy")] string? Policy,
-        [property: JsonPropertyName("max_attempts")] int? MaxAttempts);
+        [property: JsonPropertyName("max_attempts")] int? MaxAttempts,
+        [property: JsonPropertyName("previous_policy")] string? PreviousPolicy = null,
+        [property: JsonPropertyName("previous_max_attempts")] int? PreviousMaxAttempts = null);
 
     public static IEndpointRouteBuilder MapRetryEndpoints(this IEndpointRouteBuilder app)
     {
@@ -112,17 +118,32 @@ public static class RetryEndpoints
         };
     }
 
-    private static async Task<Results<NoContent, NotFound, ValidationProblem>> PolicyAsync(
+    private static async Task<Results<NoContent, NotFound, ValidationProblem, ProblemHttpResult>> PolicyAsync(
         int id, PolicyRequest request, RetryPolicies policies, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        if (!Enum.TryParse<RetryPolicyType>(request.Policy, ignoreCase: true, out var policy) || !Enum.IsDefined(policy))
+        if (ParsePolicy(request.Policy) is not { } policy)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["policy"] = ["The policy must be manual, immediate or scheduled."] });
-        var result = await policies.ChangeAsync(id, new RetryPolicyInput { Policy = policy, MaxAttempts = request.MaxAttempts ?? 0 }, user.ToActor(), cancellationToken);
+        RetryPolicyInput? shown = null;
+        if (request.PreviousPolicy is not null || request.PreviousMaxAttempts is not null)
+        {
+            if (ParsePolicy(request.PreviousPolicy) is not { } previous || request.PreviousMaxAttempts is not { } previousMax)
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    ["previous_policy"] = ["Give both previous_policy and previous_max_attempts, as the message showed them, or neither."],
+                });
+            shown = new RetryPolicyInput { Policy = previous, MaxAttempts = previousMax };
+        }
+        var input = new RetryPolicyInput { Policy = policy, MaxAttempts = request.MaxAttempts ?? 0 };
+        var result = await policies.ChangeAsync(id, input, shown, user.ToActor(), cancellationToken);
         return result.Status switch
         {
             PolicyChangeStatus.Changed => TypedResults.NoContent(),
             PolicyChangeStatus.NotFound => TypedResults.NotFound(),
+            PolicyChangeStatus.Conflict => TypedResults.Problem(RetryPolicies.MessagePolicyChangedMessage, statusCode: StatusCodes.Status409Conflict, title: "Changed meanwhile"),
             _ => TypedResults.ValidationProblem(result.Errors.ToDictionary(e => e.Key == "MaxAttempts" ? "max_attempts" : e.Key, e => e.Value)),
         };
     }
+
+    private static RetryPolicyType? ParsePolicy(string? value) =>
+        Enum.TryParse<RetryPolicyType>(value, ignoreCase: true, out var policy) && Enum.IsDefined(policy) ? policy : null;
 }
