@@ -10,8 +10,12 @@ public sealed record UserRow(string Id, string Email, string? DisplayName, strin
 /// <summary>A refused change, said in words an admin can act on.</summary>
 public sealed record UserChangeError(string Message);
 
-/// <summary>Accounts and roles, for admins. The last enabled admin can be neither disabled nor demoted.</summary>
-public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext db, TimeProvider clock)
+/// <summary>
+/// Accounts and roles, for admins. The last enabled admin can be neither disabled nor demoted. Disabling, enabling,
+/// a role change and a password reset give the account a new security stamp, which ends its sessions: at once in this
+/// process (<see cref="AccountChanges"/>), at the next check elsewhere.
+/// </summary>
+public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext db, TimeProvider clock, AccountChanges changes)
 {
     public async Task<IReadOnlyList<UserRow>> ListAsync(CancellationToken cancellationToken)
     {
@@ -52,6 +56,7 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
         if (!reset.Succeeded)
             return Error(reset);
         await users.SetLockoutEndDateAsync(user, null);
+        changes.Raise(user.Id);
         await LogAsync(actor, ActivityActions.UserPasswordReset, user, user.Email, cancellationToken);
         return null;
     }
@@ -67,8 +72,9 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
         var updated = await users.UpdateAsync(user);
         if (!updated.Succeeded)
             return Error(updated);
-        // A new stamp signs the account out of every browser at the next cookie check.
+        // A new stamp signs the account out of every browser at its next request.
         await users.UpdateSecurityStampAsync(user);
+        changes.Raise(user.Id);
         await LogAsync(actor, disabled ? ActivityActions.UserDisabled : ActivityActions.UserEnabled, user, user.Email, cancellationToken);
         return null;
     }
@@ -92,6 +98,7 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
         if (!added.Succeeded)
             return Error(added);
         await users.UpdateSecurityStampAsync(user);
+        changes.Raise(user.Id);
         await LogAsync(actor, ActivityActions.UserRoleChanged, user, $"{user.Email}: {string.Join(", ", current)} → {role}", cancellationToken);
         return null;
     }
