@@ -47,6 +47,7 @@ public static class CoreRegistration
         services.AddSingleton<ActivityQueries>();
         services.AddSingleton<DashboardQueries>();
         services.AddScoped<UserAdministration>();
+        services.TryAddSingleton<AccountChanges>();
         services.AddRealChannels();
         return builder;
     }

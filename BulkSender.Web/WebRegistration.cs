@@ -5,6 +5,7 @@ using BulkSender.Web.Features.Account;
 using BulkSender.Web.Features.Contacts;
 using BulkSender.Web.Features.Health;
 using BulkSender.Web.Features.Messages;
+using BulkSender.Web.Features.Security;
 using Microsoft.Extensions.Configuration.Json;
 using MudBlazor.Services;
 
@@ -38,7 +39,10 @@ public static class WebRegistration
         services.AddRazorComponents().AddInteractiveServerComponents();
         // Bottom right: a send's summary stays until read, and must not cover the page's own buttons at the top.
         services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
-        services.AddBulkSenderAuth();
+        services.AddBulkSenderAuth(builder.Environment);
+        services.AddDataProtectionKeys(builder.Configuration, builder.Environment.ContentRootPath);
+        services.AddSecurityHeaders(builder.Environment);
+        services.AddReverseProxySupport(builder.Configuration);
         services.AddScoped<ContactSelection>();
         services.AddMessagesFeature();
         services.AddProblemDetails();
@@ -56,6 +60,8 @@ public static class WebRegistration
 
     public static WebApplication UseBulkSenderWeb(this WebApplication app)
     {
+        app.UseForwardedHeaders();
+        app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/error", createScopeForErrors: true);
 
@@ -63,6 +69,7 @@ public static class WebRegistration
         app.UseWhen(ctx => !MachinePaths.Matches(ctx.Request.Path),
             a => a.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
 
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseBearerTokenRevalidation();
         app.UseAuthorization();

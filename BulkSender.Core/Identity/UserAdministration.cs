@@ -15,9 +15,10 @@ public sealed record UserChangeError(string Message, bool Conflict = false);
 /// Accounts and roles, for admins. The last enabled admin can be neither disabled nor demoted. A change made from a
 /// list carries the account's version (<see cref="IdentityUser.ConcurrencyStamp"/>, renewed by every update of the
 /// account, a failed login too) and is refused when the account changed since; without one it applies to the account
-/// as it is.
+/// as it is. Disabling, enabling, a role change and a password reset give the account a new security stamp, which
+/// ends its sessions: at once in this process (<see cref="AccountChanges"/>), at the next check elsewhere.
 /// </summary>
-public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext db, TimeProvider clock)
+public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext db, TimeProvider clock, AccountChanges changes)
 {
     public const string ChangedMessage = "This user changed since you opened it";
 
@@ -63,6 +64,7 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
         if (!reset.Succeeded)
             return Error(reset);
         await users.SetLockoutEndDateAsync(user, null);
+        changes.Raise(user.Id);
         await LogAsync(actor, ActivityActions.UserPasswordReset, user, user.Email, cancellationToken);
         return null;
     }
@@ -81,8 +83,9 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
         var updated = await users.UpdateAsync(user);
         if (!updated.Succeeded)
             return Error(updated);
-        // A new stamp signs the account out of every browser at the next cookie check.
+        // A new stamp signs the account out of every browser at its next request.
         await users.UpdateSecurityStampAsync(user);
+        changes.Raise(user.Id);
         await LogAsync(actor, disabled ? ActivityActions.UserDisabled : ActivityActions.UserEnabled, user, user.Email, cancellationToken);
         return null;
     }
@@ -109,6 +112,7 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
         if (!added.Succeeded)
             return Error(added);
         await users.UpdateSecurityStampAsync(user);
+        changes.Raise(user.Id);
         await LogAsync(actor, ActivityActions.UserRoleChanged, user, $"{user.Email}: {string.Join(", ", current)} → {role}", cancellationToken);
         return null;
     }

@@ -11,6 +11,7 @@ namespace BulkSender.Tests.Browser;
 
 /// <summary>A daily-limited campaign started from Compose, in Chromium against the real app.</summary>
 [Collection(AppCollection.Name)]
+[NoCspViolations]
 public sealed class CampaignBrowserTests(AppFixture app, BrowserFixture browser)
 {
     [Fact]

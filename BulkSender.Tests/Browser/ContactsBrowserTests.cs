@@ -9,6 +9,7 @@ using static Microsoft.Playwright.Assertions;
 namespace BulkSender.Tests.Browser;
 
 [Collection(AppCollection.Name)]
+[NoCspViolations]
 public sealed class ContactsBrowserTests(AppFixture app, BrowserFixture browser)
 {
     private const string CapPrefix = TestSupport.CapContacts.Prefix;

@@ -14,6 +14,7 @@ namespace BulkSender.Tests.Browser;
 /// they come 1–2 s after the send, and read 1–2 s after delivered).
 /// </summary>
 [Collection(AppCollection.Name)]
+[NoCspViolations]
 public sealed class FunnelBrowserTests(AppFixture app, BrowserFixture browser)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

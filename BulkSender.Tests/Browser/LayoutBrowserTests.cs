@@ -5,6 +5,7 @@ using static Microsoft.Playwright.Assertions;
 namespace BulkSender.Tests.Browser;
 
 [Collection(AppCollection.Name)]
+[NoCspViolations]
 public sealed class LayoutBrowserTests(AppFixture app, BrowserFixture browser)
 {
     private static Task<string> BackgroundAsync(IPage page) =>

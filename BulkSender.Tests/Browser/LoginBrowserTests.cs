@@ -6,6 +6,7 @@ using static Microsoft.Playwright.Assertions;
 namespace BulkSender.Tests.Browser;
 
 [Collection(AppCollection.Name)]
+[NoCspViolations]
 public sealed class LoginBrowserTests(AppFixture app, BrowserFixture browser)
 {
     [Fact]

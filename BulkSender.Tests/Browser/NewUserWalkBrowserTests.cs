@@ -16,6 +16,7 @@ namespace BulkSender.Tests.Browser;
 /// from import to the Hangfire dashboard. Its screenshots are the README's tour.
 /// </summary>
 [Collection(AppCollection.Name)]
+[NoCspViolations]
 public sealed partial class NewUserWalkBrowserTests(BrowserFixture browser)
 {
     private const string Tag = "walk-tour";

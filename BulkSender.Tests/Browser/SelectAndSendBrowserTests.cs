@@ -7,6 +7,7 @@ using static Microsoft.Playwright.Assertions;
 namespace BulkSender.Tests.Browser;
 
 [Collection(AppCollection.Name)]
+[NoCspViolations]
 public sealed class SelectAndSendBrowserTests(AppFixture app, BrowserFixture browser)
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace BulkSender.Tests.Browser;
 
 /// <summary>Compose, send and watch, in Chromium against the real app (Messenger is limited to 20 messages/s there).</summary>
 [Collection(AppCollection.Name)]
+[NoCspViolations]
 public sealed class SendBrowserTests(AppFixture app, BrowserFixture browser)
 {
     private async Task<IPage> ComposeAsync(string title)

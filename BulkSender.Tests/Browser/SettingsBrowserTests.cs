@@ -9,6 +9,7 @@ using static Microsoft.Playwright.Assertions;
 namespace BulkSender.Tests.Browser;
 
 [Collection(AppCollection.Name)]
+[NoCspViolations]
 public sealed class SettingsBrowserTests(AppFixture app, BrowserFixture browser)
 {
     private ChannelSettingsStore Store => app.Services.GetRequiredService<ChannelSettingsStore>();

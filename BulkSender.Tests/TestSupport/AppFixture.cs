@@ -3,10 +3,14 @@ using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Jobs;
 using Hangfire;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -64,6 +68,10 @@ public sealed class AppFixture : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Channels:Simulated:ReplyRate", "0");
         builder.UseSetting("Channels:Simulated:EventsInterval", "00:00:00.250");
         builder.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        // The tests speak plain HTTP to 127.0.0.1. Outside Development the login cookie is Secure, and an HTTP client
+        // never sends a Secure cookie back; the Secure flag itself is tested on a Production process (ProxyTests).
+        builder.ConfigureTestServices(s => s.PostConfigure<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme,
+            o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest));
     }
 
     public Task InitializeAsync()

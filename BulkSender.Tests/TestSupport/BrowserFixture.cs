@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
+using System.Reflection;
 using Microsoft.Playwright;
+using Xunit.Sdk;
 
 namespace BulkSender.Tests.TestSupport;
 
@@ -10,6 +13,13 @@ public sealed class BrowserFixture : IAsyncLifetime
     private IPlaywright? playwright;
 
     public IBrowser Browser { get; private set; } = null!;
+
+    /// <summary>
+    /// What Chromium's console said about Content Security Policy violations since the current test started. The
+    /// browser tests run one at a time (one collection), so one list serves them; <see cref="NoCspViolationsAttribute"/>
+    /// fails a test that caused any.
+    /// </summary>
+    public static ConcurrentQueue<string> CspViolations { get; } = new();
 
     public async Task InitializeAsync()
     {
@@ -32,6 +42,11 @@ public sealed class BrowserFixture : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = width, Height = height },
         });
         context.SetDefaultTimeout(15_000);
+        context.Console += (_, message) =>
+        {
+            if (message.Type == "error" && message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+                CspViolations.Enqueue($"{message.Location}: {message.Text}");
+        };
         return await context.NewPageAsync();
     }
 
@@ -40,6 +55,19 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (Browser is not null)
             await Browser.DisposeAsync();
         playwright?.Dispose();
+    }
+}
+
+/// <summary>Fails a browser test during which Chromium reported a Content Security Policy violation.</summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method)]
+public sealed class NoCspViolationsAttribute : BeforeAfterTestAttribute
+{
+    public override void Before(MethodInfo methodUnderTest) => BrowserFixture.CspViolations.Clear();
+
+    public override void After(MethodInfo methodUnderTest)
+    {
+        if (!BrowserFixture.CspViolations.IsEmpty)
+            throw new XunitException("Chromium reported Content Security Policy violations:\n" + string.Join("\n", BrowserFixture.CspViolations));
     }
 }
 

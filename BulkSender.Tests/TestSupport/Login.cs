@@ -28,6 +28,18 @@ public static partial class Login
         }));
     }
 
+    /// <summary>Logs out with the layout's "Log out" form, as a browser would.</summary>
+    public static async Task<HttpResponseMessage> LogOutAsync(HttpClient client)
+    {
+        var page = await client.GetStringAsync("/");
+        var token = AntiforgeryToken().Match(page).Groups[1].Value;
+        token.ShouldNotBeEmpty("the dashboard shows the Log out form");
+        return await client.PostAsync("/account/logout", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token,
+        }));
+    }
+
     public static async Task<string> BearerTokenAsync(HttpClient client, string email, string password)
     {
         var response = await client.PostAsJsonAsync("/api/auth/login", new { email, password });

@@ -46,7 +46,8 @@ public sealed class UserAdministrationTests(AppFixture app)
         var api = await disabled.PostAsJsonAsync("/api/auth/login", new { email, password });
         api.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         var form = await Login.PostFormAsync(disabled, email, password);
-        (await form.Content.ReadAsStringAsync()).ShouldContain("This account is disabled.");
+        // The same answer as a wrong password: the form never tells which e-mails have accounts.
+        (await form.Content.ReadAsStringAsync()).ShouldContain("Wrong e-mail or password.");
 
         await using var db = app.NewDbContext();
         (await db.Activity.Where(a => a.EntityId == id).Select(a => a.Action).OrderBy(a => a).ToListAsync()).ShouldBe(["user.created", "user.disabled"]);

@@ -12,15 +12,17 @@ public static class AccountEndpoints
 
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/account/logout", async (SignInManager<AppUser> signIn, [FromForm] string? returnUrl) =>
+        // The session ends on the server too: a copy of the cookie taken before is refused (BrowserSessions).
+        app.MapPost("/account/logout", async (HttpContext http, BrowserSessions sessions, SignInManager<AppUser> signIn, [FromForm] string? returnUrl) =>
         {
+            await sessions.EndAsync(http.User, http.RequestAborted);
             await signIn.SignOutAsync();
             return TypedResults.LocalRedirect(AuthRegistration.LoginPath);
         });
 
         // A bearer token for scripts and integrators: { "email", "password" } → { tokenType, accessToken, expiresIn, refreshToken }.
         app.MapPost("/api/auth/login", async Task<Results<SignInHttpResult, ValidationProblem, UnauthorizedHttpResult>> (
-            LoginRequest request, UserManager<AppUser> users, SignInManager<AppUser> signIn) =>
+            LoginRequest request, PasswordLogin logins, SignInManager<AppUser> signIn) =>
         {
             var errors = new Dictionary<string, string[]>();
             if (string.IsNullOrWhiteSpace(request.Email) || !new EmailAddressAttribute().IsValid(request.Email))
@@ -30,15 +32,11 @@ public static class AccountEndpoints
             if (errors.Count > 0)
                 return TypedResults.ValidationProblem(errors);
 
-            var user = await users.FindByEmailAsync(request.Email);
-            if (user is null || user.IsDisabled)
-                return TypedResults.Unauthorized();
-            var check = await signIn.CheckPasswordSignInAsync(user, request.Password, lockoutOnFailure: true);
-            if (!check.Succeeded)
+            if (await logins.CheckAsync(request.Email, request.Password) is not { Outcome: LoginOutcome.Succeeded, User: { } user })
                 return TypedResults.Unauthorized();
             var principal = await signIn.CreateUserPrincipalAsync(user);
             return TypedResults.SignIn(principal, authenticationScheme: IdentityConstants.BearerScheme);
-        }).AllowAnonymous();
+        }).AllowAnonymous().RequireRateLimiting(LoginRateLimit.Policy);
 
         return app;
     }

@@ -2,11 +2,8 @@ using BulkSender.Core.Data;
 using BulkSender.Core.Identity;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.AspNetCore.Components.Server;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 
 namespace BulkSender.Web.Features.Account;
@@ -24,10 +21,13 @@ public static class AuthRegistration
     public const string LoginPath = "/account/login";
     public const string AccessDeniedPath = "/account/access-denied";
 
-    public static IServiceCollection AddBulkSenderAuth(this IServiceCollection services)
+    /// <summary>
+    /// Cookie (browsers) or bearer token (scripts). Every cookie request re-checks its session (<see cref="BrowserSessions"/>):
+    /// a disabled account, a changed role or password, or a logged-out session is refused at its next request.
+    /// Outside Development the cookie is Secure: serve the app over HTTPS, directly or behind a TLS proxy.
+    /// </summary>
+    public static IServiceCollection AddBulkSenderAuth(this IServiceCollection services, IHostEnvironment environment)
     {
-        services.AddDataProtection().SetApplicationName("BulkSender").PersistKeysToDbContext<AppDbContext>();
-
         services.AddAuthentication(o => o.DefaultScheme = Policies.CookieOrBearer)
             .AddPolicyScheme(Policies.CookieOrBearer, "Cookie or bearer token", o => o.ForwardDefaultSelector = ctx =>
                 ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
@@ -41,10 +41,14 @@ public static class AuthRegistration
             o.LoginPath = LoginPath;
             o.AccessDeniedPath = AccessDeniedPath;
             o.Cookie.Name = "BulkSender.Auth";
+            o.Cookie.SecurePolicy = environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
             o.SlidingExpiration = true;
             o.ExpireTimeSpan = TimeSpan.FromHours(12);
+            // Identity's own events are replaced here, so the session check it would add is set here too (see BrowserSessions).
             o.Events = new CookieAuthenticationEvents
             {
+                OnSigningIn = BrowserSessions.AddSessionAsync,
+                OnValidatePrincipal = BrowserSessions.ValidatePrincipalAsync,
                 // A script or integrator gets a status code, a person gets the login page.
                 OnRedirectToLogin = ctx => Respond(ctx, StatusCodes.Status401Unauthorized, redirect: !IsMachine(ctx.Request.Path, loginPage: true)),
                 OnRedirectToAccessDenied = ctx => ctx.Request.Path.StartsWithSegments(JobsPath)
@@ -65,8 +69,9 @@ public static class AuthRegistration
             .AddSignInManager()
             .AddDefaultTokenProviders();
 
-        // A disabled account or a changed role takes effect within a minute in every browser.
-        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        services.AddScoped<BrowserSessions>();
+        services.AddScoped<PasswordLogin>();
+        services.AddLoginRateLimit();
 
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin))
@@ -104,25 +109,5 @@ public static class AuthRegistration
         else
             ctx.Response.StatusCode = status;
         return Task.CompletedTask;
-    }
-}
-
-/// <summary>Re-checks every 10 minutes that the circuit's user still exists, is enabled and has the same security stamp.</summary>
-internal sealed class RevalidatingIdentityStateProvider(ILoggerFactory loggerFactory, IServiceScopeFactory scopes, Microsoft.Extensions.Options.IOptions<IdentityOptions> identity)
-    : RevalidatingServerAuthenticationStateProvider(loggerFactory)
-{
-    protected override TimeSpan RevalidationInterval => TimeSpan.FromMinutes(10);
-
-    protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState state, CancellationToken cancellationToken)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
-        var user = await users.GetUserAsync(state.User);
-        if (user is null || user.IsDisabled)
-            return false;
-        if (!users.SupportsUserSecurityStamp)
-            return true;
-        var stamp = state.User.FindFirstValue(identity.Value.ClaimsIdentity.SecurityStampClaimType);
-        return stamp == await users.GetSecurityStampAsync(user);
     }
 }

@@ -6,7 +6,7 @@ namespace BulkSender.Web.Features.Account;
 
 /// <summary>
 /// A bearer token is self-contained: on its own it would stay valid for its hour after the account is disabled or
-/// its password reset. Cookies are re-checked by Identity's security-stamp validator; this does the same for every
+/// its password reset. Cookies are re-checked on every request by BrowserSessions; this does the same for every
 /// request that carries a bearer token (scripts make few requests; each costs one user lookup).
 /// </summary>
 public static class BearerTokenRevalidation

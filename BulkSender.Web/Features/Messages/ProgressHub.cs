@@ -1,4 +1,5 @@
 using BulkSender.Core.Data;
+using BulkSender.Core.Identity;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
@@ -17,12 +18,36 @@ public interface IProgressClient
 /// <summary>
 /// Live progress of sends, a group per message. Clients call <see cref="Subscribe"/> with a message id and receive
 /// <see cref="IProgressClient.Progress"/> (a few a second at most, plus every batch state change) and
-/// <see cref="IProgressClient.Completed"/>. Login required.
+/// <see cref="IProgressClient.Completed"/>. Login required: checked when connecting, and a connection whose account
+/// changes (disabled, role, password, a logout) is closed at once; reconnecting goes through the checks again.
 /// </summary>
 [Authorize]
-public sealed class ProgressHub(IDbContextFactory<AppDbContext> dbs) : Hub<IProgressClient>
+public sealed class ProgressHub(IDbContextFactory<AppDbContext> dbs, AccountChanges changes) : Hub<IProgressClient>
 {
     public const string Route = "/hubs/progress";
+
+    private static readonly object ChangeHandler = new();
+
+    public override Task OnConnectedAsync()
+    {
+        var connection = Context;
+        var userId = connection.UserIdentifier;
+        Action<string> handler = changed =>
+        {
+            if (changed == userId)
+                connection.Abort();
+        };
+        connection.Items[ChangeHandler] = handler;
+        changes.Changed += handler;
+        return base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (Context.Items.TryGetValue(ChangeHandler, out var handler) && handler is Action<string> h)
+            changes.Changed -= h;
+        return base.OnDisconnectedAsync(exception);
+    }
 
     public static string Group(int messageId) => $"message-{messageId}";
 
