@@ -140,12 +140,17 @@ public static class MessageEndpoints
             new FunnelRates(f.PercentOfSent(f.Delivered), f.PercentOfSent(f.Read), f.PercentOfSent(f.Replied), f.PercentOfSent(f.Closed))));
     }
 
-    /// <summary>Marks a recipient's conversation handled (the funnel's last stage); closing it again changes nothing.</summary>
-    private static async Task<Results<Ok<ClosedConversation>, NotFound>> CloseConversationAsync(
+    /// <summary>
+    /// Marks a recipient's conversation handled (the funnel's last stage); closing it again changes nothing. Only a
+    /// recipient who replied has a conversation: any other delivery gets 409.
+    /// </summary>
+    private static async Task<Results<Ok<ClosedConversation>, NotFound, ProblemHttpResult>> CloseConversationAsync(
         int id, long deliveryId, ClaimsPrincipal user, DeliveryStatusUpdater statuses, TimeProvider clock, CancellationToken cancellationToken) =>
         await statuses.CloseAsync(id, deliveryId, user.ToActor(), clock.GetUtcNow().UtcDateTime, cancellationToken) switch
         {
             CloseOutcome.NotFound => TypedResults.NotFound(),
+            CloseOutcome.NotReplied => TypedResults.Problem("This recipient has not replied, so there is no conversation to close.",
+                statusCode: StatusCodes.Status409Conflict, title: "No reply to close"),
             var outcome => TypedResults.Ok(new ClosedConversation(deliveryId, outcome == CloseOutcome.AlreadyClosed)),
         };
 
