@@ -1,7 +1,9 @@
 using BulkSender.Core.Activity;
 using BulkSender.Core.Campaigns;
 using BulkSender.Core.Contacts;
+using BulkSender.Core.Data.Configurations;
 using BulkSender.Core.Dispatch;
+using BulkSender.Core.Idempotency;
 using BulkSender.Core.Identity;
 using BulkSender.Core.Messages;
 using BulkSender.Core.Settings;
@@ -29,6 +31,7 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<ActivityEntry> Activity => Set<ActivityEntry>();
     public DbSet<Setting> Settings => Set<Setting>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -39,6 +42,7 @@ public abstract class AppDbContext(DbContextOptions options)
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
+        builder.ApplyConfiguration(new IdempotencyRecordConfiguration());
 
         builder.Entity<Contact>(e =>
         {
