@@ -6,6 +6,7 @@ using BulkSender.Web.Features.Contacts;
 using BulkSender.Web.Features.Health;
 using BulkSender.Web.Features.Messages;
 using BulkSender.Web.Features.Security;
+using BulkSender.Web.Features.Shared;
 using Microsoft.Extensions.Configuration.Json;
 using MudBlazor.Services;
 
@@ -46,6 +47,7 @@ public static class WebRegistration
         services.AddScoped<ContactSelection>();
         services.AddMessagesFeature();
         services.AddProblemDetails();
+        services.AddApiProblems();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
@@ -63,9 +65,15 @@ public static class WebRegistration
         app.UseForwardedHeaders();
         app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment())
-            app.UseExceptionHandler("/error", createScopeForErrors: true);
+            app.UseExceptionHandler(new ExceptionHandlerOptions
+            {
+                ExceptionHandlingPath = "/error",
+                CreateScopeForErrors = true,
+                StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            });
 
-        // Friendly 404 pages for people; machines (API, hubs, jobs, health) get bare status codes.
+        // Friendly pages for people; machines (API, hubs, jobs, health, webhooks) get JSON ProblemDetails for every error.
+        app.UseWhen(ctx => MachinePaths.Matches(ctx.Request.Path), a => a.UseApiProblems());
         app.UseWhen(ctx => !MachinePaths.Matches(ctx.Request.Path),
             a => a.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
 

@@ -1,7 +1,9 @@
 using BulkSender.Core.Activity;
 using BulkSender.Core.Campaigns;
 using BulkSender.Core.Contacts;
+using BulkSender.Core.Data.Configurations;
 using BulkSender.Core.Dispatch;
+using BulkSender.Core.Idempotency;
 using BulkSender.Core.Identity;
 using BulkSender.Core.Messages;
 using BulkSender.Core.Settings;
@@ -30,6 +32,7 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<Setting> Settings => Set<Setting>();
     public DbSet<SettingGroup> SettingGroups => Set<SettingGroup>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -40,6 +43,7 @@ public abstract class AppDbContext(DbContextOptions options)
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
+        builder.ApplyConfiguration(new IdempotencyRecordConfiguration());
 
         builder.Entity<Contact>(e =>
         {

@@ -1,5 +1,6 @@
 using BulkSender.Core.Campaigns;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Idempotency;
 using BulkSender.Core.Jobs;
 using BulkSender.Core.Messages;
 using BulkSender.Core.Retries;
@@ -32,6 +33,7 @@ internal static class DispatchRegistration
         services.AddTransient<RetryDefaults>();
         services.AddTransient<BatchQueue>();
         services.AddTransient<SendCompletion>();
+        services.AddSingleton<IdempotencyKeys>();
         services.AddTransient<SendService>();
         services.AddTransient<SendBatchJob>();
 

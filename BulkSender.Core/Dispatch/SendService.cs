@@ -3,6 +3,7 @@ using System.Globalization;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Campaigns;
 using BulkSender.Core.Data;
+using BulkSender.Core.Idempotency;
 using BulkSender.Core.Messages;
 using BulkSender.Core.Retries;
 using FluentValidation;
@@ -11,12 +12,20 @@ using Microsoft.Extensions.Options;
 
 namespace BulkSender.Core.Dispatch;
 
-/// <summary>Who asked: recorded on the message and in the activity log.</summary>
 /// <summary>The result of saving a compose form: the message, or what is wrong with the input (nothing saved).</summary>
 public sealed record ComposeOutcome(int MessageId, MessageStatus Status, int Recipients, int Batches, IReadOnlyDictionary<string, string[]> Errors,
     int? CampaignId = null)
 {
+    /// <summary>The name <see cref="Errors"/> gives a problem with the idempotency key.</summary>
+    public const string IdempotencyKeyField = "IdempotencyKey";
+
     public bool Succeeded => Errors.Count == 0;
+
+    /// <summary>An earlier request with the same idempotency key made this send; nothing was created now.</summary>
+    public bool Replayed { get; init; }
+
+    /// <summary>The idempotency key was used before for a different request; nothing was created.</summary>
+    public bool KeyReused { get; init; }
 
     public static ComposeOutcome Invalid(IReadOnlyDictionary<string, string[]> errors) => new(0, MessageStatus.Draft, 0, 0, errors);
 
@@ -43,13 +52,32 @@ public sealed class SendService(
     BatchQueue queue,
     CampaignScheduler campaigns,
     SendCompletion completion,
+    IdempotencyKeys keys,
     IDispatchProgress progress,
     IOptions<DispatchOptions> options,
     TimeProvider clock)
 {
     /// <summary>Validates and saves the form: a new message, or the draft <paramref name="draftId"/> (edited, and sent unless saved as a draft again).</summary>
-    public async Task<ComposeOutcome> SaveAsync(ComposeModel model, int? draftId, Actor sender, CancellationToken cancellationToken)
+    public Task<ComposeOutcome> SaveAsync(ComposeModel model, int? draftId, Actor sender, CancellationToken cancellationToken) =>
+        SaveAsync(model, draftId, sender, idempotencyKey: null, cancellationToken);
+
+    /// <summary>
+    /// The same, at most once per <paramref name="idempotencyKey"/> of the sender (see <see cref="IdempotencyKeys"/>):
+    /// a repeated request gets the first one's outcome (<see cref="ComposeOutcome.Replayed"/>), a different request
+    /// with a used key is refused (<see cref="ComposeOutcome.KeyReused"/>).
+    /// </summary>
+    public async Task<ComposeOutcome> SaveAsync(ComposeModel model, int? draftId, Actor sender, string? idempotencyKey, CancellationToken cancellationToken)
     {
+        SendKey? key = null;
+        if (idempotencyKey is not null)
+        {
+            if (IdempotencyKeys.Problem(idempotencyKey) is { } problem)
+                return ComposeOutcome.Invalid(ComposeOutcome.IdempotencyKeyField, problem);
+            key = IdempotencyKeys.For(sender, idempotencyKey, model, draftId);
+            if (await keys.FindAsync(key, cancellationToken) is { } earlier)
+                return IdempotencyKeys.Answer(earlier, key);
+        }
+
         var validation = await validator.ValidateAsync(model, cancellationToken);
         if (!validation.IsValid)
             return ComposeOutcome.Invalid(new Dictionary<string, string[]>(validation.ToDictionary()));
@@ -64,11 +92,18 @@ public sealed class SendService(
         ComposeOutcome saved;
         try
         {
-            saved = await CreateAsync(model, draftId, recipients, sender, retry, now, cancellationToken);
+            saved = await CreateAsync(model, draftId, recipients, sender, retry, now, key, cancellationToken);
         }
         catch (NoRecipientsException)
         {
             return ComposeOutcome.Invalid("Recipients", "Nobody to send to: this audience has no contacts that have not opted out.");
+        }
+        catch (DbUpdateException e) when (key is not null && IdempotencyKeys.IsDuplicate(e))
+        {
+            // A request with this key committed while this one waited for its row: that send is the answer.
+            if (await keys.FindAsync(key, cancellationToken) is { } first)
+                return IdempotencyKeys.Answer(first, key);
+            throw;
         }
 
         if (!saved.Succeeded)
@@ -81,58 +116,79 @@ public sealed class SendService(
         return saved;
     }
 
+    /// <summary>
+    /// The send's transaction. With a key, its row is the first write: a concurrent request with the same key waits
+    /// on it, and the row is kept (with the outcome) only when the send is made.
+    /// </summary>
     private Task<ComposeOutcome> CreateAsync(ComposeModel model, int? draftId, Recipients recipients, Actor sender, RetrySettings retry,
-        DateTime now, CancellationToken cancellationToken) =>
+        DateTime now, SendKey? key, CancellationToken cancellationToken) =>
         dbs.InTransactionAsync(async (db, ct) =>
         {
-            var message = draftId is null ? null : await db.Messages.SingleOrDefaultAsync(m => m.Id == draftId && m.Status == MessageStatus.Draft, ct);
-            if (draftId is not null && message is null)
-                return ComposeOutcome.Invalid("", "This message is no longer a draft: it was sent or deleted meanwhile.");
-            if (message is null)
-            {
-                message = new Message { Title = "", Content = "", CreatedAt = now, CreatedById = sender.UserId, CreatedByName = sender.UserName };
-                db.Messages.Add(message);
-            }
-            Apply(model, message, retry, now);
+            if (key is null)
+                return await WriteAsync(db, model, draftId, recipients, sender, retry, now, ct);
+            var record = db.IdempotencyKeys.Add(key.NewRecord(now)).Entity;
             await db.SaveChangesAsync(ct);
-            await db.DraftRecipients.Where(r => r.MessageId == message.Id).ExecuteDeleteAsync(ct);
-
-            if (message.Status == MessageStatus.Draft)
-            {
-                db.DraftRecipients.AddRange(recipients.ContactIds.Select(id => new DraftRecipient { MessageId = message.Id, ContactId = id }));
-                Log(db, sender, ActivityActions.DraftSaved, message.Id, $"Draft \"{message.Title}\"", now);
-                await db.SaveChangesAsync(ct);
-                return new ComposeOutcome(message.Id, message.Status, 0, 0, new Dictionary<string, string[]>());
-            }
-
-            var count = await recipients.CountAsync(db, ct);
-            if (count == 0)
-                throw new NoRecipientsException();
-            if (model.When == SendTiming.Campaign)
-                return await CreateCampaignAsync(db, model, message, recipients, count, sender, now, ct);
-            var batches = options.Value.BatchSizes(count).Select((size, i) => new MessageBatch
-            {
-                MessageId = message.Id,
-                Number = i + 1,
-                AttemptNumber = 1,
-                RecipientCount = size,
-                Status = BatchStatus.Pending,
-                DueAt = message.ScheduledAt,
-                CreatedAt = now,
-            }).ToList();
-            db.Batches.AddRange(batches);
+            var outcome = await WriteAsync(db, model, draftId, recipients, sender, retry, now, ct);
+            if (outcome.Succeeded)
+                (record.MessageId, record.Status, record.Recipients, record.Batches, record.CampaignId) =
+                    (outcome.MessageId, outcome.Status, outcome.Recipients, outcome.Batches, outcome.CampaignId);
+            else
+                db.IdempotencyKeys.Remove(record);
             await db.SaveChangesAsync(ct);
-
-            var written = await recipients.InsertDeliveriesAsync(db, message.Id, attempt: 1, firstBatchNumber: 1, options.Value.BatchSize, now, ct);
-            if (written != count)
-                throw new DbUpdateConcurrencyException($"The audience changed while the send was being created ({count} counted, {written} written); nothing was saved.");
-            message.TotalRecipients = count;
-            message.BatchCount = batches.Count;
-            Log(db, sender, message.Status == MessageStatus.Scheduled ? ActivityActions.MessageScheduled : ActivityActions.MessageSent,
-                message.Id, string.Create(CultureInfo.InvariantCulture, $"\"{message.Title}\" to {count:N0} recipients in {batches.Count} batches"), now);
-            await db.SaveChangesAsync(ct);
-            return new ComposeOutcome(message.Id, message.Status, count, batches.Count, new Dictionary<string, string[]>());
+            return outcome;
         }, cancellationToken, IsolationLevel.Serializable);
+
+    private async Task<ComposeOutcome> WriteAsync(AppDbContext db, ComposeModel model, int? draftId, Recipients recipients, Actor sender,
+        RetrySettings retry, DateTime now, CancellationToken ct)
+    {
+        var message = draftId is null ? null : await db.Messages.SingleOrDefaultAsync(m => m.Id == draftId && m.Status == MessageStatus.Draft, ct);
+        if (draftId is not null && message is null)
+            return ComposeOutcome.Invalid("", "This message is no longer a draft: it was sent or deleted meanwhile.");
+        if (message is null)
+        {
+            message = new Message { Title = "", Content = "", CreatedAt = now, CreatedById = sender.UserId, CreatedByName = sender.UserName };
+            db.Messages.Add(message);
+        }
+        Apply(model, message, retry, now);
+        await db.SaveChangesAsync(ct);
+        await db.DraftRecipients.Where(r => r.MessageId == message.Id).ExecuteDeleteAsync(ct);
+
+        if (message.Status == MessageStatus.Draft)
+        {
+            db.DraftRecipients.AddRange(recipients.ContactIds.Select(id => new DraftRecipient { MessageId = message.Id, ContactId = id }));
+            Log(db, sender, ActivityActions.DraftSaved, message.Id, $"Draft \"{message.Title}\"", now);
+            await db.SaveChangesAsync(ct);
+            return new ComposeOutcome(message.Id, message.Status, 0, 0, new Dictionary<string, string[]>());
+        }
+
+        var count = await recipients.CountAsync(db, ct);
+        if (count == 0)
+            throw new NoRecipientsException();
+        if (model.When == SendTiming.Campaign)
+            return await CreateCampaignAsync(db, model, message, recipients, count, sender, now, ct);
+        var batches = options.Value.BatchSizes(count).Select((size, i) => new MessageBatch
+        {
+            MessageId = message.Id,
+            Number = i + 1,
+            AttemptNumber = 1,
+            RecipientCount = size,
+            Status = BatchStatus.Pending,
+            DueAt = message.ScheduledAt,
+            CreatedAt = now,
+        }).ToList();
+        db.Batches.AddRange(batches);
+        await db.SaveChangesAsync(ct);
+
+        var written = await recipients.InsertDeliveriesAsync(db, message.Id, attempt: 1, firstBatchNumber: 1, options.Value.BatchSize, now, ct);
+        if (written != count)
+            throw new DbUpdateConcurrencyException($"The audience changed while the send was being created ({count} counted, {written} written); nothing was saved.");
+        message.TotalRecipients = count;
+        message.BatchCount = batches.Count;
+        Log(db, sender, message.Status == MessageStatus.Scheduled ? ActivityActions.MessageScheduled : ActivityActions.MessageSent,
+            message.Id, string.Create(CultureInfo.InvariantCulture, $"\"{message.Title}\" to {count:N0} recipients in {batches.Count} batches"), now);
+        await db.SaveChangesAsync(ct);
+        return new ComposeOutcome(message.Id, message.Status, count, batches.Count, new Dictionary<string, string[]>());
+    }
 
     /// <summary>
     /// A campaign: every recipient's delivery now, with no batch; its days cut them into batches. The message stays

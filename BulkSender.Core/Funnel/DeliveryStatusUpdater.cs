@@ -18,6 +18,9 @@ public enum CloseOutcome
 
     /// <summary>No delivery of that message the provider accepted has this id.</summary>
     NotFound,
+
+    /// <summary>The recipient has not replied: there is no conversation to close.</summary>
+    NotReplied,
 }
 
 /// <summary>What one inbound message did: the delivery it marked Replied, and whether it opted the contact out.</summary>
@@ -127,28 +130,37 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
         return new InboundOutcome(latest, replied, optedOut);
     }
 
-    /// <summary>An operator closed the conversation of a delivery of this message (one the provider accepted).</summary>
+    /// <summary>
+    /// An operator closed the conversation of a delivery of this message (one the provider accepted). Only a
+    /// recipient who replied has a conversation: anything else is <see cref="CloseOutcome.NotReplied"/>, so Closed
+    /// never outgrows Replied in the funnel.
+    /// </summary>
     public async Task<CloseOutcome> CloseAsync(int messageId, long deliveryId, Actor actor, DateTime at, CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var address = await db.Deliveries.Where(d => d.Id == deliveryId && d.MessageId == messageId && d.Status == DeliveryStatus.Sent)
-            .Select(d => d.RecipientAddress).SingleOrDefaultAsync(cancellationToken);
-        if (address is null)
+        var delivery = await db.Deliveries.Where(d => d.Id == deliveryId && d.MessageId == messageId && d.Status == DeliveryStatus.Sent)
+            .Select(d => new { d.RecipientAddress, d.RepliedAt }).SingleOrDefaultAsync(cancellationToken);
+        if (delivery is null)
             return CloseOutcome.NotFound;
+        if (delivery.RepliedAt is null)
+            return CloseOutcome.NotReplied;
         if (!await MarkClosedAsync(deliveryId, at, cancellationToken))
             return CloseOutcome.AlreadyClosed;
         db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ConversationClosed, at, "Message",
-            messageId.ToString(System.Globalization.CultureInfo.InvariantCulture), $"Conversation with {address} closed"));
+            messageId.ToString(System.Globalization.CultureInfo.InvariantCulture), $"Conversation with {delivery.RecipientAddress} closed"));
         await db.SaveChangesAsync(cancellationToken);
         return CloseOutcome.Closed;
     }
 
-    /// <summary>An operator closed the conversation of this delivery; the first close counts.</summary>
+    /// <summary>
+    /// Closes the conversation of this delivery if the recipient replied; the first close counts. The condition is in
+    /// the UPDATE's WHERE clause, so no caller can close a conversation that has no reply.
+    /// </summary>
     public async Task<bool> MarkClosedAsync(long deliveryId, DateTime at, CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         var messageId = await db.Deliveries.Where(d => d.Id == deliveryId).Select(d => (int?)d.MessageId).SingleOrDefaultAsync(cancellationToken);
-        var closed = await db.Deliveries.Where(d => d.Id == deliveryId && d.ClosedAt == null)
+        var closed = await db.Deliveries.Where(d => d.Id == deliveryId && d.ClosedAt == null && d.RepliedAt != null)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.ClosedAt, at), cancellationToken) == 1;
         if (closed)
             Report([messageId!.Value]);

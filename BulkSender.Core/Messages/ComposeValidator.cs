@@ -24,9 +24,13 @@ public sealed class ComposeValidator : AbstractValidator<ComposeModel>
         RuleFor(m => m.Audience).IsInEnum().WithMessage("Choose who receives the message.");
         RuleFor(m => m.When).IsInEnum().WithMessage("Choose when to send.");
 
+        // Null never reaches here from the API (the JSON reader refuses it), but the rules must not throw on it either.
         RuleFor(m => m.Content)
-            .Must((m, content) => content.Length <= ChannelLimits.MaxContentLength(m.Channel))
+            .Must((m, content) => content is null || content.Length <= ChannelLimits.MaxContentLength(m.Channel))
             .WithMessage(m => $"Too long for {m.Channel}: {m.Content.Length:N0} of {ChannelLimits.MaxContentLength(m.Channel):N0} characters.");
+        RuleFor(m => m.Content)
+            .NotNull().When(m => m.When == SendTiming.Draft)
+            .WithMessage("The content cannot be null: leave it empty instead.");
 
         RuleFor(m => m.MessageTag)
             .Must(tag => channels.Value.MessengerTags.Contains(tag!))
@@ -37,7 +41,10 @@ public sealed class ComposeValidator : AbstractValidator<ComposeModel>
             .WithMessage("Message tags are for Messenger only.");
 
         RuleFor(m => m.ContactIds)
-            .Must(ids => ids.Count <= DispatchOptions.MaxSelection)
+            .NotNull().When(m => m.When == SendTiming.Draft || m.Audience != AudienceKind.Selection)
+            .WithMessage("The contact list cannot be null: send an empty list instead.");
+        RuleFor(m => m.ContactIds)
+            .Must(ids => ids is null || ids.Count <= DispatchOptions.MaxSelection)
             .WithMessage(m => $"Select at most {DispatchOptions.MaxSelection:N0} contacts: this selection has {m.ContactIds.Count:N0}.");
         RuleFor(m => m.ScheduledAt)
             .Must(at => at > clock.GetUtcNow().UtcDateTime)

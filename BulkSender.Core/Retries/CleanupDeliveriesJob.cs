@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
+using BulkSender.Core.Idempotency;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,8 +18,12 @@ public sealed class CleanupOptions
     public int KeepSuccessfulDays { get; set; } = 90;
 }
 
-/// <summary>The daily recurring job "cleanup-deliveries". Message and batch totals are counters and do not change.</summary>
-public sealed class CleanupDeliveriesJob(IDbContextFactory<AppDbContext> dbs, IOptions<CleanupOptions> options, TimeProvider clock, ILogger<CleanupDeliveriesJob> log)
+/// <summary>
+/// The daily recurring job "cleanup-deliveries": old successful deliveries (message and batch totals are counters
+/// and do not change), and the records of expired idempotency keys.
+/// </summary>
+public sealed class CleanupDeliveriesJob(IDbContextFactory<AppDbContext> dbs, IdempotencyKeys keys, IOptions<CleanupOptions> options, TimeProvider clock,
+    ILogger<CleanupDeliveriesJob> log)
 {
     public const string RecurringId = "cleanup-deliveries";
     private const int Chunk = 5000;
@@ -40,6 +45,8 @@ public sealed class CleanupDeliveriesJob(IDbContextFactory<AppDbContext> dbs, IO
         while (removed == Chunk);
         if (deleted > 0)
             log.LogInformation("Deleted {Count} successful deliveries sent before {Before:yyyy-MM-dd}", deleted, before);
+        if (await keys.DeleteExpiredAsync(cancellationToken) is > 0 and var expired)
+            log.LogInformation("Deleted {Count} expired idempotency keys", expired);
         return deleted;
     }
 }

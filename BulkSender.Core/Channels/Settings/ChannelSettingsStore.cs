@@ -51,7 +51,9 @@ public sealed class ChannelSettingsInputValidator : AbstractValidator<ChannelSet
                     context.AddFailure(name, problem);
             }
             foreach (var name in input.Clear ?? [])
-                if (ChannelSettingFields.Find(input.Channel, name) is not { IsSecret: true })
+                if (name is null)
+                    context.AddFailure(nameof(ChannelSettingsInput.Clear), "A setting to clear needs a name, not null.");
+                else if (ChannelSettingFields.Find(input.Channel, name) is not { IsSecret: true })
                     context.AddFailure(name, $"'{name}' is not a secret of {input.Channel}.");
         });
     }

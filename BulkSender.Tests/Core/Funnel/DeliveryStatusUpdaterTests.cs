@@ -1,3 +1,4 @@
+using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Dispatch;
@@ -185,10 +186,27 @@ public sealed class DeliveryStatusUpdaterTests : ChannelServicesTest
     [Fact]
     public async Task An_operator_closes_a_conversation_once()
     {
-        var sent = await SendAsync(ChannelKind.Email, ContactBuilder.Contact(ChannelKind.Email), T0);
+        var contact = ContactBuilder.Contact(ChannelKind.Email);
+        var sent = await SendAsync(ChannelKind.Email, contact, T0);
+        await Updater.RecordInboundAsync(ChannelKind.Email, contact.Address, "Thanks", T0.AddHours(1), CancellationToken.None);
 
         (await Updater.MarkClosedAsync(sent[0].Id, T0.AddDays(1), CancellationToken.None)).ShouldBeTrue();
         (await Updater.MarkClosedAsync(sent[0].Id, T0.AddDays(2), CancellationToken.None)).ShouldBeFalse();
         (await ReloadAsync(sent[0].Id)).ClosedAt.ShouldBe(T0.AddDays(1));
+    }
+
+    [Fact]
+    public async Task A_delivery_without_a_reply_has_no_conversation_to_close()
+    {
+        var contact = ContactBuilder.Contact(ChannelKind.Email);
+        var sent = await SendAsync(ChannelKind.Email, contact, T0);
+        await Updater.MarkReadAsync(ChannelKind.Email, sent[0].ProviderMessageId!, T0.AddMinutes(1), CancellationToken.None);
+
+        (await Updater.CloseAsync(sent[0].MessageId, sent[0].Id, Actor.System, T0.AddDays(1), CancellationToken.None)).ShouldBe(CloseOutcome.NotReplied);
+        (await Updater.MarkClosedAsync(sent[0].Id, T0.AddDays(1), CancellationToken.None)).ShouldBeFalse("the guard is in the update itself");
+
+        (await ReloadAsync(sent[0].Id)).ClosedAt.ShouldBeNull();
+        await using var db = Database.CreateDbContext();
+        (await db.Activity.CountAsync(a => a.Action == ActivityActions.ConversationClosed)).ShouldBe(0);
     }
 }

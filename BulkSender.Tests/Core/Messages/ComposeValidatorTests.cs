@@ -59,6 +59,30 @@ public sealed class ComposeValidatorTests
         errors[property].ShouldBe([message]);
     }
 
+    public static TheoryData<SendTiming, AudienceKind, string, string> Nulls => new()
+    {
+        { SendTiming.Now, AudienceKind.Selection, "Content", "Write the message." },
+        { SendTiming.Draft, AudienceKind.Selection, "Content", "The content cannot be null: leave it empty instead." },
+        { SendTiming.Now, AudienceKind.Selection, "ContactIds", "No contacts selected: pick them on the Contacts page, or choose an audience." },
+        { SendTiming.Now, AudienceKind.Channel, "ContactIds", "The contact list cannot be null: send an empty list instead." },
+        { SendTiming.Draft, AudienceKind.Selection, "ContactIds", "The contact list cannot be null: send an empty list instead." },
+        { SendTiming.Now, AudienceKind.Selection, "Title", "Give the message a title." },
+    };
+
+    [Theory]
+    [MemberData(nameof(Nulls))]
+    public void A_null_where_a_value_is_required_is_one_clear_error_not_an_exception(SendTiming when, AudienceKind audience, string property, string message)
+    {
+        var model = Valid();
+        (model.When, model.Audience) = (when, audience);
+        typeof(ComposeModel).GetProperty(property)!.SetValue(model, null);
+
+        var errors = Errors(model);
+
+        errors.Keys.ShouldBe([property]);
+        errors[property].ShouldBe([message]);
+    }
+
     [Fact]
     public void A_draft_needs_only_a_title_and_keeps_the_limits()
     {

@@ -68,6 +68,36 @@ public sealed class MessageReportApiTests(AppFixture app)
     }
 
     [Fact]
+    public async Task Closing_a_conversation_of_a_recipient_who_did_not_reply_is_a_409_and_closes_nothing()
+    {
+        int id;
+        List<BulkSender.Core.Dispatch.Delivery> latest;
+        await using (var db = app.NewDbContext())
+            (id, latest) = await MessageAsync(db, [Replied], [Read], [Delivered], [Sent]);
+        using var client = await app.NewOperatorClientAsync();
+
+        foreach (var delivery in latest.Skip(1))
+        {
+            var response = await client.PostAsync($"/api/messages/{id}/deliveries/{delivery.Id}/close", null);
+
+            response.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+            response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            problem.GetProperty("detail").GetString().ShouldBe("This recipient has not replied, so there is no conversation to close.");
+        }
+        (await client.PostAsync($"/api/messages/{id}/deliveries/{latest[0].Id}/close", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var counts = Counts(await client.GetFromJsonAsync<JsonElement>($"/api/messages/{id}/report"));
+        (counts.Replied, counts.Closed).ShouldBe((1, 1), "closed never outgrows replied");
+        await using (var db = app.NewDbContext())
+        {
+            var closedIds = await db.Deliveries.Where(d => d.MessageId == id && d.ClosedAt != null).Select(d => d.Id).ToListAsync();
+            closedIds.ShouldBe([latest[0].Id]);
+            (await db.Activity.CountAsync(a => a.Action == ActivityActions.ConversationClosed && a.EntityId == id.ToString())).ShouldBe(1);
+        }
+    }
+
+    [Fact]
     public async Task The_report_needs_a_login_and_an_existing_message()
     {
         using var anonymous = app.NewClient();

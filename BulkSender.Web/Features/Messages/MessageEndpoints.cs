@@ -7,6 +7,7 @@ using BulkSender.Core.Funnel;
 using BulkSender.Core.Messages;
 using BulkSender.Web.Features.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace BulkSender.Web.Features.Messages;
@@ -86,15 +87,28 @@ public static class MessageEndpoints
         return app;
     }
 
-    /// <summary>Creates a send (or a scheduled send, or a draft) with the compose form's validation; bad input gets a 400 ProblemDetails.</summary>
-    private static async Task<Results<Created<CreatedMessage>, ValidationProblem>> CreateAsync(
-        ComposeModel model, SendService sends, ClaimsPrincipal user, CancellationToken cancellationToken)
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>
+    /// Creates a send (or a scheduled send, or a draft) with the compose form's validation; bad input gets a 400
+    /// ProblemDetails. With an Idempotency-Key header, at most once per key of the user for 24 hours: the same body
+    /// again (even while the first is being created: it waits for it) gets the first answer, a different body 422.
+    /// </summary>
+    private static async Task<Results<Created<CreatedMessage>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        ComposeModel model, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, HttpResponse response,
+        SendService sends, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        var outcome = await sends.SaveAsync(model, null, user.ToActor(), cancellationToken);
+        var outcome = await sends.SaveAsync(model, null, user.ToActor(), idempotencyKey, cancellationToken);
+        if (outcome.KeyReused)
+            return TypedResults.Problem(outcome.Errors[ComposeOutcome.IdempotencyKeyField][0], statusCode: StatusCodes.Status422UnprocessableEntity,
+                title: "Idempotency key already used");
         if (!outcome.Succeeded)
             return TypedResults.ValidationProblem(
-                outcome.Errors.ToDictionary(e => JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Key), e => e.Value),
+                outcome.Errors.ToDictionary(e => e.Key == ComposeOutcome.IdempotencyKeyField ? IdempotencyKeyHeader : JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Key),
+                    e => e.Value),
                 detail: string.Join(" ", outcome.Errors.SelectMany(e => e.Value)));
+        if (outcome.Replayed)
+            response.Headers["Idempotent-Replayed"] = "true";
         return TypedResults.Created($"/api/messages/{outcome.MessageId}",
             new CreatedMessage(outcome.MessageId, Snake(outcome.Status), outcome.Recipients, outcome.Batches));
     }
@@ -140,12 +154,17 @@ public static class MessageEndpoints
             new FunnelRates(f.PercentOfSent(f.Delivered), f.PercentOfSent(f.Read), f.PercentOfSent(f.Replied), f.PercentOfSent(f.Closed))));
     }
 
-    /// <summary>Marks a recipient's conversation handled (the funnel's last stage); closing it again changes nothing.</summary>
-    private static async Task<Results<Ok<ClosedConversation>, NotFound>> CloseConversationAsync(
+    /// <summary>
+    /// Marks a recipient's conversation handled (the funnel's last stage); closing it again changes nothing. Only a
+    /// recipient who replied has a conversation: any other delivery gets 409.
+    /// </summary>
+    private static async Task<Results<Ok<ClosedConversation>, NotFound, ProblemHttpResult>> CloseConversationAsync(
         int id, long deliveryId, ClaimsPrincipal user, DeliveryStatusUpdater statuses, TimeProvider clock, CancellationToken cancellationToken) =>
         await statuses.CloseAsync(id, deliveryId, user.ToActor(), clock.GetUtcNow().UtcDateTime, cancellationToken) switch
         {
             CloseOutcome.NotFound => TypedResults.NotFound(),
+            CloseOutcome.NotReplied => TypedResults.Problem("This recipient has not replied, so there is no conversation to close.",
+                statusCode: StatusCodes.Status409Conflict, title: "No reply to close"),
             var outcome => TypedResults.Ok(new ClosedConversation(deliveryId, outcome == CloseOutcome.AlreadyClosed)),
         };
 

@@ -55,12 +55,12 @@ public static class WebhookEndpoints
         }
         catch (JsonException)
         {
-            return TypedResults.BadRequest("The body is not JSON.");
+            return TypedResults.Problem("The body is not JSON.", statusCode: StatusCodes.Status400BadRequest, title: "The body cannot be read");
         }
         using (document)
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
-                return TypedResults.BadRequest("The body is not a JSON object.");
+                return TypedResults.Problem("The body is not a JSON object.", statusCode: StatusCodes.Status400BadRequest, title: "The body cannot be read");
             await apply(document.RootElement);
         }
         return TypedResults.Ok();
