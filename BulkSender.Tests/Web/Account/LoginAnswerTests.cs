@@ -36,12 +36,24 @@ public sealed partial class LoginAnswerTests(AppFixture app)
         wrongPassword.ShouldBe("Wrong e-mail or password.");
         new[] { unknownEmail, disabledRightPassword, disabledWrongPassword }.ShouldAllBe(answer => answer == wrongPassword);
         using var client = app.NewClient();
+        var apiAnswers = new List<string>();
         foreach (var (email, password) in new[] { (AppFixture.OperatorEmail, "not-the-password"), ("nobody-here@test.local", "x"), (disabled.Email, disabled.Password) })
         {
             var api = await client.PostAsJsonAsync("/api/auth/login", new { email, password });
             api.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-            (await api.Content.ReadAsStringAsync()).ShouldBeEmpty();
+            apiAnswers.Add(await ProblemWithoutTraceIdAsync(api));
         }
+        apiAnswers[0].ShouldBe("""{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.2","title":"Unauthorized","status":401}""");
+        apiAnswers.ShouldAllBe(answer => answer == apiAnswers[0]);
+    }
+
+    /// <summary>The API's ProblemDetails body with the per-request trace id taken out: what is left is the answer itself.</summary>
+    private static async Task<string> ProblemWithoutTraceIdAsync(HttpResponseMessage response)
+    {
+        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
+        var problem = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+        problem.Remove("traceId");
+        return problem.ToJsonString();
     }
 
     [Fact]
