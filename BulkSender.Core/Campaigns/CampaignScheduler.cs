@@ -28,68 +28,7 @@ public sealed class CampaignScheduler(
     public async Task<bool> ReleaseDueAsync(int campaignId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var cut = await dbs.InTransactionAsync(async (db, ct) =>
-        {
-            var campaign = await db.Campaigns.AsNoTracking()
-                .Where(c => c.Id == campaignId && c.Status == CampaignStatus.Active && c.NextBatchAt != null && c.NextBatchAt <= now)
-                .Select(c => new { c.Id, c.MessageId, c.DailyLimit, c.NextBatchAt, MessageStatus = c.Message!.Status })
-                .SingleOrDefaultAsync(ct);
-            if (campaign is null)
-                return (Cut?)null;
-            if (campaign.MessageStatus is MessageStatus.Cancelled or MessageStatus.Draft)
-            {
-                await db.Campaigns.Where(c => c.Id == campaignId && c.Status == CampaignStatus.Active).ExecuteUpdateAsync(s => s
-                    .SetProperty(c => c.Status, CampaignStatus.Cancelled).SetProperty(c => c.NextBatchAt, (DateTime?)null).SetProperty(c => c.CompletedAt, now), ct);
-                return null;
-            }
-
-            var unbatched = Unbatched(db, campaign.MessageId);
-            var remaining = await unbatched.CountAsync(ct);
-            var size = Math.Min(campaign.DailyLimit, remaining);
-            DateTime? next = remaining > size ? now + DayLength : null;
-            // The guard: only the caller that still sees the due time it read moves it on.
-            if (await db.Campaigns.Where(c => c.Id == campaignId && c.Status == CampaignStatus.Active && c.NextBatchAt == campaign.NextBatchAt)
-                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.NextBatchAt, next), ct) == 0)
-                return null;
-            if (size == 0)
-            {
-                // Nobody left (contacts opted out meanwhile): nothing to cut, the campaign is done.
-                await db.Campaigns.Where(c => c.Id == campaignId).ExecuteUpdateAsync(s => s
-                    .SetProperty(c => c.Status, CampaignStatus.Completed).SetProperty(c => c.CompletedAt, now), ct);
-                return new Cut(campaign.MessageId, null, null);
-            }
-
-            var number = (await db.Batches.Where(b => b.MessageId == campaign.MessageId).MaxAsync(b => (int?)b.Number, ct) ?? 0) + 1;
-            var batch = new MessageBatch
-            {
-                MessageId = campaign.MessageId,
-                Number = number,
-                AttemptNumber = 1,
-                RecipientCount = size,
-                Status = BatchStatus.Pending,
-                CreatedAt = now,
-            };
-            db.Batches.Add(batch);
-            await db.SaveChangesAsync(ct);
-
-            var batchId = batch.Id;
-            var taken = unbatched.OrderBy(d => d.Id).Take(size).Select(d => d.Id);
-            var written = await db.Deliveries.Where(d => taken.Contains(d.Id)).ExecuteUpdateAsync(s => s.SetProperty(d => d.BatchId, batchId), ct);
-            if (written != size)
-                throw new DbUpdateConcurrencyException($"Campaign {campaignId}: {size} deliveries were to be cut, {written} were.");
-
-            var day = (await db.CampaignDays.Where(d => d.CampaignId == campaignId).MaxAsync(d => (int?)d.DayNumber, ct) ?? 0) + 1;
-            db.CampaignDays.Add(new CampaignDay { CampaignId = campaignId, DayNumber = day, BatchId = batchId, ReleasedAt = now, RemainingAfter = remaining - size });
-            await db.Messages.Where(m => m.Id == campaign.MessageId).ExecuteUpdateAsync(s => s
-                .SetProperty(m => m.Status, MessageStatus.Sending)
-                .SetProperty(m => m.StartedAt, m => m.StartedAt ?? now)
-                .SetProperty(m => m.BatchCount, m => m.BatchCount + 1)
-                .SetProperty(m => m.CompletedAt, (DateTime?)null)
-                .SetProperty(m => m.Summary, (string?)null), ct);
-            await db.SaveChangesAsync(ct);
-            return new Cut(campaign.MessageId, batchId, next);
-        }, cancellationToken, IsolationLevel.Serializable);
-
+        var cut = await dbs.InTransactionAsync((db, ct) => CutDueDayAsync(db, campaignId, now, ct), cancellationToken, IsolationLevel.Serializable);
         if (cut is null)
             return false;
         if (cut.BatchId is { } id)
@@ -98,6 +37,88 @@ public sealed class CampaignScheduler(
             ScheduleDay(campaignId, at);
         progress.MessageChanged(cut.MessageId);
         return true;
+    }
+
+    /// <summary>
+    /// The guards, in order: the campaign is active and due; its message was not cancelled (or it ends with it); this
+    /// caller is the one that moves the due time on. Then the day is cut, or the campaign is done when nobody is left.
+    /// </summary>
+    private static async Task<Cut?> CutDueDayAsync(AppDbContext db, int campaignId, DateTime now, CancellationToken cancellationToken)
+    {
+        var campaign = await db.Campaigns.AsNoTracking()
+            .Where(c => c.Id == campaignId && c.Status == CampaignStatus.Active && c.NextBatchAt != null && c.NextBatchAt <= now)
+            .Select(c => new DueCampaign(c.Id, c.MessageId, c.DailyLimit, c.NextBatchAt, c.Message!.Status))
+            .SingleOrDefaultAsync(cancellationToken);
+        if (campaign is null || await EndedWithItsMessageAsync(db, campaign, now, cancellationToken))
+            return null;
+
+        var remaining = await Unbatched(db, campaign.MessageId).CountAsync(cancellationToken);
+        var size = Math.Min(campaign.DailyLimit, remaining);
+        DateTime? next = remaining > size ? now + DayLength : null;
+        if (!await MoveOnAsync(db, campaign, next, cancellationToken))
+            return null;
+        if (size == 0)
+        {
+            // Nobody left (contacts opted out meanwhile): nothing to cut, the campaign is done.
+            await db.Campaigns.Where(c => c.Id == campaignId).ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.Status, CampaignStatus.Completed).SetProperty(c => c.CompletedAt, now), cancellationToken);
+            return new Cut(campaign.MessageId, null, null);
+        }
+        return new Cut(campaign.MessageId, await CutDayAsync(db, campaign, size, remaining, now, cancellationToken), next);
+    }
+
+    /// <summary>A campaign whose message was cancelled (or is a draft again) is cancelled instead of cut.</summary>
+    private static async Task<bool> EndedWithItsMessageAsync(AppDbContext db, DueCampaign campaign, DateTime now, CancellationToken cancellationToken)
+    {
+        if (campaign.MessageStatus is not (MessageStatus.Cancelled or MessageStatus.Draft))
+            return false;
+        await db.Campaigns.Where(c => c.Id == campaign.Id && c.Status == CampaignStatus.Active).ExecuteUpdateAsync(s => s
+            .SetProperty(c => c.Status, CampaignStatus.Cancelled).SetProperty(c => c.NextBatchAt, (DateTime?)null).SetProperty(c => c.CompletedAt, now),
+            cancellationToken);
+        return true;
+    }
+
+    /// <summary>The guard: only the caller that still sees the due time it read moves it on (to the next day, or none).</summary>
+    private static async Task<bool> MoveOnAsync(AppDbContext db, DueCampaign campaign, DateTime? next, CancellationToken cancellationToken) =>
+        await db.Campaigns.Where(c => c.Id == campaign.Id && c.Status == CampaignStatus.Active && c.NextBatchAt == campaign.NextBatchAt)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.NextBatchAt, next), cancellationToken) != 0;
+
+    /// <summary>
+    /// The cut: a new batch (numbered after the existing ones) takes the first <paramref name="size"/> unbatched
+    /// deliveries, the day is written down, and the message is Sending again. Returns the batch's id.
+    /// </summary>
+    private static async Task<int> CutDayAsync(AppDbContext db, DueCampaign campaign, int size, int remaining, DateTime now,
+        CancellationToken cancellationToken)
+    {
+        var number = (await db.Batches.Where(b => b.MessageId == campaign.MessageId).MaxAsync(b => (int?)b.Number, cancellationToken) ?? 0) + 1;
+        var batch = new MessageBatch
+        {
+            MessageId = campaign.MessageId,
+            Number = number,
+            AttemptNumber = 1,
+            RecipientCount = size,
+            Status = BatchStatus.Pending,
+            CreatedAt = now,
+        };
+        db.Batches.Add(batch);
+        await db.SaveChangesAsync(cancellationToken);
+
+        var batchId = batch.Id;
+        var taken = Unbatched(db, campaign.MessageId).OrderBy(d => d.Id).Take(size).Select(d => d.Id);
+        var written = await db.Deliveries.Where(d => taken.Contains(d.Id)).ExecuteUpdateAsync(s => s.SetProperty(d => d.BatchId, batchId), cancellationToken);
+        if (written != size)
+            throw new DbUpdateConcurrencyException($"Campaign {campaign.Id}: {size} deliveries were to be cut, {written} were.");
+
+        var day = (await db.CampaignDays.Where(d => d.CampaignId == campaign.Id).MaxAsync(d => (int?)d.DayNumber, cancellationToken) ?? 0) + 1;
+        db.CampaignDays.Add(new CampaignDay { CampaignId = campaign.Id, DayNumber = day, BatchId = batchId, ReleasedAt = now, RemainingAfter = remaining - size });
+        await db.Messages.Where(m => m.Id == campaign.MessageId).ExecuteUpdateAsync(s => s
+            .SetProperty(m => m.Status, MessageStatus.Sending)
+            .SetProperty(m => m.StartedAt, m => m.StartedAt ?? now)
+            .SetProperty(m => m.BatchCount, m => m.BatchCount + 1)
+            .SetProperty(m => m.CompletedAt, (DateTime?)null)
+            .SetProperty(m => m.Summary, (string?)null), cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        return batchId;
     }
 
     /// <summary>The fast path to a day: a Hangfire job at its time (lost on an in-memory restart; reconciliation covers that).</summary>
@@ -151,6 +172,8 @@ public sealed class CampaignScheduler(
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, CampaignStatus.Completed)
                 .SetProperty(c => c.NextBatchAt, (DateTime?)null).SetProperty(c => c.CompletedAt, now), cancellationToken);
     }
+
+    private sealed record DueCampaign(int Id, int MessageId, int DailyLimit, DateTime? NextBatchAt, MessageStatus MessageStatus);
 
     private sealed record Cut(int MessageId, int? BatchId, DateTime? Next);
 }

@@ -1,12 +1,17 @@
+using System.Linq.Expressions;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Messenger;
+using BulkSender.Core.Data;
+using BulkSender.Core.Dispatch;
 using BulkSender.Core.Retries;
 
 namespace BulkSender.Core.Compliance;
 
 /// <summary>
 /// Messenger's 24-hour rule: a page may message a person within 24 hours of that person's last message to it;
-/// later only with a message tag.
+/// later only with a message tag. This is the rule's only statement: the send's check (<see cref="Check"/>), the count
+/// shown while composing (<see cref="OutsideSql"/> with <see cref="Cutoff"/>) and the retry rules
+/// (<see cref="WaitsForInbound"/>, <see cref="NotWaitingForInbound"/>) all ask it.
 /// </summary>
 public static class MessagingWindow
 {
@@ -17,11 +22,22 @@ public static class MessagingWindow
     /// <summary>The Graph API's code when Messenger itself refuses a message for the window (code 10, subcode 2018278).</summary>
     public const string GraphErrorCode = "10/2018278";
 
+    private static readonly string?[] ErrorCodes = [ErrorCode, GraphErrorCode];
+
     /// <summary>Whether a failure was the window's (ours or the provider's): retrying helps only once the contact writes again.</summary>
-    public static bool IsWindowError(string? errorCode) => errorCode is ErrorCode or GraphErrorCode;
+    public static bool IsWindowError(string? errorCode) => ErrorCodes.Contains(errorCode);
+
+    /// <summary>The window's start at <paramref name="utcNow"/>: a contact is inside when it last wrote after this time.</summary>
+    public static DateTime Cutoff(DateTime utcNow) => utcNow - Length;
 
     public static bool IsInside(DateTime? lastInboundAt, DateTimeOffset now) =>
-        lastInboundAt is { } last && now.UtcDateTime - DateTime.SpecifyKind(last, DateTimeKind.Utc) < Length;
+        lastInboundAt is { } last && DateTime.SpecifyKind(last, DateTimeKind.Utc) > Cutoff(now.UtcDateTime);
+
+    /// <summary>
+    /// <see cref="IsInside"/> negated, in SQL for SQLite and SQL Server: the contact never wrote or not after the cutoff,
+    /// which the caller passes as parameter <c>{0}</c> (<see cref="Cutoff"/>).
+    /// </summary>
+    public static string OutsideSql(string lastInboundColumn) => $"({lastInboundColumn} IS NULL OR {lastInboundColumn} <= {{0}})";
 
     /// <summary>
     /// Null when a Messenger message may go to the contact now; otherwise the failure to record on its delivery
@@ -31,4 +47,15 @@ public static class MessagingWindow
         channel != ChannelKind.Messenger || MessengerMessaging.HasTag(messageTag) || IsInside(lastInboundAt, now)
             ? null
             : ChannelResult.Failed(ErrorType.Permission, ErrorCode, MessengerMessaging.OutsideWindowReason);
+
+    /// <summary>
+    /// A failure refused for the window that the contact has not answered since: another attempt would be refused the
+    /// same way, so it waits until the contact writes again.
+    /// </summary>
+    public static bool WaitsForInbound(string? errorCode, DateTime? failedAt, DateTime? lastInboundAt) =>
+        IsWindowError(errorCode) && !(lastInboundAt > failedAt);
+
+    /// <summary><see cref="WaitsForInbound"/> negated, as a query condition on deliveries.</summary>
+    public static Expression<Func<Delivery, bool>> NotWaitingForInbound(AppDbContext db) =>
+        d => !ErrorCodes.Contains(d.ErrorCode) || db.Contacts.Any(c => c.Id == d.ContactId && c.LastInboundAt > d.FailedAt);
 }

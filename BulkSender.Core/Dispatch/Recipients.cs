@@ -1,5 +1,6 @@
 using System.Globalization;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
 using BulkSender.Core.Messages;
 using Microsoft.EntityFrameworkCore;
@@ -22,7 +23,7 @@ public sealed record Recipients(ChannelKind Channel, AudienceKind Audience, stri
 
     /// <summary>Messenger only delivers outside the 24-hour window with a message tag: how many recipients that concerns.</summary>
     public Task<int> CountOutsideMessengerWindowAsync(AppDbContext db, DateTime now, CancellationToken cancellationToken) =>
-        CountWhereAsync(db, ("(c.\"LastInboundAt\" IS NULL OR c.\"LastInboundAt\" < {0})", now.AddHours(-24)), cancellationToken);
+        CountWhereAsync(db, (MessagingWindow.OutsideSql("c.\"LastInboundAt\""), MessagingWindow.Cutoff(now)), cancellationToken);
 
     /// <summary>
     /// Writes one pending delivery per recipient (ordered by contact id) into the message's batches numbered

@@ -252,9 +252,7 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
         foreach (var (messageId, count) in perMessage)
         {
             var delta = toSent ? count : -count;
-            await db.Messages.Where(m => m.Id == messageId).ExecuteUpdateAsync(s => s
-                .SetProperty(m => m.SentCount, m => m.SentCount + delta)
-                .SetProperty(m => m.FailedCount, m => m.FailedCount - delta), cancellationToken);
+            await db.Messages.Where(m => m.Id == messageId).ExecuteUpdateAsync(new RecipientCounts(Sent: delta, Failed: -delta).AddTo, cancellationToken);
         }
     }
 }

@@ -68,7 +68,7 @@ public sealed class FailedRecipientQueries(IDbContextFactory<AppDbContext> dbs)
             r.Id, r.ContactId, r.Contact?.Name ?? r.RecipientName, r.Contact?.Address ?? r.RecipientAddress, r.ErrorCode, r.ErrorMessage, r.ErrorType,
             r.AttemptNumber, r.FailedAt,
             RetryRules.NotRetryableReason(r.ErrorType, r.AttemptNumber, message.MaxAttempts, r.Contact is not null, r.Contact?.OptedOut == true,
-                MessagingWindow.IsWindowError(r.ErrorCode) && !(r.Contact?.LastInboundAt > r.FailedAt)))).ToList();
+                MessagingWindow.WaitsForInbound(r.ErrorCode, r.FailedAt, r.Contact?.LastInboundAt)))).ToList();
         var retryable = await RetryRules.Retryable(db, messageId, message.MaxAttempts).CountAsync(cancellationToken);
 
         return new FailedRecipientsReport(message.Id, message.Title, message.Status, message.SentCount, recipients.Count, message.TotalRecipients,

@@ -1,49 +1,9 @@
 using BulkSender.Core.Activity;
 using BulkSender.Core.Data;
-using BulkSender.Core.Messages;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
 namespace BulkSender.Core.Retries;
-
-/// <summary>
-/// What a message's retry policy does when a round ends: Manual nothing, Immediate the next round at once,
-/// Scheduled the next round at <see cref="Message.NextRetryAt"/>, which <see cref="RetryFailedJob"/> picks up.
-/// </summary>
-public sealed class RetryFollowUp(IDbContextFactory<AppDbContext> dbs, RetryPlanner planner, TimeProvider clock, ILogger<RetryFollowUp> log)
-{
-    public static readonly TimeSpan ScheduledInterval = TimeSpan.FromMinutes(15);
-
-    public async Task AfterRoundAsync(int messageId, CancellationToken cancellationToken)
-    {
-        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var message = await db.Messages.AsNoTracking().Where(m => m.Id == messageId)
-            .Select(m => new { m.Status, m.RetryPolicy, m.MaxAttempts }).SingleOrDefaultAsync(cancellationToken);
-        if (message is null || message.Status is not (MessageStatus.Sent or MessageStatus.PartiallySent or MessageStatus.Failed))
-            return;
-        var retryable = message.RetryPolicy != RetryPolicyType.Manual
-            && await RetryRules.Retryable(db, messageId, message.MaxAttempts).AnyAsync(cancellationToken);
-        DateTime? next = retryable && message.RetryPolicy == RetryPolicyType.Scheduled ? NextRun(clock.GetUtcNow().UtcDateTime) : null;
-        await db.Messages.Where(m => m.Id == messageId).ExecuteUpdateAsync(s => s.SetProperty(m => m.NextRetryAt, next), cancellationToken);
-
-        if (retryable && message.RetryPolicy == RetryPolicyType.Immediate)
-        {
-            var outcome = await planner.RetryAsync(messageId, RetryRequest.All, Actor.System, RetryTrigger.Immediate, cancellationToken);
-            log.LogInformation("Immediate retry of message {MessageId}: {Outcome}", messageId, outcome.Message);
-        }
-    }
-
-    /// <summary>
-    /// The first run of the 15-minute recurring job that is at least 15 minutes away: the time the message shows,
-    /// and the time its next round really starts.
-    /// </summary>
-    public static DateTime NextRun(DateTime roundEnded)
-    {
-        var earliest = roundEnded + ScheduledInterval;
-        var step = ScheduledInterval.Ticks;
-        return new DateTime((earliest.Ticks + step - 1) / step * step, DateTimeKind.Utc);
-    }
-}
 
 /// <summary>The recurring job "retry-failed" (every 15 minutes): the next round of every scheduled-policy message that is due.</summary>
 public sealed class RetryFailedJob(IDbContextFactory<AppDbContext> dbs, RetryPlanner planner, TimeProvider clock, ILogger<RetryFailedJob> log)

@@ -62,76 +62,16 @@ public sealed class RetryPlanner(
     public async Task<RetryOutcome> RetryAsync(int messageId, RetryRequest request, Actor actor, RetryTrigger trigger, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var batchSize = options.Value.BatchSize;
-        RetryOutcome outcome;
-        List<int> batchIds = [];
+        (RetryOutcome Outcome, List<int> BatchIds) round;
         try
         {
-            outcome = await dbs.InTransactionAsync(async (db, ct) =>
+            round = await dbs.InTransactionAsync(async (db, ct) =>
             {
                 var message = await db.Messages.SingleOrDefaultAsync(m => m.Id == messageId, ct);
-                if (message is null)
-                    return RetryOutcome.Refused(RetryStatus.NotFound, "This message does not exist.");
-                if (message.Status == MessageStatus.Sending)
-                    return RetryOutcome.Refused(RetryStatus.StillSending, "The send is still running: retry when it has finished.");
-                if (message.Status is not (MessageStatus.Sent or MessageStatus.PartiallySent or MessageStatus.Failed))
-                    return RetryOutcome.Refused(RetryStatus.NotRetryable, $"A {message.Status.ToString().ToLowerInvariant()} message is not retried.");
-                // Older sends may have lost their successful deliveries to the cleanup: who succeeded is no longer known.
-                if (message.CreatedAt < now.AddDays(-cleanup.Value.KeepSuccessfulDays))
-                    return RetryOutcome.Refused(RetryStatus.NotRetryable,
-                        $"This send is older than the {cleanup.Value.KeepSuccessfulDays}-day history of successful deliveries, so it can no longer be retried safely.");
-
-                var retryable = await RetryRules.Retryable(db, messageId, message.MaxAttempts)
-                    .Chosen(request.ContactIds, request.ErrorTypes)
-                    .OrderBy(d => d.Id)
-                    .Select(d => d.Id)
-                    .ToListAsync(ct);
-                if (retryable.Count == 0)
-                    return RetryOutcome.Refused(RetryStatus.NothingToRetry, "Nothing to retry: no chosen recipient has a retryable failure.");
-                // A campaign's retries count against the current day's limit: the round takes what room the day has left.
-                if (await CampaignScheduler.RoomTodayAsync(db, messageId, ct) is { } room)
-                {
-                    if (room == 0)
-                        return RetryOutcome.Refused(RetryStatus.NothingToRetry, "Today's campaign limit is reached: retry on a later campaign day.");
-                    retryable = retryable.Take(room).ToList();
-                }
-
-                var first = (await db.Batches.Where(b => b.MessageId == messageId).MaxAsync(b => (int?)b.Number, ct) ?? 0) + 1;
-                var attempt = message.RetryCount + 2;
-                var sizes = options.Value.BatchSizes(retryable.Count).ToList();
-                var batches = sizes.Select((size, i) => new MessageBatch
-                {
-                    MessageId = messageId,
-                    Number = first + i,
-                    AttemptNumber = attempt,
-                    RecipientCount = size,
-                    Status = BatchStatus.Pending,
-                    CreatedAt = now,
-                }).ToList();
-                db.Batches.AddRange(batches);
-                await db.SaveChangesAsync(ct);
-
-                var written = 0;
-                for (var offset = 0; offset < retryable.Count; offset += InsertChunk)
-                    written += await InsertAttemptsAsync(db, messageId, retryable.Skip(offset).Take(InsertChunk).ToList(), offset, first, batchSize, now, ct);
-                if (written != retryable.Count)
-                    throw new DbUpdateConcurrencyException("The failed deliveries changed while the retry was being created; nothing was saved.");
-
-                // The retried recipients are in flight again: they count as failed only if this round fails them.
-                await db.Messages.Where(m => m.Id == messageId).ExecuteUpdateAsync(s => s
-                    .SetProperty(m => m.Status, MessageStatus.Sending)
-                    .SetProperty(m => m.FailedCount, m => m.FailedCount - written)
-                    .SetProperty(m => m.BatchCount, m => m.BatchCount + batches.Count)
-                    .SetProperty(m => m.RetryCount, m => m.RetryCount + 1)
-                    .SetProperty(m => m.NextRetryAt, (DateTime?)null)
-                    .SetProperty(m => m.CompletedAt, (DateTime?)null)
-                    .SetProperty(m => m.Summary, (string?)null), ct);
-                db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.RetryStarted, now, nameof(Message), messageId.ToString(CultureInfo.InvariantCulture),
-                    string.Create(CultureInfo.InvariantCulture, $"{Describe(trigger)} retry of \"{message.Title}\": {written:N0} recipients in {batches.Count} batch(es), from batch {first}.")));
-                await db.SaveChangesAsync(ct);
-                batchIds = batches.Select(b => b.Id).ToList();
-                return new RetryOutcome(RetryStatus.Started, written, batches.Count, first, batchSize,
-                    string.Create(CultureInfo.InvariantCulture, $"Retrying {written:N0} recipient(s) in {batches.Count} batch(es)."));
+                if (RefuseMessage(message, now) is { } refused)
+                    return (refused, []);
+                var (retryable, nothing) = await ChooseAsync(db, message!, request, ct);
+                return nothing is null ? await StartRoundAsync(db, message!, retryable, actor, trigger, now, ct) : (nothing, []);
             }, cancellationToken, IsolationLevel.Serializable);
         }
         catch (DbUpdateException)
@@ -140,12 +80,98 @@ public sealed class RetryPlanner(
             return RetryOutcome.Refused(RetryStatus.StillSending, "Another retry of this message has just started.");
         }
 
-        if (outcome.Started)
+        if (round.Outcome.Started)
         {
-            await queue.EnqueueAsync(batchIds, cancellationToken);
+            await queue.EnqueueAsync(round.BatchIds, cancellationToken);
             progress.MessageChanged(messageId);
         }
-        return outcome;
+        return round.Outcome;
+    }
+
+    /// <summary>
+    /// The message guards: it exists, it has finished, it ended as a send (not a draft, scheduled or cancelled), and it
+    /// is young enough that its successful deliveries are still known (older sends may have lost them to the cleanup).
+    /// </summary>
+    private RetryOutcome? RefuseMessage(Message? message, DateTime now) => message switch
+    {
+        null => RetryOutcome.Refused(RetryStatus.NotFound, "This message does not exist."),
+        { Status: MessageStatus.Sending } => RetryOutcome.Refused(RetryStatus.StillSending, "The send is still running: retry when it has finished."),
+        { Status: not (MessageStatus.Sent or MessageStatus.PartiallySent or MessageStatus.Failed) } =>
+            RetryOutcome.Refused(RetryStatus.NotRetryable, $"A {message.Status.ToString().ToLowerInvariant()} message is not retried."),
+        _ when message.CreatedAt < now.AddDays(-cleanup.Value.KeepSuccessfulDays) => RetryOutcome.Refused(RetryStatus.NotRetryable,
+            $"This send is older than the {cleanup.Value.KeepSuccessfulDays}-day history of successful deliveries, so it can no longer be retried safely."),
+        _ => null,
+    };
+
+    /// <summary>
+    /// The recipient guards: the chosen deliveries that may be retried (<see cref="RetryRules.Retryable"/>), none
+    /// meaning nothing to retry; a campaign's round takes only what room the current day's limit has left.
+    /// </summary>
+    private static async Task<(List<long> Retryable, RetryOutcome? Nothing)> ChooseAsync(AppDbContext db, Message message, RetryRequest request,
+        CancellationToken cancellationToken)
+    {
+        var retryable = await RetryRules.Retryable(db, message.Id, message.MaxAttempts)
+            .Chosen(request.ContactIds, request.ErrorTypes)
+            .OrderBy(d => d.Id)
+            .Select(d => d.Id)
+            .ToListAsync(cancellationToken);
+        if (retryable.Count == 0)
+            return ([], RetryOutcome.Refused(RetryStatus.NothingToRetry, "Nothing to retry: no chosen recipient has a retryable failure."));
+        return await CampaignScheduler.RoomTodayAsync(db, message.Id, cancellationToken) switch
+        {
+            0 => ([], RetryOutcome.Refused(RetryStatus.NothingToRetry, "Today's campaign limit is reached: retry on a later campaign day.")),
+            { } room => (retryable.Take(room).ToList(), null),
+            null => (retryable, null),
+        };
+    }
+
+    /// <summary>
+    /// The round: new batches numbered after the message's existing ones, the next attempt of each recipient in them,
+    /// and the message Sending again. The retried recipients are in flight again: they count as failed only if this
+    /// round fails them.
+    /// </summary>
+    private async Task<(RetryOutcome, List<int>)> StartRoundAsync(AppDbContext db, Message message, List<long> retryable, Actor actor, RetryTrigger trigger,
+        DateTime now, CancellationToken cancellationToken)
+    {
+        var batchSize = options.Value.BatchSize;
+        var first = (await db.Batches.Where(b => b.MessageId == message.Id).MaxAsync(b => (int?)b.Number, cancellationToken) ?? 0) + 1;
+        var attempt = message.RetryCount + 2;
+        var batches = options.Value.BatchSizes(retryable.Count).Select((size, i) => new MessageBatch
+        {
+            MessageId = message.Id,
+            Number = first + i,
+            AttemptNumber = attempt,
+            RecipientCount = size,
+            Status = BatchStatus.Pending,
+            CreatedAt = now,
+        }).ToList();
+        db.Batches.AddRange(batches);
+        await db.SaveChangesAsync(cancellationToken);
+
+        var written = 0;
+        for (var offset = 0; offset < retryable.Count; offset += InsertChunk)
+            written += await InsertAttemptsAsync(db, message.Id, retryable.Skip(offset).Take(InsertChunk).ToList(), offset, first, batchSize, now,
+                cancellationToken);
+        if (written != retryable.Count)
+            throw new DbUpdateConcurrencyException("The failed deliveries changed while the retry was being created; nothing was saved.");
+
+        var inFlight = new RecipientCounts(Failed: -written);
+        await db.Messages.Where(m => m.Id == message.Id).ExecuteUpdateAsync(s =>
+        {
+            inFlight.AddTo(s);
+            s.SetProperty(m => m.Status, MessageStatus.Sending)
+                .SetProperty(m => m.BatchCount, m => m.BatchCount + batches.Count)
+                .SetProperty(m => m.RetryCount, m => m.RetryCount + 1)
+                .SetProperty(m => m.NextRetryAt, (DateTime?)null)
+                .SetProperty(m => m.CompletedAt, (DateTime?)null)
+                .SetProperty(m => m.Summary, (string?)null);
+        }, cancellationToken);
+        db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.RetryStarted, now, nameof(Message), message.Id.ToString(CultureInfo.InvariantCulture),
+            string.Create(CultureInfo.InvariantCulture,
+                $"{Describe(trigger)} retry of \"{message.Title}\": {written:N0} recipients in {batches.Count} batch(es), from batch {first}.")));
+        await db.SaveChangesAsync(cancellationToken);
+        return (new RetryOutcome(RetryStatus.Started, written, batches.Count, first, batchSize,
+            string.Create(CultureInfo.InvariantCulture, $"Retrying {written:N0} recipient(s) in {batches.Count} batch(es).")), batches.Select(b => b.Id).ToList());
     }
 
     /// <summary>

@@ -29,9 +29,8 @@ public static class RetryRules
         LatestFailed(db, messageId).Where(d => d.ContactId != null
             && d.ErrorType != ErrorType.InvalidRecipient
             && d.AttemptNumber < maxAttempts
-            && db.Contacts.Any(c => c.Id == d.ContactId && !c.OptedOut
-                // MessagingWindow.IsWindowError, in SQL: a window refusal waits until the contact writes again.
-                && ((d.ErrorCode != MessagingWindow.ErrorCode && d.ErrorCode != MessagingWindow.GraphErrorCode) || c.LastInboundAt > d.FailedAt)));
+            && db.Contacts.Any(c => c.Id == d.ContactId && !c.OptedOut))
+            .Where(MessagingWindow.NotWaitingForInbound(db));
 
     /// <summary>Narrows to chosen recipients (contact ids) and/or error types; null or empty means all.</summary>
     public static IQueryable<Delivery> Chosen(this IQueryable<Delivery> deliveries, IReadOnlyCollection<int>? contactIds, IReadOnlyCollection<ErrorType>? errorTypes)

@@ -1,6 +1,9 @@
 using BulkSender.Core.Channels;
 using BulkSender.Core.Compliance;
+using BulkSender.Core.Dispatch;
+using BulkSender.Core.Messages;
 using BulkSender.Core.Retries;
+using BulkSender.Tests.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace BulkSender.Tests.Core.Compliance;
@@ -57,5 +60,30 @@ public sealed class MessagingWindowTests
     public void Other_channels_have_no_window_here(ChannelKind channel)
     {
         MessagingWindow.Check(channel, null, null, clock.GetUtcNow()).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task The_compose_count_and_the_send_agree_at_the_edge_of_the_window()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var now = clock.GetUtcNow().UtcDateTime;
+        DateTime?[] lastInbound = [now - MessagingWindow.Length, now - MessagingWindow.Length + TimeSpan.FromSeconds(1), null, now.AddHours(-1)];
+        await using (var db = database.CreateDbContext())
+        {
+            db.Contacts.AddRange(lastInbound.Select(at =>
+            {
+                var contact = ContactBuilder.Contact(ChannelKind.Messenger);
+                contact.LastInboundAt = at;
+                return contact;
+            }));
+            await db.SaveChangesAsync();
+        }
+
+        await using var read = database.CreateDbContext();
+        var counted = await new Recipients(ChannelKind.Messenger, AudienceKind.Channel, null, [])
+            .CountOutsideMessengerWindowAsync(read, now, CancellationToken.None);
+
+        counted.ShouldBe(2);
+        lastInbound.Count(at => MessagingWindow.Check(ChannelKind.Messenger, at, null, clock.GetUtcNow()) is not null).ShouldBe(counted);
     }
 }

@@ -1,0 +1,4 @@
+namespace BulkSender.Core.Dispatch;
+
+/// <summary>A delivery to send, with its contact's last inbound time (Messenger's 24-hour window), read once per batch.</summary>
+internal sealed record BatchRecipient(long DeliveryId, int? ContactId, string Address, string? Name, int AttemptNumber, DateTime? LastInboundAt);

@@ -1,0 +1,28 @@
+using BulkSender.Core.Channels;
+
+namespace BulkSender.Core.Dispatch;
+
+/// <summary>What <see cref="RecipientGate"/> says about one recipient; <see cref="Refusal"/> is set when it is Refuse.</summary>
+internal sealed record GateVerdict(GateVerdict.Kind Is, ChannelResult? Refusal = null)
+{
+    public enum Kind
+    {
+        /// <summary>Hand the message to the channel now (the rate limiter has let it through).</summary>
+        Send,
+
+        /// <summary>The contact opted out while the chunk was in flight: never sent to, counted as skipped.</summary>
+        SkipOptedOut,
+
+        /// <summary>Outside Messenger's 24-hour window without a tag: fails with <see cref="Refusal"/>, the provider is never asked.</summary>
+        Refuse,
+
+        /// <summary>The channel's daily allowance is used up: this recipient and the rest of the batch wait for the next day.</summary>
+        Hold,
+    }
+
+    public static readonly GateVerdict Send = new(Kind.Send);
+    public static readonly GateVerdict SkipOptedOut = new(Kind.SkipOptedOut);
+    public static readonly GateVerdict Hold = new(Kind.Hold);
+
+    public static GateVerdict Refuse(ChannelResult refusal) => new(Kind.Refuse, refusal);
+}
