@@ -6,6 +6,7 @@ using BulkSender.Core.Contacts;
 using BulkSender.Core.Dashboard;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
+using BulkSender.Core.Funnel;
 using BulkSender.Core.Identity;
 using BulkSender.Core.Jobs;
 using BulkSender.Core.Retries;
@@ -24,7 +25,9 @@ public static class CoreRegistration
         var services = builder.Services;
         var configuration = builder.Configuration;
 
+        // TryAdd: a host or test that brought its own clock keeps it.
         services.TryAddSingleton(TimeProvider.System);
+        services.AddDataProtection();
 
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -40,7 +43,6 @@ public static class CoreRegistration
         services.AddTransient<DatabaseInitializer>();
 
         services.AddOptions<ContactsOptions>().BindConfiguration(ContactsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddSingleton<OptOutSignal>();
         services.AddSingleton<ContactImporter>();
         services.AddSingleton<ContactQueries>();
         services.AddSingleton<ContactEditor>();
@@ -49,6 +51,8 @@ public static class CoreRegistration
         services.AddScoped<UserAdministration>();
         services.TryAddSingleton<AccountChanges>();
         services.AddRealChannels();
+        services.AddCompliance();
+        services.AddFunnel();
         return builder;
     }
 }

@@ -24,14 +24,3 @@ public sealed class ChannelsOptions : IValidatableObject
                 yield return new ValidationResult($"Channels:RatePerSecond:{channel} must be between 0 (no limit) and 10000.");
     }
 }
-
-/// <summary>The longest content each channel accepts.</summary>
-public static class ChannelLimits
-{
-    public static int MaxContentLength(ChannelKind channel) => channel switch
-    {
-        ChannelKind.Messenger => 2000,
-        ChannelKind.WhatsApp => 4096,
-        _ => 20_000,
-    };
-}

@@ -1,5 +1,3 @@
-using BulkSender.Core.Retries;
-
 namespace BulkSender.Core.Channels;
 
 /// <summary>
@@ -12,32 +10,4 @@ public interface IRealChannel : IChannel
 
     /// <summary>Reads the current settings, so a change in the settings page counts from the next call.</summary>
     Task<bool> IsConfiguredAsync(CancellationToken cancellationToken);
-}
-
-/// <summary>A channel's effective settings: whether they suffice to send, and what is needed when they do not.</summary>
-public interface IChannelSettings
-{
-    bool IsConfigured { get; }
-
-    string Requirement { get; }
-}
-
-/// <summary>Reads the settings at every send (a change applies at once) and refuses to send without them.</summary>
-public abstract class RealChannel<TSettings>(ChannelKind kind) : IRealChannel where TSettings : IChannelSettings
-{
-    public ChannelKind Kind => kind;
-
-    protected abstract Task<TSettings> SettingsAsync(CancellationToken cancellationToken);
-
-    protected abstract Task<ChannelResult> SendAsync(TSettings settings, OutgoingMessage message, CancellationToken cancellationToken);
-
-    public async Task<bool> IsConfiguredAsync(CancellationToken cancellationToken) => (await SettingsAsync(cancellationToken)).IsConfigured;
-
-    public async Task<ChannelResult> SendAsync(OutgoingMessage message, CancellationToken cancellationToken)
-    {
-        var settings = await SettingsAsync(cancellationToken);
-        return settings.IsConfigured
-            ? await SendAsync(settings, message, cancellationToken)
-            : ChannelResult.Failed(ErrorType.AccessToken, "not_configured", $"{kind} is not configured: {settings.Requirement}");
-    }
 }

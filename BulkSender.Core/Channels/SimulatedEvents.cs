@@ -2,8 +2,6 @@ using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Funnel;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BulkSender.Core.Channels;
@@ -112,34 +110,6 @@ public sealed class SimulatedEvents(
             var hash = SimulatedDice.Hash($"{seed}|events|{providerMessageId}");
             double Next(ulong i) => SimulatedDice.Share(hash + i * 0x9E3779B97F4A7C15UL);
             return new Dice(Next(1), Next(2), Next(3), Next(4), Next(5), Next(6), Next(7));
-        }
-    }
-}
-
-/// <summary>Runs <see cref="SimulatedEvents"/> every <see cref="SimulatedChannelOptions.EventsInterval"/>.</summary>
-public sealed class SimulatedEventsService(SimulatedEvents events, IOptions<SimulatedChannelOptions> options, TimeProvider clock, ILogger<SimulatedEventsService> log)
-    : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.EventsInterval, clock);
-        try
-        {
-            do
-            {
-                try
-                {
-                    await events.ApplyDueAsync(stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    log.LogWarning(ex, "Could not apply the simulated provider's status events; trying again in {Interval}", options.Value.EventsInterval);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
         }
     }
 }

@@ -23,9 +23,3 @@ public sealed class Contact
 
     public List<ContactTag> Tags { get; set; } = [];
 }
-
-public sealed class ContactTag
-{
-    public int ContactId { get; set; }
-    public required string Tag { get; set; }
-}

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
@@ -9,9 +8,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace BulkSender.Core.Contacts;
-
-/// <summary>The whole file is refused: not a CSV, wrong encoding, no header, too large, no rows.</summary>
-public sealed class ImportFileException(string message) : Exception(message);
 
 public sealed record RejectedRow(int Line, string Reason, string? Address);
 

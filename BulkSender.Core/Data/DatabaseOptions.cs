@@ -2,12 +2,6 @@ using System.ComponentModel.DataAnnotations;
 
 namespace BulkSender.Core.Data;
 
-public enum DatabaseProvider
-{
-    Sqlite,
-    SqlServer,
-}
-
 /// <summary>Bound to "Database". Connection strings live under "ConnectionStrings" (Sqlite, SqlServer).</summary>
 public sealed class DatabaseOptions
 {

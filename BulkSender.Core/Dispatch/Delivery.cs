@@ -1,4 +1,3 @@
-using BulkSender.Core.Data;
 using BulkSender.Core.Retries;
 
 namespace BulkSender.Core.Dispatch;
@@ -29,23 +28,4 @@ public sealed class Delivery
     public DateTime? ReadAt { get; set; }
     public DateTime? RepliedAt { get; set; }
     public DateTime? ClosedAt { get; set; }
-}
-
-public enum DeliveryStatus
-{
-    Pending,
-
-    /// <summary>Handed to the channel; if the process dies now the outcome is unknown.</summary>
-    Sending,
-    Sent,
-    Failed,
-    Cancelled,
-}
-
-public static class DeliveryQueries
-{
-    /// <summary>Each recipient's (contact's) latest attempt at a message: a recipient retried three times is one recipient.</summary>
-    public static IQueryable<Delivery> LatestAttempts(AppDbContext db, int messageId) =>
-        db.Deliveries.Where(d => d.MessageId == messageId
-            && !db.Deliveries.Any(n => n.MessageId == d.MessageId && n.ContactId == d.ContactId && n.AttemptNumber > d.AttemptNumber));
 }

@@ -36,12 +36,3 @@ public sealed class MessageBatch
     public DateTime? StartedAt { get; set; }
     public DateTime? CompletedAt { get; set; }
 }
-
-public enum BatchStatus
-{
-    Pending,
-    Processing,
-    Completed,
-    Failed,
-    Cancelled,
-}

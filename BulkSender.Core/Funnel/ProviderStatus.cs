@@ -4,14 +4,6 @@ using BulkSender.Core.Channels;
 
 namespace BulkSender.Core.Funnel;
 
-public enum ProviderStatusKind
-{
-    Sent,
-    Delivered,
-    Read,
-    Failed,
-}
-
 /// <summary>
 /// One status of one sent message, in the WhatsApp Cloud API's shape
 /// ({ id, status: sent|delivered|read|failed, timestamp: unix seconds, errors: [{ code, title, message, error_data }] }),

@@ -15,9 +15,3 @@ public sealed class SeedOptions
     /// <summary>Demo contacts added to an empty database (0 for none).</summary>
     [Range(0, 1_000_000)] public int DemoContacts { get; set; } = 5000;
 }
-
-public sealed class SeedAccount
-{
-    [Required, EmailAddress] public string Email { get; set; } = "";
-    [Required, MinLength(8)] public string Password { get; set; } = "";
-}

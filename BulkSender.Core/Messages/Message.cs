@@ -41,26 +41,3 @@ public sealed class Message
     public DateTime? StartedAt { get; set; }
     public DateTime? CompletedAt { get; set; }
 }
-
-public enum MessageStatus
-{
-    Draft,
-    Scheduled,
-    Sending,
-    Sent,
-    PartiallySent,
-    Failed,
-    Cancelled,
-}
-
-public enum AudienceKind
-{
-    /// <summary>Contacts picked by hand (at most 2,000).</summary>
-    Selection,
-
-    /// <summary>Every active contact of the message's channel.</summary>
-    Channel,
-
-    /// <summary>Every active contact of the channel carrying <see cref="Message.AudienceTag"/>.</summary>
-    Tag,
-}

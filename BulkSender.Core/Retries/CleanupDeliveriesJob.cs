@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Idempotency;
@@ -7,16 +6,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BulkSender.Core.Retries;
-
-/// <summary>Bound to "Cleanup".</summary>
-public sealed class CleanupOptions
-{
-    public const string Section = "Cleanup";
-
-    /// <summary>Successful deliveries older than this many days are deleted; failed ones and every total stay.</summary>
-    [Range(1, 3650)]
-    public int KeepSuccessfulDays { get; set; } = 90;
-}
 
 /// <summary>
 /// The daily recurring job "cleanup-deliveries": old successful deliveries (message and batch totals are counters

@@ -8,22 +8,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace BulkSender.Core.Retries;
 
-/// <summary>A retry policy as an admin sets it: on a message, or as the default for new ones.</summary>
-public sealed class RetryPolicyInput
-{
-    public RetryPolicyType Policy { get; set; } = RetryPolicyType.Manual;
-    public int MaxAttempts { get; set; } = 3;
-}
-
-public sealed class RetryPolicyInputValidator : AbstractValidator<RetryPolicyInput>
-{
-    public RetryPolicyInputValidator()
-    {
-        RuleFor(p => p.Policy).IsInEnum().WithMessage("The retry policy must be Manual, Immediate or Scheduled.");
-        RuleFor(p => p.MaxAttempts).InclusiveBetween(1, 10).WithMessage("Max attempts must be between 1 and 10.");
-    }
-}
-
 public enum PolicyChangeStatus
 {
     Changed,

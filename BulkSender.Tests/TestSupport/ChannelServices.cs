@@ -1,4 +1,7 @@
 using BulkSender.Core.Channels;
+using BulkSender.Core.Compliance;
+using BulkSender.Core.Dispatch;
+using BulkSender.Core.Funnel;
 using BulkSender.Core.Data;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -7,7 +10,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BulkSender.Tests.TestSupport;
 
-/// <summary>The real-channel services as the app registers them, over a test database and the given configuration.</summary>
+/// <summary>
+/// The real-channel, compliance and funnel services as the app registers them, over a test database and the given
+/// configuration.
+/// </summary>
 public static class ChannelServices
 {
     public static ServiceProvider Build(TestDatabase database, IDictionary<string, string?> configuration, TimeProvider? clock = null)
@@ -18,7 +24,10 @@ public static class ChannelServices
         services.AddSingleton<IDbContextFactory<AppDbContext>>(database);
         services.AddSingleton(clock ?? TimeProvider.System);
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        services.AddSingleton<IDispatchProgress, NoDispatchProgress>();
         services.AddRealChannels();
+        services.AddCompliance();
+        services.AddFunnel();
         return services.BuildServiceProvider();
     }
 }

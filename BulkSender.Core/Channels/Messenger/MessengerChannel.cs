@@ -1,4 +1,3 @@
-using System.Text.Json;
 using BulkSender.Core.Channels.Settings;
 using BulkSender.Core.Retries;
 
@@ -38,21 +37,4 @@ public sealed class MessengerChannel(HttpClient http, ChannelSettingsStore setti
         (1 or 2 or 1200, _) => new(ErrorType.Network),
         _ => null,
     };
-}
-
-/// <summary>Messenger's messaging_type and message tag for a message's tag.</summary>
-public static class MessengerMessaging
-{
-    public const string OutsideWindowReason = "outside the 24-hour messaging window";
-
-    /// <summary>No tag: UPDATE (a message we start). "RESPONSE" or "UPDATE": that type. Any other tag: MESSAGE_TAG with it.</summary>
-    public static (string MessagingType, string? Tag) TypeFor(string? messageTag) => messageTag?.Trim().ToUpperInvariant() switch
-    {
-        null or "" or "UPDATE" => ("UPDATE", null),
-        "RESPONSE" => ("RESPONSE", null),
-        var tag => ("MESSAGE_TAG", tag),
-    };
-
-    /// <summary>Whether the message carries a real message tag, which may go outside the 24-hour window.</summary>
-    public static bool HasTag(string? messageTag) => TypeFor(messageTag).Tag is not null;
 }

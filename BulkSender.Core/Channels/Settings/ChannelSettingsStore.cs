@@ -10,53 +10,17 @@ using Microsoft.Extensions.Logging;
 
 namespace BulkSender.Core.Channels.Settings;
 
-public enum SettingSource
-{
-    NotSet,
-    Configuration,
-    Database,
-}
-
 /// <summary>What the settings page shows of one setting: the value, or for a secret only a mask like "••••1234".</summary>
 public sealed record ChannelSettingView(ChannelSettingField Field, string? Display, SettingSource Source);
 
 /// <summary>One channel's settings as its form shows them, with the version a save is made on.</summary>
 public sealed record ChannelSettingsForm(ChannelKind Channel, long Version, IReadOnlyList<ChannelSettingView> Settings);
 
-/// <summary>
-/// A change of a channel's settings. An empty secret keeps the stored one (the form never holds it); a secret named in
-/// <see cref="Clear"/> is removed. An empty or configuration-equal plain value removes the database override.
-/// <see cref="Version"/>: the one the form showed, refused when the settings changed since; null saves over any change.
-/// </summary>
-public sealed record ChannelSettingsInput(ChannelKind Channel, IReadOnlyDictionary<string, string?> Values, IReadOnlyCollection<string>? Clear = null, long? Version = null);
-
 /// <param name="Version">The settings' version after the save (when it succeeded).</param>
 /// <param name="Conflict">Refused because the settings changed since the form showed them.</param>
 public sealed record ChannelSettingsSaved(IReadOnlyDictionary<string, string[]>? Errors, IReadOnlyList<string> Changed, long Version = 0, bool Conflict = false)
 {
     public bool Succeeded => Errors is null;
-}
-
-public sealed class ChannelSettingsInputValidator : AbstractValidator<ChannelSettingsInput>
-{
-    public ChannelSettingsInputValidator()
-    {
-        RuleFor(i => i).Custom((input, context) =>
-        {
-            foreach (var (name, value) in input.Values)
-            {
-                if (ChannelSettingFields.Find(input.Channel, name) is not { } field)
-                    context.AddFailure(name, $"{input.Channel} has no setting '{name}'.");
-                else if (value?.Trim() is { Length: > 0 } text && field.Problem(text) is { } problem)
-                    context.AddFailure(name, problem);
-            }
-            foreach (var name in input.Clear ?? [])
-                if (name is null)
-                    context.AddFailure(nameof(ChannelSettingsInput.Clear), "A setting to clear needs a name, not null.");
-                else if (ChannelSettingFields.Find(input.Channel, name) is not { IsSecret: true })
-                    context.AddFailure(name, $"'{name}' is not a secret of {input.Channel}.");
-        });
-    }
 }
 
 /// <summary>

@@ -8,14 +8,6 @@ using Microsoft.AspNetCore.Identity;
 
 namespace BulkSender.Web.Features.Account;
 
-public static class Policies
-{
-    public const string Admin = "Admin";
-
-    /// <summary>Cookie for the dashboard, bearer token (from POST /api/auth/login) for scripts.</summary>
-    public const string CookieOrBearer = "CookieOrBearer";
-}
-
 public static class AuthRegistration
 {
     public const string LoginPath = "/account/login";

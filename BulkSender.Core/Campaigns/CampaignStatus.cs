@@ -1,0 +1,9 @@
+namespace BulkSender.Core.Campaigns;
+
+public enum CampaignStatus
+{
+    Active,
+    Paused,
+    Completed,
+    Cancelled,
+}

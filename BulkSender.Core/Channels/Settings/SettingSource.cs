@@ -1,0 +1,8 @@
+namespace BulkSender.Core.Channels.Settings;
+
+public enum SettingSource
+{
+    NotSet,
+    Configuration,
+    Database,
+}

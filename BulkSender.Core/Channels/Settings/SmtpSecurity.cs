@@ -1,0 +1,8 @@
+namespace BulkSender.Core.Channels.Settings;
+
+public enum SmtpSecurity
+{
+    None,
+    StartTls,
+    SslOnConnect,
+}

@@ -1,0 +1,17 @@
+namespace BulkSender.Core.Channels.Settings;
+
+/// <summary>WhatsApp Cloud API settings of one business phone number.</summary>
+public sealed record WhatsAppSettings(Uri? BaseUrl, string ApiVersion, string? PhoneNumberId, string? AccessToken, string? AppSecret, string? VerifyToken, Uri? StatusUrl, double? RatePerSecond)
+    : IChannelSettings
+{
+    public const string AccessTokenName = "AccessToken";
+
+    /// <summary>Enough to send: a base URL, a phone number id and an access token.</summary>
+    public bool IsConfigured => BaseUrl is not null && PhoneNumberId is not null && AccessToken is not null;
+
+    public string Requirement => "set the Cloud API base URL, the phone number id and the access token in Settings.";
+
+    public static WhatsAppSettings From(ChannelSettingValues v) => new(
+        v.Url("BaseUrl"), v.Text("ApiVersion") ?? "v23.0", v.Text("PhoneNumberId"), v.Text(AccessTokenName),
+        v.Text("AppSecret"), v.Text("VerifyToken"), v.Url("StatusUrl"), v.Number("RatePerSecond"));
+}

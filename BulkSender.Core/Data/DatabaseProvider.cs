@@ -1,0 +1,7 @@
+namespace BulkSender.Core.Data;
+
+public enum DatabaseProvider
+{
+    Sqlite,
+    SqlServer,
+}

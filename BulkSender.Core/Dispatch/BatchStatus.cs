@@ -1,0 +1,10 @@
+namespace BulkSender.Core.Dispatch;
+
+public enum BatchStatus
+{
+    Pending,
+    Processing,
+    Completed,
+    Failed,
+    Cancelled,
+}

@@ -1,0 +1,9 @@
+namespace BulkSender.Core.Funnel;
+
+public enum ProviderStatusKind
+{
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+}

@@ -1,0 +1,12 @@
+namespace BulkSender.Core.Messages;
+
+public enum MessageStatus
+{
+    Draft,
+    Scheduled,
+    Sending,
+    Sent,
+    PartiallySent,
+    Failed,
+    Cancelled,
+}
