@@ -3,7 +3,6 @@ using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
-using CsvHelper;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -15,20 +14,27 @@ public sealed record RejectedRow(int Line, string Reason, string? Address);
 public sealed record ImportRow(int Line, string Name, ChannelKind Channel, string Address, IReadOnlyList<string> Tags, bool OptedOut, DateTime? LastInboundAt = null);
 
 /// <summary>A file read and checked row by row, nothing written yet.</summary>
-public sealed record ParsedImport(IReadOnlyList<ImportRow> Rows, IReadOnlyList<RejectedRow> Rejected, bool HasTagsColumn, bool HasOptedOutColumn)
+/// <param name="IgnoredColumns">Columns of the file the import does not read, as <see cref="ImportHeader.Ignored"/> names them.</param>
+public sealed record ParsedImport(
+    IReadOnlyList<ImportRow> Rows, IReadOnlyList<RejectedRow> Rejected, bool HasTagsColumn, bool HasOptedOutColumn,
+    IReadOnlyList<string> IgnoredColumns)
 {
     public int TotalRows => Rows.Count + Rejected.Count;
 }
 
-public sealed record ImportPreview(int ToAdd, int ToUpdate, IReadOnlyList<RejectedRow> Rejected, IReadOnlyList<ImportRow> Sample);
+public sealed record ImportPreview(
+    int ToAdd, int ToUpdate, IReadOnlyList<RejectedRow> Rejected, IReadOnlyList<ImportRow> Sample, IReadOnlyList<string> IgnoredColumns);
 
-public sealed record ImportResult(int Added, int Updated, IReadOnlyList<RejectedRow> Rejected);
+public sealed record ImportResult(int Added, int Updated, IReadOnlyList<RejectedRow> Rejected, IReadOnlyList<string> IgnoredColumns);
 
 public sealed record ImportProgress(int Processed, int Total);
 
 /// <summary>
-/// CSV import: a header row naming name, address, channel (and optionally tags, opted_out, last_inbound_at). Every row is checked by
-/// <see cref="ContactInputValidator"/>; rejected rows are reported with their line and reason and change nothing.
+/// CSV import: a header row naming name, address, channel (and optionally tags, opted_out, last_inbound_at; other columns
+/// are reported as ignored, see <see cref="ImportHeader"/>), records read as RFC 4180 says (see <see cref="ImportCsvReader"/>:
+/// a quoted value may span lines; a name's line breaks become spaces, any other known column's reject the row). Every row
+/// is checked by <see cref="ContactInputValidator"/>; rejected rows are reported with their first line and reason and
+/// change nothing.
 /// Re-importing a contact (same channel + address) updates it. An import can opt a contact out but never back in, and
 /// moves a last inbound time forward, never back (a newer one recorded from the contact's own message stays).
 /// </summary>
@@ -39,7 +45,9 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
 
     /// <summary>How far ahead of this server's clock a last inbound time may be (another machine's clock) before it is refused.</summary>
     private static readonly TimeSpan FutureSkew = TimeSpan.FromMinutes(5);
-    private static readonly string[] Required = ["name", "address", "channel"];
+    /// <summary>The columns where a line break (inside a quoted value) rejects the row; in a name it becomes a space.</summary>
+    private static readonly string[] LineBroken =
+        [ImportHeader.Address, ImportHeader.Channel, ImportHeader.Tags, ImportHeader.OptedOut, ImportHeader.LastInboundAt];
     private static readonly ContactInputValidator Validator = new();
 
     public long MaxBytes => options.Value.MaxImportBytes;
@@ -53,53 +61,49 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
     public async Task<ParsedImport> ParseAsync(Stream stream, CancellationToken cancellationToken)
     {
         var text = await ReadTextAsync(stream, cancellationToken);
-        var malformed = new HashSet<long>();
-        using var csv = CsvReader.FromText(text, CsvReaderOptions.Default with
-        {
-            NormalizeHeaderName = Canonical,
-            TrackLineNumbers = true,
-            // One stray quote must not swallow the rest of the file.
-            AllowLineBreaksInQuotes = false,
-            OnMalformedRecord = record => malformed.Add(record.LineNumber),
-        });
-
-        await csv.ReadHeaderAsync(cancellationToken);
-        var header = csv.Headers.Select(Canonical).ToList();
-        if (header.Count == 0 || header.All(string.IsNullOrEmpty))
+        var (names, records) = await ImportCsvReader.ReadAsync(text, cancellationToken);
+        var header = new ImportHeader(names);
+        if (header.IsEmpty)
             throw new ImportFileException("The file is empty.");
-        var missing = Required.Where(r => !header.Contains(r)).ToList();
-        if (missing.Count > 0)
+        if (header.Missing is { Count: > 0 } missing)
             throw new ImportFileException(
                 $"The first row must be a header naming the columns name, address and channel (missing: {string.Join(", ", missing)}). Download the sample file to see the format.");
-        var hasTags = header.Contains("tags");
-        var hasOptedOut = header.Contains("opted_out");
-        var hasLastInbound = header.Contains("last_inbound_at");
         var latestInbound = clock.GetUtcNow().UtcDateTime + FutureSkew;
-        string Field(string column) => header.IndexOf(column) is var i and >= 0 && i < csv.FieldCount ? csv.GetString(i) ?? "" : "";
+        var unnamedWithValues = new HashSet<int>();
 
         var rows = new List<ImportRow>();
         var rejected = new List<RejectedRow>();
         var seen = new Dictionary<(ChannelKind, string), int>();
-        while (await csv.ReadAsync(cancellationToken))
+        foreach (var record in records)
         {
-            var line = (int)csv.LineNumber;
+            var line = record.Line;
+            string? Field(string column) =>
+                !header.Has(column) ? null : header.IndexOf(column) is var i && i < record.Fields.Length ? record.Fields[i] : "";
+            unnamedWithValues.UnionWith(header.Unnamed.Where(c => c < record.Fields.Length && !string.IsNullOrWhiteSpace(record.Fields[c])));
             var input = new ContactInput
             {
-                Name = Field("name"),
-                Address = Field("address"),
-                Channel = Field("channel"),
-                Tags = hasTags ? Field("tags") : null,
-                OptedOut = hasOptedOut ? Field("opted_out") : null,
-                LastInboundAt = hasLastInbound ? Field("last_inbound_at") : null,
+                Name = OneLine(Field(ImportHeader.Name)!),
+                Address = Field(ImportHeader.Address)!,
+                Channel = Field(ImportHeader.Channel)!,
+                Tags = Field(ImportHeader.Tags),
+                OptedOut = Field(ImportHeader.OptedOut),
+                LastInboundAt = Field(ImportHeader.LastInboundAt),
             };
-            if (malformed.Contains(line))
+            if (record.Malformed)
             {
                 rejected.Add(new RejectedRow(line, "The row's quotes do not match (a value opened with \" must close with \").", input.Address));
                 continue;
             }
-            if (csv.FieldCount > header.Count)
+            if (record.Fields.Length > names.Count)
             {
-                rejected.Add(new RejectedRow(line, $"The row has {csv.FieldCount} fields but the header names {header.Count} (a comma inside an unquoted value?).", input.Address));
+                var counts = $"The row has {record.Fields.Length} fields but the header names {names.Count}";
+                rejected.Add(new RejectedRow(line, $"{counts} (a comma inside an unquoted value?).", input.Address));
+                continue;
+            }
+            if (LineBroken.FirstOrDefault(column => Field(column) is { } value && HasLineBreak(value)) is { } broken)
+            {
+                var lines = $"the row runs from line {line} to line {record.LastLine}";
+                rejected.Add(new RejectedRow(line, $"The {broken} contains a line break ({lines}); only a name may.", input.Address));
                 continue;
             }
             var result = Validator.Validate(input);
@@ -125,8 +129,15 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
 
         if (rows.Count + rejected.Count == 0)
             throw new ImportFileException("The file has a header row but no contacts.");
-        return new ParsedImport(rows, rejected, hasTags, hasOptedOut);
+        return new ParsedImport(
+            rows, rejected, header.Has(ImportHeader.Tags), header.Has(ImportHeader.OptedOut), header.Ignored(unnamedWithValues));
     }
+
+    /// <summary>A name written over several lines of a spreadsheet cell: each line break (and the space around it) becomes one space.</summary>
+    private static string OneLine(string value) => !HasLineBreak(value) ? value
+        : string.Join(' ', value.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    private static bool HasLineBreak(string value) => value.AsSpan().ContainsAny('\r', '\n');
 
     public async Task<ImportPreview> PreviewAsync(ParsedImport file, CancellationToken cancellationToken)
     {
@@ -134,7 +145,7 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
         var existing = 0;
         foreach (var chunk in file.Rows.Chunk(ChunkSize))
             existing += (await ExistingAsync(db.Contacts.AsNoTracking(), chunk, cancellationToken)).Count;
-        return new ImportPreview(file.Rows.Count - existing, existing, file.Rejected, file.Rows.Take(SampleSize).ToList());
+        return new ImportPreview(file.Rows.Count - existing, existing, file.Rejected, file.Rows.Take(SampleSize).ToList(), file.IgnoredColumns);
     }
 
     /// <summary>Writes the valid rows in one transaction: all of them, or (on failure) none.</summary>
@@ -160,7 +171,7 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
         await transaction.CommitAsync(cancellationToken);
         if (file.Rows.Any(r => r.OptedOut))
             optOuts.Raise();
-        return new ImportResult(added, updated, file.Rejected);
+        return new ImportResult(added, updated, file.Rejected, file.IgnoredColumns);
     }
 
     /// <summary>
@@ -264,15 +275,6 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
             throw new ImportFileException("The file is not UTF-8 text. Save it as \"CSV UTF-8\" and try again.");
         }
     }
-
-    private static string Canonical(string header) => header.Trim().ToLowerInvariant().Replace(' ', '_').Replace("-", "_") switch
-    {
-        "optedout" or "opt_out" or "optout" or "unsubscribed" => "opted_out",
-        "tag" => "tags",
-        "lastinboundat" or "last_inbound" or "last_message_at" => "last_inbound_at",
-        "e_mail" or "email" or "phone" or "psid" => "address",
-        var other => other,
-    };
 
     private static string FormatSize(long bytes) => bytes >= 1024 * 1024 ? $"{bytes / (1024 * 1024)} MB" : $"{bytes / 1024} KB";
 }

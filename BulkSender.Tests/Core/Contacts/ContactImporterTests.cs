@@ -158,6 +158,89 @@ public sealed class ContactImporterTests : IAsyncLifetime
         (await db.Contacts.Select(c => c.Name).OrderBy(n => n).ToListAsync()).ShouldBe(["Ana", "Gus"]);
     }
 
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    [InlineData("\r")]
+    public async Task A_quoted_name_over_two_lines_imports_as_one_row_with_a_space_and_later_rows_keep_their_line_numbers(string newline)
+    {
+        var text = string.Join(newline,
+            "name,address,channel",
+            "\"Ana", "Silva\",ana@example.com,email",
+            "Ben,ben@example.com,email",
+            "Cy,not-a-mail,email",
+            "\"Di ", " Rossi\",di@example.com,email", "");
+
+        var parsed = await importer.ParseAsync(Csv(text), CancellationToken.None);
+
+        parsed.Rows.Select(r => (r.Line, r.Name)).ShouldBe([(2, "Ana Silva"), (4, "Ben"), (6, "Di Rossi")]);
+        parsed.Rejected.Select(r => r.Line).ShouldBe([5]);
+    }
+
+    [Fact]
+    public async Task A_line_break_inside_an_address_rejects_that_row_alone_with_the_reason()
+    {
+        var result = await ImportAsync("""
+            name,address,channel
+            Ana,"ana@example.com
+            ana@work.example",email
+            Ben,ben@example.com,email
+            Cy,"+44 7900
+            000001",whatsapp
+            Di,di@example.com,email
+            """);
+
+        result.Rejected.Select(r => (r.Line, r.Reason)).ShouldBe([
+            (2, "The address contains a line break (the row runs from line 2 to line 3); only a name may."),
+            (5, "The address contains a line break (the row runs from line 5 to line 6); only a name may.")]);
+        await using var db = database.CreateDbContext();
+        (await db.Contacts.OrderBy(c => c.Name).Select(c => c.Name).ToListAsync()).ShouldBe(["Ben", "Di"]);
+    }
+
+    [Fact]
+    public async Task A_stray_quote_that_closes_rows_later_costs_only_its_own_row()
+    {
+        var parsed = await importer.ParseAsync(Csv("""
+            name,address,channel
+            Ana,"ana@example.com,email
+            Ben,ben@example.com,email
+            "Cy",cy@example.com,email
+            Di,di@example.com,email
+            """), CancellationToken.None);
+
+        parsed.Rejected.Select(r => r.Line).ShouldBe([2]);
+        parsed.Rejected[0].Reason.ShouldContain("quotes do not match");
+        parsed.Rows.Select(r => (r.Line, r.Name)).ShouldBe([(3, "Ben"), (4, "Cy"), (5, "Di")]);
+    }
+
+    [Fact]
+    public async Task Columns_the_import_does_not_read_are_listed_as_ignored_in_the_preview_and_the_result()
+    {
+        var text = """
+            name,address,channel,notes,phone,,company,
+            Ana,ana@example.com,email,"likes
+            cats",+441234567890,,ACME,
+            Ben,ben@example.com,email,,,x,,
+            """;
+        var parsed = await importer.ParseAsync(Csv(text), CancellationToken.None);
+
+        var preview = await importer.PreviewAsync(parsed, CancellationToken.None);
+        var result = await importer.ImportAsync(parsed, Actor.System, "contacts.csv", null, CancellationToken.None);
+
+        string[] ignored = ["notes", "phone (a second address column)", "column 6 (no name)", "company"];
+        preview.IgnoredColumns.ShouldBe(ignored);
+        result.IgnoredColumns.ShouldBe(ignored);
+        parsed.Rows.Select(r => (r.Line, r.Address)).ShouldBe([(2, "ana@example.com"), (4, "ben@example.com")]);
+    }
+
+    [Fact]
+    public async Task A_file_with_only_known_columns_and_a_trailing_comma_ignores_nothing()
+    {
+        var parsed = await importer.ParseAsync(Csv("Name,E-mail,Channel,Tags,\nAna,ana@example.com,email,vip,\n"), CancellationToken.None);
+
+        (await importer.PreviewAsync(parsed, CancellationToken.None)).IgnoredColumns.ShouldBeEmpty();
+    }
+
     [Fact]
     public async Task Reimporting_updates_existing_contacts_instead_of_duplicating_them()
     {

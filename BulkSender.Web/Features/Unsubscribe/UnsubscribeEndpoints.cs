@@ -1,12 +1,14 @@
-using System.Net;
 using BulkSender.Core.Compliance;
 
 namespace BulkSender.Web.Features.Unsubscribe;
 
 /// <summary>
-/// The link at the foot of every e-mail. Anonymous: the signed token is the proof. GET opts out and shows a plain
-/// page; POST is the one-click form of RFC 8058 (List-Unsubscribe-Post) that mail clients send.
-/// A forged or altered token changes nothing.
+/// The link at the foot of every e-mail, anonymous: the signed token is the proof. A GET only asks: it shows the masked
+/// address and an "Unsubscribe" button, and changes nothing, so the mail filters and link scanners that open every
+/// link unsubscribe nobody. A POST opts out: the button's form, and the one-click POST of RFC 8058 that mail
+/// providers send to the List-Unsubscribe address (body <c>List-Unsubscribe=One-Click</c>, which is not read, so no
+/// antiforgery token is asked for). A missing, forged, altered or repeated token answers 400 with the "not valid" page
+/// on GET and POST alike and changes nothing. Pages are never cached (the address is personal).
 /// </summary>
 public static class UnsubscribeEndpoints
 {
@@ -14,33 +16,29 @@ public static class UnsubscribeEndpoints
 
     public static IEndpointRouteBuilder MapUnsubscribeEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet(Path, async (string? token, UnsubscribeTokens tokens, OptOuts optOuts, CancellationToken cancellationToken) =>
-            await OptOutAsync(token, tokens, optOuts, cancellationToken)
-                ? Page(StatusCodes.Status200OK, "You are unsubscribed", "You will receive no more messages from us at this address.")
-                : Page(StatusCodes.Status400BadRequest, "This link is not valid", "The unsubscribe link is incomplete or was altered. Copy the whole link from the e-mail and try again."))
-            .AllowAnonymous();
+        var unsubscribe = app.MapGroup(Path).AllowAnonymous().AddEndpointFilter(async (context, next) =>
+        {
+            context.HttpContext.Response.Headers.CacheControl = "no-store";
+            return await next(context);
+        });
 
-        app.MapPost(Path, async (string? token, UnsubscribeTokens tokens, OptOuts optOuts, CancellationToken cancellationToken) =>
-            await OptOutAsync(token, tokens, optOuts, cancellationToken) ? Results.Ok() : Results.BadRequest())
-            .AllowAnonymous().DisableAntiforgery();
+        unsubscribe.MapGet("", (HttpRequest request, UnsubscribeTokens tokens) =>
+            tokens.Read(Token(request)) is { } contact
+                ? UnsubscribePage.Confirm(AddressMask.Mask(contact.Channel, contact.Address), Token(request)!)
+                : UnsubscribePage.Invalid());
+
+        unsubscribe.MapPost("", async (HttpRequest request, UnsubscribeTokens tokens, OptOuts optOuts, CancellationToken cancellationToken) =>
+        {
+            if (tokens.Read(Token(request)) is not { } contact)
+                return UnsubscribePage.Invalid();
+            // Whether or not the contact still exists or had opted out already: the answer is the same.
+            await optOuts.OptOutAsync(contact.Channel, contact.Address, "unsubscribe link", cancellationToken);
+            return UnsubscribePage.Done();
+        }).DisableAntiforgery();
 
         return app;
     }
 
-    /// <summary>True for a valid token, whether or not the contact still exists or had opted out already.</summary>
-    private static async Task<bool> OptOutAsync(string? token, UnsubscribeTokens tokens, OptOuts optOuts, CancellationToken cancellationToken)
-    {
-        if (tokens.Read(token) is not { } contact)
-            return false;
-        await optOuts.OptOutAsync(contact.Channel, contact.Address, "unsubscribe link", cancellationToken);
-        return true;
-    }
-
-    private static IResult Page(int status, string title, string text) => Results.Content($"""
-        <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{WebUtility.HtmlEncode(title)}</title></head>
-        <body style="font-family:Roboto,Arial,sans-serif;display:flex;justify-content:center;padding-top:15vh">
-        <div><h1>{WebUtility.HtmlEncode(title)}</h1><p>{WebUtility.HtmlEncode(text)}</p></div>
-        </body></html>
-        """, "text/html; charset=utf-8", statusCode: status);
+    /// <summary>The one token of the query string; none when it is missing or given twice.</summary>
+    private static string? Token(HttpRequest request) => request.Query["token"] is { Count: 1 } token ? token[0] : null;
 }
