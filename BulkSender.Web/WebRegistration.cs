@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using BulkSender.Core.Data;
 using BulkSender.Web.Components;
 using BulkSender.Web.Features.Account;
@@ -48,7 +47,6 @@ public static class WebRegistration
         services.AddMessagesFeature();
         services.AddProblemDetails();
         services.AddApiProblems();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
             .AddCheck<JobServerHealthCheck>("jobs");

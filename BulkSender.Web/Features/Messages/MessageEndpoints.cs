@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Funnel;
@@ -15,66 +14,52 @@ namespace BulkSender.Web.Features.Messages;
 /// <summary>The messages API for scripts and integrators (snake_case JSON, login required).</summary>
 public static class MessageEndpoints
 {
-    public sealed record CreatedMessage(
-        [property: JsonPropertyName("id")] int Id,
-        [property: JsonPropertyName("status")] string Status,
-        [property: JsonPropertyName("total_recipients")] int TotalRecipients,
-        [property: JsonPropertyName("batch_count")] int BatchCount);
+    public sealed record CreatedMessage(int Id, string Status, int TotalRecipients, int BatchCount);
 
     public sealed record BatchItem(
-        [property: JsonPropertyName("id")] int Id,
-        [property: JsonPropertyName("number")] int Number,
-        [property: JsonPropertyName("attempt_number")] int AttemptNumber,
-        [property: JsonPropertyName("status")] string Status,
-        [property: JsonPropertyName("recipient_count")] int RecipientCount,
-        [property: JsonPropertyName("sent_count")] int SentCount,
-        [property: JsonPropertyName("failed_count")] int FailedCount,
-        [property: JsonPropertyName("skipped_count")] int SkippedCount,
-        [property: JsonPropertyName("error")] string? Error,
-        [property: JsonPropertyName("started_at")] DateTime? StartedAt,
-        [property: JsonPropertyName("completed_at")] DateTime? CompletedAt);
+        int Id,
+        int Number,
+        int AttemptNumber,
+        string Status,
+        int RecipientCount,
+        int SentCount,
+        int FailedCount,
+        int SkippedCount,
+        string? Error,
+        DateTime? StartedAt,
+        DateTime? CompletedAt);
 
     public sealed record BatchesSummary(
-        [property: JsonPropertyName("total_batches")] int TotalBatches,
-        [property: JsonPropertyName("completed")] int Completed,
-        [property: JsonPropertyName("processing")] int Processing,
-        [property: JsonPropertyName("pending")] int Pending,
-        [property: JsonPropertyName("failed")] int Failed,
-        [property: JsonPropertyName("cancelled")] int Cancelled,
-        [property: JsonPropertyName("total_sent")] int TotalSent,
-        [property: JsonPropertyName("total_failed")] int TotalFailed,
-        [property: JsonPropertyName("success_rate")] double SuccessRate);
+        int TotalBatches,
+        int Completed,
+        int Processing,
+        int Pending,
+        int Failed,
+        int Cancelled,
+        int TotalSent,
+        int TotalFailed,
+        double SuccessRate);
 
-    public sealed record BatchesResponse(
-        [property: JsonPropertyName("message_id")] int MessageId,
-        [property: JsonPropertyName("status")] string Status,
-        [property: JsonPropertyName("batches")] IReadOnlyList<BatchItem> Batches,
-        [property: JsonPropertyName("summary")] BatchesSummary Summary);
+    public sealed record BatchesResponse(int MessageId, string Status, IReadOnlyList<BatchItem> Batches, BatchesSummary Summary);
 
     /// <summary>Percentages (one decimal) of the recipients sent to.</summary>
-    public sealed record FunnelRates(
-        [property: JsonPropertyName("delivered")] double Delivered,
-        [property: JsonPropertyName("read")] double Read,
-        [property: JsonPropertyName("replied")] double Replied,
-        [property: JsonPropertyName("closed")] double Closed);
+    public sealed record FunnelRates(double Delivered, double Read, double Replied, double Closed);
 
     /// <summary>The delivery funnel, each recipient counted once by their latest attempt (the message page's numbers).</summary>
     public sealed record MessageReport(
-        [property: JsonPropertyName("message_id")] int MessageId,
-        [property: JsonPropertyName("total")] int Total,
-        [property: JsonPropertyName("sent")] int Sent,
-        [property: JsonPropertyName("delivered")] int Delivered,
-        [property: JsonPropertyName("read")] int Read,
-        [property: JsonPropertyName("replied")] int Replied,
-        [property: JsonPropertyName("closed")] int Closed,
-        [property: JsonPropertyName("failed")] int Failed,
-        [property: JsonPropertyName("rates")] FunnelRates Rates);
+        int MessageId,
+        int Total,
+        int Sent,
+        int Delivered,
+        int Read,
+        int Replied,
+        int Closed,
+        int Failed,
+        FunnelRates Rates);
 
-    public sealed record ClosedConversation(
-        [property: JsonPropertyName("delivery_id")] long DeliveryId,
-        [property: JsonPropertyName("already_closed")] bool AlreadyClosed);
+    public sealed record ClosedConversation(long DeliveryId, bool AlreadyClosed);
 
-    public sealed record CancelledMessage([property: JsonPropertyName("id")] int Id, [property: JsonPropertyName("status")] string Status);
+    public sealed record CancelledMessage(int Id, string Status);
 
     public static IEndpointRouteBuilder MapMessageEndpoints(this IEndpointRouteBuilder app)
     {
@@ -104,7 +89,7 @@ public static class MessageEndpoints
                 title: "Idempotency key already used");
         if (!outcome.Succeeded)
             return TypedResults.ValidationProblem(
-                outcome.Errors.ToDictionary(e => e.Key == ComposeOutcome.IdempotencyKeyField ? IdempotencyKeyHeader : JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Key),
+                outcome.Errors.ToDictionary(e => e.Key == ComposeOutcome.IdempotencyKeyField ? IdempotencyKeyHeader : ApiProblems.FieldName(e.Key),
                     e => e.Value),
                 detail: string.Join(" ", outcome.Errors.SelectMany(e => e.Value)));
         if (outcome.Replayed)

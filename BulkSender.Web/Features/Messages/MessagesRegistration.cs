@@ -5,11 +5,10 @@ namespace BulkSender.Web.Features.Messages;
 
 public static class MessagesRegistration
 {
-    /// <summary>Live progress (hub, in-process feed) in place of Core's silent default, and enums as strings in JSON.</summary>
+    /// <summary>Live progress (hub, in-process feed) in place of Core's silent default, and enums as strings in the hub's JSON.</summary>
     public static IServiceCollection AddMessagesFeature(this IServiceCollection services)
     {
         services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddSingleton<ProgressFeed>();
         services.AddSingleton<ProgressPublisher>();
         services.AddSingleton<IDispatchProgress>(sp => sp.GetRequiredService<ProgressPublisher>());
