@@ -1,5 +1,6 @@
 using BulkSender.Core.Data;
 using BulkSender.Web.Components;
+using BulkSender.Web.Features.ApiReference;
 using BulkSender.Web.Features.Account;
 using BulkSender.Web.Features.Contacts;
 using BulkSender.Web.Features.Health;
@@ -47,6 +48,7 @@ public static class WebRegistration
         services.AddMessagesFeature();
         services.AddProblemDetails();
         services.AddApiProblems();
+        services.AddApiReference();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
             .AddCheck<JobServerHealthCheck>("jobs");

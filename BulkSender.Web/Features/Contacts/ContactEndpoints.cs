@@ -12,7 +12,7 @@ public static class ContactEndpoints
 
     public static IEndpointRouteBuilder MapContactEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/contacts").RequireAuthorization();
+        var group = app.MapGroup("/api/contacts").RequireAuthorization().WithTags("Contacts");
 
         group.MapGet("/", async (ContactQueries queries, string? search, ChannelKind? channel, string? tag, bool? optedOut,
             ContactSort? sort, bool? descending, int? page, int? pageSize, CancellationToken cancellationToken) =>

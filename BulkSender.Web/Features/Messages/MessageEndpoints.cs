@@ -63,7 +63,7 @@ public static class MessageEndpoints
 
     public static IEndpointRouteBuilder MapMessageEndpoints(this IEndpointRouteBuilder app)
     {
-        var messages = app.MapGroup("/api/messages").RequireAuthorization();
+        var messages = app.MapGroup("/api/messages").RequireAuthorization().WithTags("Messages");
         messages.MapPost("/", CreateAsync);
         messages.MapGet("/{id:int}/batches", BatchesAsync);
         messages.MapPost("/{id:int}/cancel", CancelAsync);

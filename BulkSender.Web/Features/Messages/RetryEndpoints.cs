@@ -47,9 +47,9 @@ public static class RetryEndpoints
 
     public static IEndpointRouteBuilder MapRetryEndpoints(this IEndpointRouteBuilder app)
     {
-        var messages = app.MapGroup("/api/messages/{id:int}").RequireAuthorization();
+        var messages = app.MapGroup("/api/messages/{id:int}").RequireAuthorization().WithTags("Retries");
         messages.MapGet("/failed-recipients", FailedAsync);
-        messages.MapGet("/failed-recipients.csv", CsvAsync);
+        messages.MapGet("/failed-recipients.csv", CsvAsync).Produces<string>(contentType: "text/csv");
         messages.MapPost("/resend", ResendAsync);
         messages.MapPut("/retry-policy", PolicyAsync).RequireAuthorization(Policies.Admin);
         return app;

@@ -29,7 +29,7 @@ public static class SettingsEndpoints
 
     public static IEndpointRouteBuilder MapSettingsEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/settings/channels").RequireAuthorization(Policies.Admin);
+        var group = app.MapGroup("/api/settings/channels").RequireAuthorization(Policies.Admin).WithTags("Settings");
 
         group.MapGet("/", async (ChannelSettingsStore store, ChannelTester tester, CancellationToken cancellationToken) =>
         {
