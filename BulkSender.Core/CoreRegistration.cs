@@ -43,6 +43,7 @@ public static class CoreRegistration
         services.TryAddSingleton<OptOutSignal>();
         services.AddSingleton<ContactImporter>();
         services.AddSingleton<ContactQueries>();
+        services.AddSingleton<Messages.MessageListQuery>();
         services.AddSingleton<ContactEditor>();
         services.AddSingleton<ActivityQueries>();
         services.AddSingleton<DashboardQueries>();
