@@ -45,6 +45,7 @@ public static class CoreRegistration
         services.AddOptions<ContactsOptions>().BindConfiguration(ContactsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ContactImporter>();
         services.AddSingleton<ContactQueries>();
+        services.AddSingleton<Messages.MessageListQuery>();
         services.AddSingleton<ContactEditor>();
         services.AddSingleton<ActivityQueries>();
         services.AddSingleton<DashboardQueries>();

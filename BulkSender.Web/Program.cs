@@ -1,6 +1,7 @@
 using BulkSender.Core;
 using BulkSender.Web;
 using BulkSender.Web.Features.Account;
+using BulkSender.Web.Features.ApiReference;
 using BulkSender.Web.Features.Contacts;
 using BulkSender.Web.Features.Health;
 using BulkSender.Web.Features.Jobs;
@@ -28,5 +29,6 @@ app.MapHealthEndpoint();
 app.MapWebhookEndpoints();
 app.MapUnsubscribeEndpoints();
 app.MapSettingsEndpoints();
+app.MapApiReferenceEndpoints();
 
 await app.RunAsync();

@@ -1,6 +1,6 @@
-using System.Text.Json.Serialization;
 using BulkSender.Core.Data;
 using BulkSender.Web.Components;
+using BulkSender.Web.Features.ApiReference;
 using BulkSender.Web.Features.Account;
 using BulkSender.Web.Features.Contacts;
 using BulkSender.Web.Features.Health;
@@ -48,7 +48,7 @@ public static class WebRegistration
         services.AddMessagesFeature();
         services.AddProblemDetails();
         services.AddApiProblems();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddApiReference();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
             .AddCheck<JobServerHealthCheck>("jobs");

@@ -40,7 +40,12 @@ public sealed class IdempotencyKeys(IDbContextFactory<AppDbContext> dbs, TimePro
     /// <summary>How long a key's answer is kept.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
 
-    private static readonly JsonSerializerOptions HashJson = new() { Converters = { new JsonStringEnumConverter() } };
+    // The API's wire names (snake_case), so a key stored before the model lost its [JsonPropertyName] attributes still matches.
+    private static readonly JsonSerializerOptions HashJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter() },
+    };
 
     /// <summary>What is wrong with a client's key, or null: 1 to 255 printable ASCII characters.</summary>
     public static string? Problem(string key) =>

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Retries;
 
@@ -25,34 +24,34 @@ public enum SendTiming
 /// </summary>
 public sealed class ComposeModel
 {
-    [JsonPropertyName("title")] public string Title { get; set; } = "";
-    [JsonPropertyName("content")] public string Content { get; set; } = "";
-    [JsonPropertyName("channel")] public ChannelKind Channel { get; set; }
+    public string Title { get; set; } = "";
+    public string Content { get; set; } = "";
+    public ChannelKind Channel { get; set; }
 
     /// <summary>Messenger only: one of Channels:MessengerTags.</summary>
-    [JsonPropertyName("message_tag")] public string? MessageTag { get; set; }
+    public string? MessageTag { get; set; }
 
-    [JsonPropertyName("audience")] public AudienceKind Audience { get; set; }
+    public AudienceKind Audience { get; set; }
 
     /// <summary>For <see cref="AudienceKind.Selection"/>: the hand-picked contacts (at most 2,000).</summary>
-    [JsonPropertyName("contact_ids")] public List<int> ContactIds { get; set; } = [];
+    public List<int> ContactIds { get; set; } = [];
 
     /// <summary>For <see cref="AudienceKind.Tag"/>.</summary>
-    [JsonPropertyName("audience_tag")] public string? AudienceTag { get; set; }
+    public string? AudienceTag { get; set; }
 
-    [JsonPropertyName("when")] public SendTiming When { get; set; }
+    public SendTiming When { get; set; }
 
     /// <summary>For <see cref="SendTiming.At"/>: UTC.</summary>
-    [JsonPropertyName("scheduled_at")] public DateTime? ScheduledAt { get; set; }
+    public DateTime? ScheduledAt { get; set; }
 
     /// <summary>For <see cref="SendTiming.Campaign"/>: at most this many recipients a day (1–10,000).</summary>
-    [JsonPropertyName("daily_limit")] public int? DailyLimit { get; set; }
+    public int? DailyLimit { get; set; }
 
     /// <summary>Null: the default from settings.</summary>
-    [JsonPropertyName("retry_policy")] public RetryPolicyType? RetryPolicy { get; set; }
+    public RetryPolicyType? RetryPolicy { get; set; }
 
     /// <summary>Null: the default from settings.</summary>
-    [JsonPropertyName("max_attempts")] public int? MaxAttempts { get; set; }
+    public int? MaxAttempts { get; set; }
 
     public static ComposeModel From(Message message, IEnumerable<int> draftContactIds) => new()
     {

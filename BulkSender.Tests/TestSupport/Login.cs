@@ -44,7 +44,7 @@ public static partial class Login
     {
         var response = await client.PostAsJsonAsync("/api/auth/login", new { email, password });
         response.EnsureSuccessStatusCode();
-        var body = await response.Content.ReadFromJsonAsync<TokenResponse>();
+        var body = await response.Content.ReadFromJsonAsync<TokenResponse>(TestJson.Options);
         return body!.AccessToken;
     }
 

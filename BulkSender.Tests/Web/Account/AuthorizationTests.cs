@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using BulkSender.Tests.TestSupport;
 
 namespace BulkSender.Tests.Web.Account;
@@ -91,12 +92,26 @@ public sealed class AuthorizationTests(AppFixture app)
         var token = await Login.BearerTokenAsync(client, AppFixture.OperatorEmail, AppFixture.OperatorPassword);
         client.UseBearer(token);
 
-        var me = await client.GetFromJsonAsync<MeResponse>("/api/me");
+        var me = await client.GetFromJsonAsync<MeResponse>("/api/me", TestJson.Options);
 
+        (await client.GetStringAsync("/api/me")).ShouldContain("\"is_admin\":false", Case.Sensitive, "the API answers snake_case");
         me!.Name.ShouldBe(AppFixture.OperatorEmail);
         me.IsAdmin.ShouldBeFalse();
         me.Roles.ShouldBe(["Operator"]);
         (await client.GetAsync("/hangfire")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task Api_login_answers_the_token_in_snake_case()
+    {
+        using var client = app.NewClient();
+
+        var response = await client.PostAsJsonAsync("/api/auth/login", new { email = AppFixture.OperatorEmail, password = AppFixture.OperatorPassword });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var token = await response.Content.ReadFromJsonAsync<JsonElement>();
+        token.EnumerateObject().Select(p => p.Name).ShouldBe(["token_type", "access_token", "expires_in", "refresh_token"], ignoreOrder: true);
+        token.GetProperty("token_type").GetString().ShouldBe("Bearer");
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public sealed partial class LoginAnswerTests(AppFixture app)
     {
         response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
         var problem = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
-        problem.Remove("traceId");
+        problem.Remove("trace_id");
         return problem.ToJsonString();
     }
 

@@ -78,12 +78,32 @@ public sealed class ContactApiTests(AppFixture app)
     {
         using var client = await OperatorAsync();
 
-        var page = await client.GetFromJsonAsync<ContactPage>("/api/contacts?channel=WhatsApp&pageSize=5&sort=Name", TestJson.Options);
+        var page = await client.GetFromJsonAsync<ContactPage>("/api/contacts?channel=WhatsApp&page_size=5&sort=Name", TestJson.Options);
 
         page!.Items.Count.ShouldBe(5);
         page.Total.ShouldBeGreaterThan(5);
         page.Items.ShouldAllBe(c => c.Channel == BulkSender.Core.Channels.ChannelKind.WhatsApp);
         page.Items.Select(c => c.Name).ShouldBeInOrder();
+    }
+
+    [Fact]
+    public async Task A_contact_is_read_by_its_id_and_an_unknown_id_is_a_404()
+    {
+        await using var db = app.NewDbContext();
+        var known = await db.Contacts.Include(c => c.Tags).OrderBy(c => c.Id).FirstAsync(c => c.Tags.Any());
+        using var client = await OperatorAsync();
+        using var anonymous = app.NewClient();
+
+        var response = await client.GetAsync($"/api/contacts/{known.Id}");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var contact = await response.Content.ReadFromJsonAsync<ContactForEdit>(TestJson.Options);
+        (contact!.Id, contact.Name, contact.Address, contact.Channel, contact.OptedOut)
+            .ShouldBe((known.Id, known.Name, known.Address, known.Channel, known.OptedOut));
+        contact.Tags.ShouldBe(known.Tags.Select(t => t.Tag).Order().ToList());
+        (await response.Content.ReadAsStringAsync()).ShouldContain("\"opted_out\":");
+        (await client.GetAsync("/api/contacts/999999")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await anonymous.GetAsync($"/api/contacts/{known.Id}")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
     private sealed record ContactEndpointsImport(int Added, int Updated, int Rejected, List<RejectedRow> RejectedRows);

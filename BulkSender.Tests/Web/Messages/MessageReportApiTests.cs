@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using BulkSender.Core.Activity;
+using BulkSender.Core.Retries;
 using BulkSender.Tests.TestSupport;
 using Microsoft.EntityFrameworkCore;
 using static BulkSender.Tests.TestSupport.FunnelBuilder;
@@ -95,6 +96,34 @@ public sealed class MessageReportApiTests(AppFixture app)
             closedIds.ShouldBe([latest[0].Id]);
             (await db.Activity.CountAsync(a => a.Action == ActivityActions.ConversationClosed && a.EntityId == id.ToString())).ShouldBe(1);
         }
+    }
+
+    [Fact]
+    public async Task After_a_resend_the_batches_summary_and_the_report_count_the_same_recipients()
+    {
+        int id;
+        await using (var db = app.NewDbContext())
+            (id, _) = await FinishedSendBuilder.CreateAsync(db, 2,
+                ErrorType.Network, ErrorType.RateLimit, ErrorType.RateLimit, ErrorType.InvalidRecipient);
+        using var client = await app.NewOperatorClientAsync();
+
+        var resend = await client.PostAsync($"/api/messages/{id}/resend", null);
+        resend.StatusCode.ShouldBe(HttpStatusCode.OK, await resend.Content.ReadAsStringAsync());
+        var batches = await MessageApiTests.WaitForBatchesAsync(client, id, b => b.GetProperty("summary") is var s
+            && s.GetProperty("total_batches").GetInt32() == 2
+            && s.GetProperty("pending").GetInt32() == 0 && s.GetProperty("processing").GetInt32() == 0);
+        await app.WaitForIdleDispatchAsync();
+        var summary = (await client.GetFromJsonAsync<JsonElement>($"/api/messages/{id}/batches")).GetProperty("summary");
+        var report = Counts(await client.GetFromJsonAsync<JsonElement>($"/api/messages/{id}/report"));
+
+        (summary.GetProperty("total_sent").GetInt32(), summary.GetProperty("total_failed").GetInt32())
+            .ShouldBe((report.Sent, report.Failed), $"{batches}");
+        (report.Sent + report.Failed).ShouldBe(6, "six recipients, each counted once");
+        report.Failed.ShouldBeGreaterThanOrEqualTo(1, "the invalid recipient is not retried");
+        summary.GetProperty("success_rate").GetDouble().ShouldBe(Math.Round(100.0 * report.Sent / 6, 1));
+        // Attempts are named as such: the three retried recipients failed once before, so three attempts more than recipients.
+        (summary.GetProperty("sent_attempts").GetInt32(), summary.GetProperty("failed_attempts").GetInt32())
+            .ShouldBe((report.Sent, report.Failed + 3));
     }
 
     [Fact]

@@ -102,6 +102,7 @@ public sealed class ChannelSettingsTests(AppFixture app)
             cloudApi.AnswerJson(200, """{"messaging_product":"whatsapp","contacts":[{"input":"14155550123","wa_id":"14155550123"}],"messages":[{"id":"wamid.TEST1"}]}""");
             var sent = await client.PostAsJsonAsync($"{Api}/WhatsApp/test", new SettingsEndpoints.TestRequest("+14155550123", "Hello"));
             var ok = await sent.Content.ReadFromJsonAsync<SettingsEndpoints.TestResponse>(TestJson.Options);
+            (await sent.Content.ReadAsStringAsync()).ShouldContain("\"provider_message_id\":\"wamid.TEST1\"", Case.Sensitive, "the API answers snake_case");
 
             cloudApi.AnswerJson(400, ProviderServer.GraphError(131026, "Message undeliverable."));
             var refused = await (await client.PostAsJsonAsync($"{Api}/whatsapp/test", new SettingsEndpoints.TestRequest("+14155550123", "Hello")))

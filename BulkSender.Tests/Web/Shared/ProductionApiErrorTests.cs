@@ -51,7 +51,7 @@ public sealed class ProductionApiErrorTests
         var problem = await ProblemAsync(serverError);
         problem.GetProperty("status").GetInt32().ShouldBe(500);
         problem.GetProperty("title").GetString().ShouldBe("Something went wrong");
-        problem.GetProperty("traceId").GetString().ShouldNotBeNullOrEmpty();
+        problem.GetProperty("trace_id").GetString().ShouldNotBeNullOrEmpty();
         problem.ToString().ShouldNotContain("Messages", Case.Sensitive, "the cause is logged, not told");
         problem.ToString().ShouldNotContain("Sqlite", Case.Insensitive);
         app.Output.ShouldContain("no such table: Messages", Case.Sensitive, "the server logs what happened");

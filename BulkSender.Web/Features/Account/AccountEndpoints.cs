@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using BulkSender.Core.Identity;
+using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -20,7 +21,7 @@ public static class AccountEndpoints
             return TypedResults.LocalRedirect(AuthRegistration.LoginPath);
         });
 
-        // A bearer token for scripts and integrators: { "email", "password" } → { tokenType, accessToken, expiresIn, refreshToken }.
+        // A bearer token for scripts and integrators: { "email", "password" } → { token_type, access_token, expires_in, refresh_token }.
         app.MapPost("/api/auth/login", async Task<Results<SignInHttpResult, ValidationProblem, UnauthorizedHttpResult>> (
             LoginRequest request, PasswordLogin logins, SignInManager<AppUser> signIn) =>
         {
@@ -36,7 +37,8 @@ public static class AccountEndpoints
                 return TypedResults.Unauthorized();
             var principal = await signIn.CreateUserPrincipalAsync(user);
             return TypedResults.SignIn(principal, authenticationScheme: IdentityConstants.BearerScheme);
-        }).AllowAnonymous().RequireRateLimiting(LoginRateLimit.Policy);
+        }).AllowAnonymous().RequireRateLimiting(LoginRateLimit.Policy)
+            .Produces<AccessTokenResponse>().WithTags("Account");
 
         return app;
     }

@@ -10,7 +10,7 @@ public static class ApiEndpoints
     /// <summary>The API's own small surface: who am I. Feature endpoints map their own groups.</summary>
     public static IEndpointRouteBuilder MapApiEndpoints(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").RequireAuthorization();
+        var api = app.MapGroup("/api").RequireAuthorization().WithTags("Account");
         api.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(new MeResponse(
             user.Identity?.Name ?? "",
             user.IsInRole(Roles.Admin),

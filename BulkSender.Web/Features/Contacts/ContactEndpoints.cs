@@ -3,6 +3,7 @@ using BulkSender.Core.Channels;
 using BulkSender.Core.Contacts;
 using BulkSender.Web.Features.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace BulkSender.Web.Features.Contacts;
 
@@ -12,12 +13,17 @@ public static class ContactEndpoints
 
     public static IEndpointRouteBuilder MapContactEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/contacts").RequireAuthorization();
+        var group = app.MapGroup("/api/contacts").RequireAuthorization().WithTags("Contacts");
 
-        group.MapGet("/", async (ContactQueries queries, string? search, ChannelKind? channel, string? tag, bool? optedOut,
-            ContactSort? sort, bool? descending, int? page, int? pageSize, CancellationToken cancellationToken) =>
+        // Query parameters in the API's snake_case: page from 0, page_size up to ContactQueries.MaxPageSize.
+        group.MapGet("/", async (ContactQueries queries, string? search, ChannelKind? channel, string? tag,
+            [FromQuery(Name = "opted_out")] bool? optedOut, ContactSort? sort, bool? descending, int? page, [FromQuery(Name = "page_size")] int? pageSize, CancellationToken cancellationToken) =>
             TypedResults.Ok(await queries.PageAsync(new ContactFilter(search, channel, tag, optedOut), sort ?? ContactSort.Name,
                 descending ?? false, page ?? 0, pageSize ?? 50, cancellationToken)));
+
+        group.MapGet("/{id:int}", async Task<Results<Ok<ContactForEdit>, NotFound>> (
+            int id, ContactQueries queries, CancellationToken cancellationToken) =>
+            await queries.ForEditAsync(id, cancellationToken) is { } contact ? TypedResults.Ok(contact) : TypedResults.NotFound());
 
         // The same import as the page: multipart/form-data with one "file".
         group.MapPost("/import", async Task<Results<Ok<ImportResponse>, ProblemHttpResult>> (

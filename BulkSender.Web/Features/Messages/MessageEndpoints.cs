@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using BulkSender.Core.Channels;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Funnel;
@@ -15,70 +15,70 @@ namespace BulkSender.Web.Features.Messages;
 /// <summary>The messages API for scripts and integrators (snake_case JSON, login required).</summary>
 public static class MessageEndpoints
 {
-    public sealed record CreatedMessage(
-        [property: JsonPropertyName("id")] int Id,
-        [property: JsonPropertyName("status")] string Status,
-        [property: JsonPropertyName("total_recipients")] int TotalRecipients,
-        [property: JsonPropertyName("batch_count")] int BatchCount);
+    public sealed record CreatedMessage(int Id, string Status, int TotalRecipients, int BatchCount);
 
     public sealed record BatchItem(
-        [property: JsonPropertyName("id")] int Id,
-        [property: JsonPropertyName("number")] int Number,
-        [property: JsonPropertyName("attempt_number")] int AttemptNumber,
-        [property: JsonPropertyName("status")] string Status,
-        [property: JsonPropertyName("recipient_count")] int RecipientCount,
-        [property: JsonPropertyName("sent_count")] int SentCount,
-        [property: JsonPropertyName("failed_count")] int FailedCount,
-        [property: JsonPropertyName("skipped_count")] int SkippedCount,
-        [property: JsonPropertyName("error")] string? Error,
-        [property: JsonPropertyName("started_at")] DateTime? StartedAt,
-        [property: JsonPropertyName("completed_at")] DateTime? CompletedAt);
+        int Id,
+        int Number,
+        int AttemptNumber,
+        string Status,
+        int RecipientCount,
+        int SentCount,
+        int FailedCount,
+        int SkippedCount,
+        string? Error,
+        DateTime? StartedAt,
+        DateTime? CompletedAt);
 
+    /// <summary>
+    /// The batches by status, and the recipients sent to and failed, each recipient counted once by their latest attempt
+    /// (the same numbers as the report); <c>sent_attempts</c> and <c>failed_attempts</c> count every attempt, resends included.
+    /// </summary>
     public sealed record BatchesSummary(
-        [property: JsonPropertyName("total_batches")] int TotalBatches,
-        [property: JsonPropertyName("completed")] int Completed,
-        [property: JsonPropertyName("processing")] int Processing,
-        [property: JsonPropertyName("pending")] int Pending,
-        [property: JsonPropertyName("failed")] int Failed,
-        [property: JsonPropertyName("cancelled")] int Cancelled,
-        [property: JsonPropertyName("total_sent")] int TotalSent,
-        [property: JsonPropertyName("total_failed")] int TotalFailed,
-        [property: JsonPropertyName("success_rate")] double SuccessRate);
+        int TotalBatches,
+        int Completed,
+        int Processing,
+        int Pending,
+        int Failed,
+        int Cancelled,
+        int TotalSent,
+        int TotalFailed,
+        double SuccessRate,
+        int SentAttempts,
+        int FailedAttempts);
 
-    public sealed record BatchesResponse(
-        [property: JsonPropertyName("message_id")] int MessageId,
-        [property: JsonPropertyName("status")] string Status,
-        [property: JsonPropertyName("batches")] IReadOnlyList<BatchItem> Batches,
-        [property: JsonPropertyName("summary")] BatchesSummary Summary);
+    public sealed record BatchesResponse(int MessageId, string Status, IReadOnlyList<BatchItem> Batches, BatchesSummary Summary);
 
     /// <summary>Percentages (one decimal) of the recipients sent to.</summary>
-    public sealed record FunnelRates(
-        [property: JsonPropertyName("delivered")] double Delivered,
-        [property: JsonPropertyName("read")] double Read,
-        [property: JsonPropertyName("replied")] double Replied,
-        [property: JsonPropertyName("closed")] double Closed);
+    public sealed record FunnelRates(double Delivered, double Read, double Replied, double Closed);
 
     /// <summary>The delivery funnel, each recipient counted once by their latest attempt (the message page's numbers).</summary>
     public sealed record MessageReport(
-        [property: JsonPropertyName("message_id")] int MessageId,
-        [property: JsonPropertyName("total")] int Total,
-        [property: JsonPropertyName("sent")] int Sent,
-        [property: JsonPropertyName("delivered")] int Delivered,
-        [property: JsonPropertyName("read")] int Read,
-        [property: JsonPropertyName("replied")] int Replied,
-        [property: JsonPropertyName("closed")] int Closed,
-        [property: JsonPropertyName("failed")] int Failed,
-        [property: JsonPropertyName("rates")] FunnelRates Rates);
+        int MessageId,
+        int Total,
+        int Sent,
+        int Delivered,
+        int Read,
+        int Replied,
+        int Closed,
+        int Failed,
+        FunnelRates Rates);
 
-    public sealed record ClosedConversation(
-        [property: JsonPropertyName("delivery_id")] long DeliveryId,
-        [property: JsonPropertyName("already_closed")] bool AlreadyClosed);
+    public sealed record ClosedConversation(long DeliveryId, bool AlreadyClosed);
 
-    public sealed record CancelledMessage([property: JsonPropertyName("id")] int Id, [property: JsonPropertyName("status")] string Status);
+    public sealed record CancelledMessage(int Id, string Status);
+
+    /// <summary>A message in the list; counts are recipients by their latest attempt, times UTC.</summary>
+    public sealed record MessageListEntry(int Id, string Title, string Status, ChannelKind Channel, int TotalRecipients, int SentCount,
+        int FailedCount, int SkippedCount, int BatchCount, string? CreatedByName, DateTime CreatedAt, DateTime? ScheduledAt, DateTime? CompletedAt);
+
+    /// <summary>One page of messages (<c>page</c> from 0) and how many match the filters.</summary>
+    public sealed record MessageList(IReadOnlyList<MessageListEntry> Items, int Total, int Page, int PageSize);
 
     public static IEndpointRouteBuilder MapMessageEndpoints(this IEndpointRouteBuilder app)
     {
-        var messages = app.MapGroup("/api/messages").RequireAuthorization();
+        var messages = app.MapGroup("/api/messages").RequireAuthorization().WithTags("Messages");
+        messages.MapGet("/", ListAsync);
         messages.MapPost("/", CreateAsync);
         messages.MapGet("/{id:int}/batches", BatchesAsync);
         messages.MapPost("/{id:int}/cancel", CancelAsync);
@@ -104,7 +104,7 @@ public static class MessageEndpoints
                 title: "Idempotency key already used");
         if (!outcome.Succeeded)
             return TypedResults.ValidationProblem(
-                outcome.Errors.ToDictionary(e => e.Key == ComposeOutcome.IdempotencyKeyField ? IdempotencyKeyHeader : JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Key),
+                outcome.Errors.ToDictionary(e => e.Key == ComposeOutcome.IdempotencyKeyField ? IdempotencyKeyHeader : ApiProblems.FieldName(e.Key),
                     e => e.Value),
                 detail: string.Join(" ", outcome.Errors.SelectMany(e => e.Value)));
         if (outcome.Replayed)
@@ -113,16 +113,41 @@ public static class MessageEndpoints
             new CreatedMessage(outcome.MessageId, Snake(outcome.Status), outcome.Recipients, outcome.Batches));
     }
 
+    /// <summary>
+    /// The messages, newest first: <c>page</c> from 0, <c>page_size</c> up to <see cref="MessageListQuery.MaxPageSize"/>
+    /// (50 when not given), optionally of one <c>status</c> (as the API writes it, e.g. <c>partially_sent</c>) and one
+    /// <c>channel</c> (any case).
+    /// </summary>
+    private static async Task<Results<Ok<MessageList>, ValidationProblem>> ListAsync(
+        MessageListQuery messages, string? status, string? channel, int? page, [FromQuery(Name = "page_size")] int? pageSize,
+        CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        MessageStatus? wanted = status is null ? null : ParseStatus(status);
+        if (status is not null && wanted is null)
+            errors["status"] = [$"Unknown status '{status}'. Use {string.Join(", ", Enum.GetValues<MessageStatus>().Select(s => Snake(s)))}."];
+        ChannelKind? kind = Enum.TryParse<ChannelKind>(channel, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) ? parsed : null;
+        if (channel is not null && (kind is null || int.TryParse(channel, out _)))
+            errors["channel"] = [$"Unknown channel '{channel}'. Use {string.Join(", ", Enum.GetValues<ChannelKind>())}."];
+        if (errors.Count > 0)
+            return TypedResults.ValidationProblem(errors);
+        var list = await messages.PageAsync(wanted, kind, page ?? 0, pageSize ?? 50, cancellationToken);
+        var items = list.Items.Select(m => new MessageListEntry(m.Id, m.Title, Snake(m.Status), m.Channel, m.TotalRecipients, m.SentCount,
+            m.FailedCount, m.SkippedCount, m.BatchCount, m.CreatedByName, Utc(m.CreatedAt)!.Value, Utc(m.ScheduledAt), Utc(m.CompletedAt))).ToList();
+        return TypedResults.Ok(new MessageList(items, list.Total, list.Page, list.PageSize));
+    }
+
     private static async Task<Results<Ok<BatchesResponse>, NotFound>> BatchesAsync(
-        int id, IDbContextFactory<AppDbContext> dbs, CancellationToken cancellationToken)
+        int id, IDbContextFactory<AppDbContext> dbs, FunnelQueries funnels, CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         var status = await db.Messages.Where(m => m.Id == id).Select(m => (MessageStatus?)m.Status).SingleOrDefaultAsync(cancellationToken);
         if (status is null)
             return TypedResults.NotFound();
         var batches = await db.Batches.AsNoTracking().Where(b => b.MessageId == id).OrderBy(b => b.Number).ToListAsync(cancellationToken);
-        var sent = batches.Sum(b => b.SentCount);
-        var failed = batches.Sum(b => b.FailedCount);
+        // Recipients by their latest attempt, as the report counts them; the batches' own counts are attempts.
+        var recipients = await funnels.ForMessageAsync(id, cancellationToken) ?? MessageFunnel.Empty;
+        var (sent, failed) = (recipients.Sent, recipients.Failed);
         var summary = new BatchesSummary(
             batches.Count,
             batches.Count(b => b.Status == BatchStatus.Completed),
@@ -132,7 +157,9 @@ public static class MessageEndpoints
             batches.Count(b => b.Status == BatchStatus.Cancelled),
             sent,
             failed,
-            sent + failed == 0 ? 0 : Math.Round(100.0 * sent / (sent + failed), 1));
+            sent + failed == 0 ? 0 : Math.Round(100.0 * sent / (sent + failed), 1),
+            batches.Sum(b => b.SentCount),
+            batches.Sum(b => b.FailedCount));
         return TypedResults.Ok(new BatchesResponse(id, Snake(status.Value), batches.Select(b => new BatchItem(b.Id, b.Number, b.AttemptNumber,
             Snake(b.Status), b.RecipientCount, b.SentCount, b.FailedCount, b.SkippedCount, b.Error, Utc(b.StartedAt), Utc(b.CompletedAt))).ToList(), summary));
     }
@@ -167,6 +194,11 @@ public static class MessageEndpoints
                 statusCode: StatusCodes.Status409Conflict, title: "No reply to close"),
             var outcome => TypedResults.Ok(new ClosedConversation(deliveryId, outcome == CloseOutcome.AlreadyClosed)),
         };
+
+    /// <summary>A status as the API writes it (<c>partially_sent</c>) or as its name (<c>PartiallySent</c>), in any case.</summary>
+    private static MessageStatus? ParseStatus(string value) => Enum.GetValues<MessageStatus>().Cast<MessageStatus?>()
+        .FirstOrDefault(s => Snake(s!.Value) == value.Trim().ToLowerInvariant()
+            || string.Equals(s.ToString(), value.Trim(), StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The database gives times back without a kind; they are UTC, and the JSON says so.</summary>
     private static DateTime? Utc(DateTime? value) => value is { } v ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : null;

@@ -6,7 +6,7 @@ namespace BulkSender.Web.Features.Messages;
 
 public static class MessagesRegistration
 {
-    /// <summary>Live progress: the hub (enums as strings, as in the HTTP API) and the in-process feed.</summary>
+    /// <summary>Live progress (hub, in-process feed) in place of Core's silent default, and enums as strings in the hub's JSON.</summary>
     public static IServiceCollection AddMessagesFeature(this IServiceCollection services)
     {
         services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json.Serialization;
 using BulkSender.Core.Retries;
 using BulkSender.Web.Features.Account;
 using BulkSender.Web.Features.Shared;
@@ -11,61 +10,46 @@ namespace BulkSender.Web.Features.Messages;
 public static class RetryEndpoints
 {
     public sealed record FailedRecipientItem(
-        [property: JsonPropertyName("recipient_id")] int? RecipientId,
-        [property: JsonPropertyName("recipient_name")] string? RecipientName,
-        [property: JsonPropertyName("address")] string Address,
-        [property: JsonPropertyName("last_error_code")] string? LastErrorCode,
-        [property: JsonPropertyName("last_error_message")] string? LastErrorMessage,
-        [property: JsonPropertyName("last_error_type")] string LastErrorType,
-        [property: JsonPropertyName("attempt_count")] int AttemptCount,
-        [property: JsonPropertyName("retryable")] bool Retryable,
-        [property: JsonPropertyName("not_retryable_reason")] string? NotRetryableReason);
+        int? RecipientId,
+        string? RecipientName,
+        string Address,
+        string? LastErrorCode,
+        string? LastErrorMessage,
+        string LastErrorType,
+        int AttemptCount,
+        bool Retryable,
+        string? NotRetryableReason);
 
-    public sealed record FailedStats(
-        [property: JsonPropertyName("sent")] int Sent,
-        [property: JsonPropertyName("failed")] int Failed,
-        [property: JsonPropertyName("total")] int Total);
+    public sealed record FailedStats(int Sent, int Failed, int Total);
 
     public sealed record FailedRecipientsResponse(
-        [property: JsonPropertyName("message_id")] int MessageId,
-        [property: JsonPropertyName("failed_recipients")] IReadOnlyList<FailedRecipientItem> FailedRecipients,
-        [property: JsonPropertyName("retryable_count")] int RetryableCount,
-        [property: JsonPropertyName("error_type_counts")] IReadOnlyDictionary<string, int> ErrorTypeCounts,
-        [property: JsonPropertyName("stats")] FailedStats Stats,
-        [property: JsonPropertyName("max_retry_attempts")] int MaxRetryAttempts,
-        [property: JsonPropertyName("retry_policy")] string RetryPolicy,
-        [property: JsonPropertyName("retry_count")] int RetryCount,
-        [property: JsonPropertyName("next_retry_at")] DateTime? NextRetryAt);
+        int MessageId,
+        IReadOnlyList<FailedRecipientItem> FailedRecipients,
+        int RetryableCount,
+        IReadOnlyDictionary<string, int> ErrorTypeCounts,
+        FailedStats Stats,
+        int MaxRetryAttempts,
+        string RetryPolicy,
+        int RetryCount,
+        DateTime? NextRetryAt);
 
-    public sealed record ResendRequest(
-        [property: JsonPropertyName("recipient_ids")] int[]? RecipientIds,
-        [property: JsonPropertyName("error_types")] string[]? ErrorTypes);
+    public sealed record ResendRequest(int[]? RecipientIds, string[]? ErrorTypes);
 
-    public sealed record ResendBatches(
-        [property: JsonPropertyName("total")] int Total,
-        [property: JsonPropertyName("size")] int Size,
-        [property: JsonPropertyName("start_number")] int StartNumber);
+    public sealed record ResendBatches(int Total, int Size, int StartNumber);
 
-    public sealed record ResendResponse(
-        [property: JsonPropertyName("message")] string Message,
-        [property: JsonPropertyName("recipients_to_retry")] int RecipientsToRetry,
-        [property: JsonPropertyName("batches")] ResendBatches Batches);
+    public sealed record ResendResponse(string Message, int RecipientsToRetry, ResendBatches Batches);
 
     /// <summary>
     /// The new policy; <c>previous_policy</c> and <c>previous_max_attempts</c>, when given, are the values the caller
     /// saw: if the message's policy is no longer those, nothing is saved (409).
     /// </summary>
-    public sealed record PolicyRequest(
-        [property: JsonPropertyName("policy")] string? Policy,
-        [property: JsonPropertyName("max_attempts")] int? MaxAttempts,
-        [property: JsonPropertyName("previous_policy")] string? PreviousPolicy = null,
-        [property: JsonPropertyName("previous_max_attempts")] int? PreviousMaxAttempts = null);
+    public sealed record PolicyRequest(string? Policy, int? MaxAttempts, string? PreviousPolicy = null, int? PreviousMaxAttempts = null);
 
     public static IEndpointRouteBuilder MapRetryEndpoints(this IEndpointRouteBuilder app)
     {
-        var messages = app.MapGroup("/api/messages/{id:int}").RequireAuthorization();
+        var messages = app.MapGroup("/api/messages/{id:int}").RequireAuthorization().WithTags("Retries");
         messages.MapGet("/failed-recipients", FailedAsync);
-        messages.MapGet("/failed-recipients.csv", CsvAsync);
+        messages.MapGet("/failed-recipients.csv", CsvAsync).Produces<string>(contentType: "text/csv");
         messages.MapPost("/resend", ResendAsync);
         messages.MapPut("/retry-policy", PolicyAsync).RequireAuthorization(Policies.Admin);
         return app;
@@ -140,7 +124,7 @@ public static class RetryEndpoints
             PolicyChangeStatus.Changed => TypedResults.NoContent(),
             PolicyChangeStatus.NotFound => TypedResults.NotFound(),
             PolicyChangeStatus.Conflict => TypedResults.Problem(RetryPolicies.MessagePolicyChangedMessage, statusCode: StatusCodes.Status409Conflict, title: "Changed meanwhile"),
-            _ => TypedResults.ValidationProblem(result.Errors.ToDictionary(e => e.Key == "MaxAttempts" ? "max_attempts" : e.Key, e => e.Value)),
+            _ => TypedResults.ValidationProblem(result.Errors.ToDictionary(e => ApiProblems.FieldName(e.Key), e => e.Value)),
         };
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Security.Claims;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Settings;
@@ -30,7 +29,7 @@ public static class SettingsEndpoints
 
     public static IEndpointRouteBuilder MapSettingsEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/settings/channels").RequireAuthorization(Policies.Admin);
+        var group = app.MapGroup("/api/settings/channels").RequireAuthorization(Policies.Admin).WithTags("Settings");
 
         group.MapGet("/", async (ChannelSettingsStore store, ChannelTester tester, CancellationToken cancellationToken) =>
         {
@@ -63,7 +62,7 @@ public static class SettingsEndpoints
                 return TypedResults.NotFound();
             var outcome = await tester.SendAsync(kind, request.Address, request.Text, cancellationToken);
             if (outcome.Problem is { } problem)
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [JsonNamingPolicy.CamelCase.ConvertName(outcome.ProblemField ?? "")] = [problem] });
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [ApiProblems.FieldName(outcome.ProblemField ?? "")] = [problem] });
             var result = outcome.Result!;
             return TypedResults.Ok(new TestResponse(result.Succeeded, result.ProviderMessageId, result.ErrorCode, result.ErrorType, result.ErrorMessage));
         });

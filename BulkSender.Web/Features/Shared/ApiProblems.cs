@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -9,9 +10,12 @@ using Microsoft.Extensions.Options;
 namespace BulkSender.Web.Features.Shared;
 
 /// <summary>
-/// How the machine paths (<see cref="MachinePaths"/>) answer errors, in every environment: JSON ProblemDetails,
-/// never an HTML page.
+/// The API's one JSON convention, and how the machine paths (<see cref="MachinePaths"/>) answer errors, in every
+/// environment: JSON ProblemDetails, never an HTML page.
 /// <list type="bullet">
+/// <item>Property names are snake_case through one naming policy (<see cref="Naming"/>), for bodies read and written,
+/// the OpenAPI document, and the field names of ValidationProblem errors (<see cref="FieldName"/>); enums are strings.
+/// Dictionary keys (a channel's setting names) are data and keep their spelling.</item>
 /// <item>A body the API cannot read (not JSON, a null where a value is required, a value of the wrong type, no body)
 /// is a 400 ValidationProblem naming the field by its JSON path. Minimal APIs throw
 /// <see cref="BadHttpRequestException"/> for it (<see cref="RouteHandlerOptions.ThrowOnBadRequest"/>), and the JSON
@@ -24,12 +28,20 @@ namespace BulkSender.Web.Features.Shared;
 /// </summary>
 public static class ApiProblems
 {
+    /// <summary>The API's naming policy for JSON property names.</summary>
+    public static readonly JsonNamingPolicy Naming = JsonNamingPolicy.SnakeCaseLower;
+
+    /// <summary>A .NET property name as the API writes it, for the keys of ValidationProblem errors.</summary>
+    public static string FieldName(string propertyName) => Naming.ConvertName(propertyName);
+
     public static IServiceCollection AddApiProblems(this IServiceCollection services)
     {
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(o =>
         {
             var json = o.SerializerOptions;
+            json.PropertyNamingPolicy = Naming;
+            json.Converters.Add(new JsonStringEnumConverter());
             json.RespectNullableAnnotations = true;
             // Only reading is strict: a response is written as it is, whatever a property's annotation says.
             json.TypeInfoResolver = (json.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(info =>
