@@ -50,6 +50,21 @@ public sealed class ContactApiTests(AppFixture app)
     }
 
     [Fact]
+    public async Task Import_names_the_columns_it_ignored()
+    {
+        using var client = await OperatorAsync();
+        var csv = $"name,address,channel,city\nApi Three,api3-{Guid.NewGuid():N}@example.com,email,Lisbon\n";
+
+        var response = await client.PostAsync("/api/contacts/import", File(Encoding.UTF8.GetBytes(csv)));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        (await response.Content.ReadAsStringAsync()).ShouldContain("\"ignored_columns\":[\"city\"]");
+        var result = await response.Content.ReadFromJsonAsync<ContactEndpointsImport>(TestJson.Options);
+        result!.Added.ShouldBe(1);
+        result.IgnoredColumns.ShouldBe(["city"]);
+    }
+
+    [Fact]
     public async Task A_malformed_file_gets_a_problem_and_changes_nothing()
     {
         using var client = await OperatorAsync();
@@ -106,5 +121,5 @@ public sealed class ContactApiTests(AppFixture app)
         (await anonymous.GetAsync($"/api/contacts/{known.Id}")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
-    private sealed record ContactEndpointsImport(int Added, int Updated, int Rejected, List<RejectedRow> RejectedRows);
+    private sealed record ContactEndpointsImport(int Added, int Updated, int Rejected, List<RejectedRow> RejectedRows, List<string> IgnoredColumns);
 }

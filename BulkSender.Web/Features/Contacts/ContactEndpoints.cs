@@ -9,7 +9,7 @@ namespace BulkSender.Web.Features.Contacts;
 
 public static class ContactEndpoints
 {
-    public sealed record ImportResponse(int Added, int Updated, int Rejected, IReadOnlyList<RejectedRow> RejectedRows);
+    public sealed record ImportResponse(int Added, int Updated, int Rejected, IReadOnlyList<RejectedRow> RejectedRows, IReadOnlyList<string> IgnoredColumns);
 
     public static IEndpointRouteBuilder MapContactEndpoints(this IEndpointRouteBuilder app)
     {
@@ -36,7 +36,7 @@ public static class ContactEndpoints
                 await using var stream = file.OpenReadStream();
                 var parsed = await importer.ParseAsync(stream, cancellationToken);
                 var result = await importer.ImportAsync(parsed, user.ToActor(), file.FileName, null, cancellationToken);
-                return TypedResults.Ok(new ImportResponse(result.Added, result.Updated, result.Rejected.Count, result.Rejected));
+                return TypedResults.Ok(new ImportResponse(result.Added, result.Updated, result.Rejected.Count, result.Rejected, result.IgnoredColumns));
             }
             catch (ImportFileException ex)
             {
