@@ -138,7 +138,6 @@ public sealed class ProgressSubscription : IDisposable
     {
         feed.Progressed -= OnProgressed;
         feed.Completed -= OnCompleted;
-        stopped.Cancel();
-        stopped.Dispose();
+        stopped.Cancel(); // not disposed: a handler already running on the publisher's thread may still read its token
     }
 }
