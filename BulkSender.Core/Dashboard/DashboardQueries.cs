@@ -35,6 +35,9 @@ public sealed record DashboardSummary(
     IReadOnlyList<InFlightSend> InFlight,
     IReadOnlyList<RetryQueueItem> RetryQueue);
 
+/// <summary>The dashboard's headline counts: contacts that can be reached and that opted out, messages sent (not drafts), active campaigns.</summary>
+public sealed record DashboardCounts(int ActiveContacts, int OptedOut, int Messages, int ActiveCampaigns);
+
 /// <summary>The figures on the dashboard home: every attempt counts once, on the UTC day it ended.</summary>
 public sealed class DashboardQueries(IDbContextFactory<AppDbContext> dbs, TimeProvider clock)
 {
@@ -48,6 +51,16 @@ public sealed class DashboardQueries(IDbContextFactory<AppDbContext> dbs, TimePr
     /// takes a query per message (the retry rules, not a shortcut); messages older than these are on the Messages page.
     /// </summary>
     private const int RetryCandidates = 30;
+
+    public async Task<DashboardCounts> CountsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        return new DashboardCounts(
+            await db.Contacts.CountAsync(c => !c.OptedOut, cancellationToken),
+            await db.Contacts.CountAsync(c => c.OptedOut, cancellationToken),
+            await db.Messages.CountAsync(m => m.Status != MessageStatus.Draft, cancellationToken),
+            await db.Campaigns.CountAsync(c => c.Status == CampaignStatus.Active, cancellationToken));
+    }
 
     public async Task<DashboardSummary> SummaryAsync(CancellationToken cancellationToken)
     {

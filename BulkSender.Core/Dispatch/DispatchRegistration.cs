@@ -35,6 +35,8 @@ internal static class DispatchRegistration
         services.AddTransient<SendCompletion>();
         services.AddSingleton<IdempotencyKeys>();
         services.AddTransient<SendService>();
+        services.AddSingleton<MessageQueries>();
+        services.AddSingleton<ComposePreview>();
         services.AddTransient<SendBatchJob>();
 
         // In this order: released sends' batches and taken-back batches are enqueued in the same run.

@@ -52,6 +52,24 @@ public sealed class DashboardQueriesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Headline_counts_are_reachable_and_opted_out_contacts_messages_other_than_drafts_and_active_campaigns()
+    {
+        await using (var db = database.CreateDbContext())
+        {
+            db.Contacts.AddRange(ContactBuilder.Contact(), ContactBuilder.Contact(ChannelKind.WhatsApp), ContactBuilder.Contact(optedOut: true));
+            var campaignMessage = NewMessage(ChannelKind.Email, MessageStatus.PartiallySent);
+            db.Messages.AddRange(NewMessage(ChannelKind.Email), NewMessage(ChannelKind.Email, MessageStatus.Draft), campaignMessage);
+            await db.SaveChangesAsync();
+            db.Campaigns.Add(new Campaign { MessageId = campaignMessage.Id, DailyLimit = 10, StartAt = Now, Status = CampaignStatus.Active });
+            await db.SaveChangesAsync();
+        }
+
+        var counts = await new DashboardQueries(database, clock).CountsAsync(CancellationToken.None);
+
+        counts.ShouldBe(new DashboardCounts(ActiveContacts: 2, OptedOut: 1, Messages: 2, ActiveCampaigns: 1));
+    }
+
+    [Fact]
     public async Task Counts_today_and_the_last_seven_days_per_channel_and_day()
     {
         await using (var db = database.CreateDbContext())

@@ -21,7 +21,7 @@ public sealed class ComposePageTests : MudTestContext, IAsyncLifetime
     async Task IAsyncLifetime.InitializeAsync()
     {
         host = await CoreHost.StartAsync(contacts: 900);
-        foreach (var type in new[] { typeof(SendService), typeof(ComposeValidator), typeof(RetryDefaults), typeof(IDbContextFactory<AppDbContext>),
+        foreach (var type in new[] { typeof(SendService), typeof(ComposeValidator), typeof(RetryDefaults), typeof(ComposePreview),
                      typeof(IOptions<ChannelsOptions>), typeof(IOptions<DispatchOptions>), typeof(TimeProvider) })
             Services.AddSingleton(type, host.Services.GetRequiredService(type));
         Services.AddScoped<ContactSelection>();

@@ -2,7 +2,6 @@ using BulkSender.Core.Channels;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;
-using Microsoft.EntityFrameworkCore;
 
 namespace BulkSender.Web.Features.Messages;
 
@@ -42,25 +41,27 @@ public sealed record MessageProgress(
         return (perSecond, CompletedAt is null ? TimeSpan.FromSeconds((TotalRecipients - Processed) / perSecond) : TimeSpan.Zero);
     }
 
-    /// <summary>Reads a message and (when <paramref name="batches"/> is null) all its batches; null when there is no such message.</summary>
-    public static async Task<MessageProgress?> ReadAsync(AppDbContext db, int messageId, IReadOnlyList<BatchSnapshot>? batches, CancellationToken cancellationToken)
+    /// <summary>
+    /// This state with a live update applied: the update's message fields, and its batches (only those that changed)
+    /// in place of the ones held, the rest kept.
+    /// </summary>
+    public MessageProgress With(MessageProgress update)
     {
-        var message = await db.Messages.AsNoTracking().Where(m => m.Id == messageId)
-            .Select(m => new
-            {
-                m.Title, m.Status, m.Channel, m.TotalRecipients, m.SentCount, m.FailedCount, m.SkippedCount, m.BatchCount, m.Summary,
-                m.ScheduledAt, m.StartedAt, m.CompletedAt,
-            })
-            .SingleOrDefaultAsync(cancellationToken);
-        if (message is null)
-            return null;
-        batches ??= await db.Batches.AsNoTracking().Where(b => b.MessageId == messageId).OrderBy(b => b.Number)
-            .Select(b => new BatchSnapshot(b.MessageId, b.Id, b.Number, b.Status, b.RecipientCount, b.SentCount, b.FailedCount, b.SkippedCount, b.DueAt))
-            .ToListAsync(cancellationToken);
-        return new MessageProgress(messageId, message.Title, message.Status, message.Channel, message.TotalRecipients, message.SentCount,
-            message.FailedCount, message.SkippedCount, message.BatchCount, message.Summary, message.ScheduledAt, message.StartedAt,
-            message.CompletedAt, batches);
+        if (update.Batches.Count == 0)
+            return update with { Batches = Batches };
+        var batches = Batches.ToDictionary(b => b.BatchId);
+        foreach (var batch in update.Batches)
+            batches[batch.BatchId] = batch;
+        return update with { Batches = [.. batches.Values.OrderBy(b => b.Number)] };
     }
+
+    public static MessageProgress From(MessageSnapshot m) => new(m.MessageId, m.Title, m.Status, m.Channel, m.TotalRecipients, m.SentCount,
+        m.FailedCount, m.SkippedCount, m.BatchCount, m.Summary, m.ScheduledAt, m.StartedAt, m.CompletedAt, m.Batches);
+
+    /// <summary>Reads a message and (when <paramref name="batches"/> is null) all its batches; null when there is no such message.</summary>
+    public static async Task<MessageProgress?> ReadAsync(AppDbContext db, int messageId, IReadOnlyList<BatchSnapshot>? batches,
+        CancellationToken cancellationToken) =>
+        await MessageQueries.SnapshotAsync(db, messageId, batches, cancellationToken) is { } snapshot ? From(snapshot) : null;
 }
 
 public static class Progress
