@@ -6,23 +6,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace BulkSender.Core.Messages;
 
-/// <summary>A message's state at one moment with its batches (all of them, or those a caller already has).</summary>
-public sealed record MessageSnapshot(
-    int MessageId,
-    string Title,
-    MessageStatus Status,
-    ChannelKind Channel,
-    int TotalRecipients,
-    int SentCount,
-    int FailedCount,
-    int SkippedCount,
-    int BatchCount,
-    string? Summary,
-    DateTime? ScheduledAt,
-    DateTime? StartedAt,
-    DateTime? CompletedAt,
-    IReadOnlyList<BatchSnapshot> Batches);
-
 /// <summary>A message's retry settings and where its retries stand.</summary>
 public sealed record MessageRetryState(RetryPolicyType RetryPolicy, int MaxAttempts, int RetryCount, DateTime? NextRetryAt, int FailedCount);
 
@@ -36,7 +19,7 @@ public sealed record MessageList(IReadOnlyList<MessageListRow> Rows, int Total);
 /// <summary>What the Messages pages read: a message with its batches, its retry state, the filtered list.</summary>
 public sealed class MessageQueries(IDbContextFactory<AppDbContext> dbs)
 {
-    public async Task<MessageSnapshot?> SnapshotAsync(int messageId, CancellationToken cancellationToken)
+    public async Task<MessageProgress?> SnapshotAsync(int messageId, CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         return await SnapshotAsync(db, messageId, null, cancellationToken);
@@ -46,11 +29,11 @@ public sealed class MessageQueries(IDbContextFactory<AppDbContext> dbs)
     /// Reads a message and (when <paramref name="batches"/> is null) all its batches; null when there is no such message.
     /// For callers that already hold a context (the progress hub and publisher).
     /// </summary>
-    public static async Task<MessageSnapshot?> SnapshotAsync(AppDbContext db, int messageId, IReadOnlyList<BatchSnapshot>? batches,
+    public static async Task<MessageProgress?> SnapshotAsync(AppDbContext db, int messageId, IReadOnlyList<BatchSnapshot>? batches,
         CancellationToken cancellationToken)
     {
         var m = await db.Messages.AsNoTracking().Where(m => m.Id == messageId)
-            .Select(m => new MessageSnapshot(m.Id, m.Title, m.Status, m.Channel, m.TotalRecipients, m.SentCount, m.FailedCount, m.SkippedCount,
+            .Select(m => new MessageProgress(m.Id, m.Title, m.Status, m.Channel, m.TotalRecipients, m.SentCount, m.FailedCount, m.SkippedCount,
                 m.BatchCount, m.Summary, m.ScheduledAt, m.StartedAt, m.CompletedAt, Array.Empty<BatchSnapshot>()))
             .SingleOrDefaultAsync(cancellationToken);
         if (m is null)

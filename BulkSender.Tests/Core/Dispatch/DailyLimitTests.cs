@@ -31,7 +31,7 @@ public sealed class DailyLimitTests
         (deliveries.Count(d => d.Status == DeliveryStatus.Sent), deliveries.Count(d => d.Status == DeliveryStatus.Pending)).ShouldBe((30, 20));
         (await host.MessageAsync(first)).Status.ShouldBe(MessageStatus.Sending);
         await using (var db = host.NewDbContext())
-            (await MessageProgress.ReadAsync(db, first, null, CancellationToken.None))!.Batches.Single().DueAt
+            (await MessageQueries.SnapshotAsync(db, first, null, CancellationToken.None))!.Batches.Single().DueAt
                 .ShouldBe(Midnight, "the message page says when the held batch goes on");
 
         var second = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, ids[50..]));

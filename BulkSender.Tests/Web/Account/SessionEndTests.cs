@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Serialization;
 using BulkSender.Core.Identity;
+using BulkSender.Core.Messages;
 using BulkSender.Tests.TestSupport;
 using BulkSender.Web.Features.Messages;
 using Microsoft.AspNetCore.Identity;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
+using BulkSender.Core.Messages;
 using BulkSender.Tests.TestSupport;
 using BulkSender.Web.Features.Messages;
 using Microsoft.AspNetCore.SignalR;

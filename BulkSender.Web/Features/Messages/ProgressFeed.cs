@@ -1,3 +1,4 @@
+using BulkSender.Core.Messages;
 namespace BulkSender.Web.Features.Messages;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using BulkSender.Core.Data;
 using BulkSender.Core.Identity;
+using BulkSender.Core.Messages;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
@@ -56,7 +57,7 @@ public sealed class ProgressHub(IDbContextFactory<AppDbContext> dbs, AccountChan
     {
         await Groups.AddToGroupAsync(Context.ConnectionId, Group(messageId), Context.ConnectionAborted);
         await using var db = await dbs.CreateDbContextAsync(Context.ConnectionAborted);
-        return await MessageProgress.ReadAsync(db, messageId, null, Context.ConnectionAborted);
+        return await MessageQueries.SnapshotAsync(db, messageId, null, Context.ConnectionAborted);
     }
 
     public Task Unsubscribe(int messageId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(messageId), Context.ConnectionAborted);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
+using BulkSender.Core.Messages;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 
@@ -71,7 +72,7 @@ public sealed class ProgressPublisher(
                     outbox.LastSent = clock.GetTimestamp();
                 }
                 await using var db = await dbs.CreateDbContextAsync();
-                if (await MessageProgress.ReadAsync(db, messageId, batches, CancellationToken.None) is not { } progress)
+                if (await MessageQueries.SnapshotAsync(db, messageId, batches, CancellationToken.None) is not { } progress)
                     return;
                 feed.Publish(progress);
                 await hub.Clients.Group(ProgressHub.Group(messageId)).Progress(progress);
