@@ -21,6 +21,13 @@ public sealed record ComposeOutcome(int MessageId, MessageStatus Status, int Rec
 
     public bool Succeeded => Errors.Count == 0;
 
+    /// <summary>What the operator is told once a send is saved ("Sending to 236 recipients in 3 batches." and the like).</summary>
+    public string Announcement(ComposeModel model) =>
+        CampaignId is not null ? $"Campaign started: {Text.Count(Recipients, "recipient", "recipients")}, {model.DailyLimit:N0} a day."
+        : Status == MessageStatus.Scheduled
+            ? $"Scheduled: {Text.Count(Recipients, "recipient", "recipients")} at {model.ScheduledAt:yyyy-MM-dd HH:mm} UTC."
+            : $"Sending to {Text.Count(Recipients, "recipient", "recipients")} in {Text.Count(Batches, "batch", "batches")}.";
+
     /// <summary>An earlier request with the same idempotency key made this send; nothing was created now.</summary>
     public bool Replayed { get; init; }
 
