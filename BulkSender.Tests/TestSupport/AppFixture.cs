@@ -51,6 +51,10 @@ public sealed class AppFixture : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Seed:Operator:Password", OperatorPassword);
         builder.UseSetting("Seed:DemoContacts", DemoContacts.ToString());
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        // Every test logs in from this one host's single client address: the limit is for attackers, and its own tests
+        // (ProductionHostTests) run a host with a small one.
+        builder.UseSetting("LoginRateLimit:Burst", "100000");
+        builder.UseSetting("LoginRateLimit:PerMinute", "100000");
         builder.UseSetting("Channels:Messenger:AppSecret", MessengerAppSecret);
         builder.UseSetting("Channels:Messenger:VerifyToken", MessengerVerifyToken);
         builder.UseSetting("Channels:WhatsApp:AppSecret", WhatsAppAppSecret);
