@@ -44,7 +44,7 @@ public sealed class CampaignService(
     public async Task<CampaignChange> ResumeAsync(int campaignId, Actor actor, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        DateTime next = now;
+        var next = now;
         var result = await dbs.InTransactionAsync(async (db, ct) =>
         {
             var last = await db.CampaignDays.Where(d => d.CampaignId == campaignId).MaxAsync(d => (DateTime?)d.ReleasedAt, ct);

@@ -70,7 +70,7 @@ public static class GraphApi
         var message = error?.Describe() ?? $"HTTP {status} {response.ReasonPhrase}";
         if (known?.Reason is { } reason)
             message = $"{reason}: {message}";
-        int? retryAfter = type == ErrorType.RateLimit ? RetryAfterSeconds(response) : null;
+        var retryAfter = type == ErrorType.RateLimit ? RetryAfterSeconds(response) : null;
         if (retryAfter is { } seconds)
             message += $" ({RetryAfterMarker}{seconds} s)";
         // The limiter pauses the channel for this long (ChannelRateLimiter.BackOff).

@@ -1,3 +1,4 @@
+using System.Globalization;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
@@ -61,7 +62,7 @@ public sealed class ContactEditor(IDbContextFactory<AppDbContext> dbs, OptOutSig
         contact.UpdatedAt = now;
         // The concurrency token: the UPDATE only matches while Version is still the one read above.
         contact.Version++;
-        db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ContactUpdated, now, "Contact", id.ToString(), $"{contact.Name} <{contact.Address}>"));
+        db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ContactUpdated, now, "Contact", id.ToString(CultureInfo.InvariantCulture), $"{contact.Name} <{contact.Address}>"));
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -178,7 +179,7 @@ public sealed class ContactEditor(IDbContextFactory<AppDbContext> dbs, OptOutSig
     private static async Task LogAsync(AppDbContext db, Actor actor, string action, int id, string what, DateTime now, CancellationToken cancellationToken)
     {
         var contact = await db.Contacts.Where(c => c.Id == id).Select(c => new { c.Name, c.Address }).SingleAsync(cancellationToken);
-        db.Activity.Add(ActivityLog.Entry(actor, action, now, "Contact", id.ToString(), $"{contact.Name} <{contact.Address}> {what}"));
+        db.Activity.Add(ActivityLog.Entry(actor, action, now, "Contact", id.ToString(CultureInfo.InvariantCulture), $"{contact.Name} <{contact.Address}> {what}"));
         await db.SaveChangesAsync(cancellationToken);
     }
 

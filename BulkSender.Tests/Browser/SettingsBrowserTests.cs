@@ -14,7 +14,7 @@ public sealed class SettingsBrowserTests(AppFixture app, BrowserFixture browser)
 {
     private ChannelSettingsStore Store => app.Services.GetRequiredService<ChannelSettingsStore>();
 
-    private Task SaveAsync(ChannelKind channel, Dictionary<string, string?> values, params string[] clear) =>
+    private Task<ChannelSettingsSaved> SaveAsync(ChannelKind channel, Dictionary<string, string?> values, params string[] clear) =>
         Store.SaveAsync(new ChannelSettingsInput(channel, values, clear), Actor.System, CancellationToken.None);
 
     [Fact]

@@ -104,7 +104,7 @@ public sealed class SmtpTestServer : IAsyncDisposable
                         await writer.WriteLineAsync("354 End data with <CR><LF>.<CR><LF>");
                         var data = new StringBuilder();
                         while (await reader.ReadLineAsync(stopping.Token) is { } dataLine && dataLine != ".")
-                            data.Append(dataLine.StartsWith("..") ? dataLine[1..] : dataLine).Append("\r\n");
+                            data.Append(dataLine.StartsWith("..", StringComparison.Ordinal) ? dataLine[1..] : dataLine).Append("\r\n");
                         var text = data.ToString();
                         if (RejectData(text) is { } rejected)
                             await writer.WriteLineAsync(rejected);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Retries;
@@ -68,7 +69,7 @@ public sealed class WhatsAppChannelTests : ProviderTest
         var result = await Channel.SendAsync(Message, CancellationToken.None);
 
         result.ErrorType.ShouldBe(type);
-        result.ErrorCode.ShouldBe(code.ToString());
+        result.ErrorCode.ShouldBe(code.ToString(CultureInfo.InvariantCulture));
         result.ErrorMessage.ShouldBe("Provider says no (Some details) [fbtrace_id AbCdEfGh123]");
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Contacts;
@@ -180,7 +181,7 @@ public sealed class DeliveryStatusUpdaterTests : ChannelServicesTest
         again.OptedOut.ShouldBeFalse();
         await using var db = Database.CreateDbContext();
         (await db.Contacts.SingleAsync(c => c.Id == contact.Id)).OptedOut.ShouldBe(optsOut);
-        (await db.Activity.CountAsync(a => a.Action == "contact.opted_out" && a.EntityId == contact.Id.ToString())).ShouldBe(optsOut ? 1 : 0);
+        (await db.Activity.CountAsync(a => a.Action == "contact.opted_out" && a.EntityId == contact.Id.ToString(CultureInfo.InvariantCulture))).ShouldBe(optsOut ? 1 : 0);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Dispatch;
@@ -45,7 +46,7 @@ public sealed class PollDeliveryStatusJobTests : ProviderTest
         List<Delivery> deliveries;
         await using (var db = Database.CreateDbContext())
             deliveries = (await DeliveryBuilder.SentAsync(db, ChannelKind.WhatsApp, ContactBuilder.Many(5, ChannelKind.WhatsApp), Now.AddHours(-1))).Deliveries;
-        var unix = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString();
+        var unix = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var answers = new Dictionary<string, object>
         {
             [deliveries[0].ProviderMessageId!] = new { id = deliveries[0].ProviderMessageId, status = "read", timestamp = unix },

@@ -203,7 +203,7 @@ public sealed class RetryTests
         (await host.MessageAsync(messageId)).RetryCount.ShouldBe(1);
         await host.RunEnqueuedAsync();
         var afterRound = await host.MessageAsync(messageId);
-        (afterRound.NextRetryAt is null) .ShouldBe(afterRound.FailedCount == 0);
+        (afterRound.NextRetryAt is null).ShouldBe(afterRound.FailedCount == 0);
         if (afterRound.NextRetryAt is { } next)
             next.ShouldBe(new DateTime(2026, 11, 23, 10, 45, 0, DateTimeKind.Utc));
     }

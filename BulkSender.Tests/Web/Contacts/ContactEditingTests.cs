@@ -1,6 +1,7 @@
+using System.Globalization;
+using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Compliance;
-using BulkSender.Core.Activity;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Dispatch;
 using BulkSender.Tests.TestSupport;
@@ -141,6 +142,6 @@ public sealed class ContactEditingTests : MudTestContext, IAsyncLifetime
         (await StoredAsync()).OptedOut.ShouldBeFalse();
         await using var db = database.CreateDbContext();
         var entry = await db.Activity.SingleAsync(a => a.Action == ActivityActions.ContactOptedIn);
-        (entry.UserName, entry.EntityId).ShouldBe(("operator@test.local", ana.Id.ToString()));
+        (entry.UserName, entry.EntityId).ShouldBe(("operator@test.local", ana.Id.ToString(CultureInfo.InvariantCulture)));
     }
 }

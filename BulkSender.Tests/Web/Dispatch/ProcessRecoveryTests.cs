@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using BulkSender.Core.Channels;
@@ -32,7 +33,7 @@ public sealed class ProcessRecoveryTests(ITestOutputHelper output) : IAsyncLifet
 
     private Dictionary<string, string> Environment(string providerLog, int emailRate, string staleAfter = "00:10:00", int workers = 0) => new()
     {
-        ["Jobs__WorkerCount"] = workers.ToString(),
+        ["Jobs__WorkerCount"] = workers.ToString(CultureInfo.InvariantCulture),
         ["ASPNETCORE_ENVIRONMENT"] = "Development",
         ["ConnectionStrings__Sqlite"] = $"Data Source={DatabasePath}",
         ["Seed__DemoContacts"] = "1200",
@@ -41,13 +42,13 @@ public sealed class ProcessRecoveryTests(ITestOutputHelper output) : IAsyncLifet
         ["Channels__Simulated__LatencyMs"] = "10",
         ["Channels__Simulated__LatencyJitterMs"] = "0",
         ["Channels__Simulated__LogFile"] = Path.Combine(directory, providerLog),
-        ["Channels__RatePerSecond__Email"] = emailRate.ToString(),
+        ["Channels__RatePerSecond__Email"] = emailRate.ToString(CultureInfo.InvariantCulture),
         ["Dispatch__BatchSize"] = "20",
         ["Dispatch__HeartbeatInterval"] = "00:00:01",
         ["Dispatch__StaleAfter"] = staleAfter,
     };
 
-    private AppDbContext Database() => new SqliteDbContext(new DbContextOptionsBuilder<SqliteDbContext>().UseSqlite($"Data Source={DatabasePath}").Options);
+    private SqliteDbContext Database() => new SqliteDbContext(new DbContextOptionsBuilder<SqliteDbContext>().UseSqlite($"Data Source={DatabasePath}").Options);
 
     private static async Task<int> SendToAllEmailContactsAsync(Uri app)
     {
@@ -58,10 +59,10 @@ public sealed class ProcessRecoveryTests(ITestOutputHelper output) : IAsyncLifet
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
     }
 
-    private IReadOnlyList<SimulatedSend> ProviderLog(string name, int messageId) =>
+    private List<SimulatedSend> ProviderLog(string name, int messageId) =>
         SimulatedChannelLog.ReadFile(Path.Combine(directory, name)).Where(s => s.MessageId == messageId).ToList();
 
-    private async Task Until(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    private static async Task Until(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!await condition())

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -102,7 +103,7 @@ public sealed partial class ProductionHostTests(ProductionHostTests.Host host) :
         var form = await PostLoginFormAsync(client, AdminEmail, AdminPassword);
 
         refused.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
-        int.Parse(refused.Headers.GetValues("Retry-After").Single()).ShouldBeInRange(1, 60);
+        int.Parse(refused.Headers.GetValues("Retry-After").Single(), CultureInfo.InvariantCulture).ShouldBeInRange(1, 60);
         refused.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
         (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString().ShouldBe("Too many login attempts");
         form.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests, "the form counts with the API: one budget per address");
