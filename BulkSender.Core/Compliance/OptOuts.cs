@@ -29,7 +29,8 @@ public sealed class OptOuts(IDbContextFactory<AppDbContext> dbs, OptOutSignal si
         if (changed == 0)
             return false;
         signal.Raise();
-        db.Activity.Add(ActivityLog.Entry(Actor.System, ActivityActions.ContactOptedOut, now, "Contact", id?.ToString(CultureInfo.InvariantCulture), $"{channel} {address} opted out ({how})"));
+        db.Activity.Add(ActivityLog.Entry(Actor.System, ActivityActions.ContactOptedOut, now, "Contact",
+            id?.ToString(CultureInfo.InvariantCulture), $"{channel} {address} opted out ({how})"));
         await db.SaveChangesAsync(cancellationToken);
         return true;
     }

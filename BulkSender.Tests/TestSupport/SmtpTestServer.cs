@@ -83,7 +83,8 @@ public sealed class SmtpTestServer : IAsyncDisposable
                         await writer.WriteLineAsync("250 localhost");
                         break;
                     case "AUTH":
-                        await writer.WriteLineAsync(await AuthenticateAsync(argument, reader, writer) ? "235 2.7.0 Authentication successful" : "535 5.7.8 Authentication credentials invalid");
+                        await writer.WriteLineAsync(await AuthenticateAsync(argument, reader, writer)
+                            ? "235 2.7.0 Authentication successful" : "535 5.7.8 Authentication credentials invalid");
                         break;
                     case "MAIL":
                         from = Address(argument);

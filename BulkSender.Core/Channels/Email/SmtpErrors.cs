@@ -29,7 +29,8 @@ public static partial class SmtpErrors
         var type = (status, enhanced) switch
         {
             (535, _) or (_, "5.7.8") => ErrorType.AccessToken,
-            (_, { } e) when e.StartsWith("5.1.", StringComparison.Ordinal) => exception.ErrorCode == SmtpErrorCode.SenderNotAccepted ? ErrorType.Other : ErrorType.InvalidRecipient,
+            (_, { } e) when e.StartsWith("5.1.", StringComparison.Ordinal) =>
+                exception.ErrorCode == SmtpErrorCode.SenderNotAccepted ? ErrorType.Other : ErrorType.InvalidRecipient,
             (_, { } e) when e.StartsWith("5.7.", StringComparison.Ordinal) => ErrorType.Permission,
             ( >= 400 and < 500, _) when Throttled(enhanced, exception.Message) => ErrorType.RateLimit,
             ( >= 400 and < 500, _) => ErrorType.Network,

@@ -19,7 +19,8 @@ public sealed class MessengerChannel(HttpClient http, ChannelSettingsStore setti
         };
         if (tag is not null)
             body["tag"] = tag;
-        return await GraphApi.PostAsync(http, GraphApi.Url(options.BaseUrl!, options.ApiVersion, options.PageId, "messages"), options.AccessToken!, body,
+        return await GraphApi.PostAsync(http, GraphApi.Url(options.BaseUrl!, options.ApiVersion, options.PageId, "messages"),
+            options.AccessToken!, body,
             reply => reply.TryGetProperty("message_id", out var id) ? id.GetString() : null, Classify, cancellationToken);
     }
 

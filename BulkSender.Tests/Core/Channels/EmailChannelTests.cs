@@ -96,7 +96,8 @@ public sealed class EmailChannelTests : IAsyncLifetime
     [Fact]
     public async Task One_connection_serves_consecutive_sends_even_after_a_refused_recipient()
     {
-        smtp.RejectRecipient = to => to.StartsWith("nobody", StringComparison.Ordinal) ? "550 5.1.1 <nobody@example.org>: Recipient address rejected: User unknown" : null;
+        smtp.RejectRecipient = to => to.StartsWith("nobody", StringComparison.Ordinal)
+            ? "550 5.1.1 <nobody@example.org>: Recipient address rejected: User unknown" : null;
 
         var first = await Channel.SendAsync(Message("one@example.org"), CancellationToken.None);
         var refused = await Channel.SendAsync(Message("nobody@example.org"), CancellationToken.None);

@@ -45,7 +45,8 @@ public sealed class PollDeliveryStatusJobTests : ProviderTest
     {
         List<Delivery> deliveries;
         await using (var db = Database.CreateDbContext())
-            deliveries = (await DeliveryBuilder.SentAsync(db, ChannelKind.WhatsApp, ContactBuilder.Many(5, ChannelKind.WhatsApp), Now.AddHours(-1))).Deliveries;
+            deliveries = (await DeliveryBuilder.SentAsync(db, ChannelKind.WhatsApp,
+                ContactBuilder.Many(5, ChannelKind.WhatsApp), Now.AddHours(-1))).Deliveries;
         var unix = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var answers = new Dictionary<string, object>
         {
@@ -55,7 +56,8 @@ public sealed class PollDeliveryStatusJobTests : ProviderTest
             [deliveries[3].ProviderMessageId!] = new
             {
                 id = deliveries[3].ProviderMessageId, status = "failed", timestamp = unix,
-                errors = new[] { new { code = 131026, title = "Message undeliverable", message = "Message undeliverable", error_data = new { details = "Receiver is incapable of receiving this message" } } },
+                errors = new[] { new { code = 131026, title = "Message undeliverable", message = "Message undeliverable",
+                    error_data = new { details = "Receiver is incapable of receiving this message" } } },
             },
             [deliveries[4].ProviderMessageId!] = new { id = deliveries[4].ProviderMessageId, status = "delivered", timestamp = unix },
         };

@@ -70,7 +70,8 @@ public sealed class ContactEditingTests : MudTestContext, IAsyncLifetime
 
         dialog.Find("[data-testid=edit-save]").Click();
 
-        dialog.WaitForAssertion(() => dialog.Find("[data-testid=edit-changed]").TextContent.ShouldContain("This contact changed since you opened it"));
+        dialog.WaitForAssertion(() =>
+            dialog.Find("[data-testid=edit-changed]").TextContent.ShouldContain("This contact changed since you opened it"));
         dialog.Find("input[data-testid=edit-name]").GetAttribute("value").ShouldBe("Ana");
         dialog.Find("input[data-testid=edit-opted-out]").HasAttribute("disabled").ShouldBeTrue();
         dialog.Markup.ShouldContain("use \"Opt back in\" in its menu");

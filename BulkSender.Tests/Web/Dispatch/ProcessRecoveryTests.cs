@@ -48,13 +48,15 @@ public sealed class ProcessRecoveryTests(ITestOutputHelper output) : IAsyncLifet
         ["Dispatch__StaleAfter"] = staleAfter,
     };
 
-    private SqliteDbContext Database() => new SqliteDbContext(new DbContextOptionsBuilder<SqliteDbContext>().UseSqlite($"Data Source={DatabasePath}").Options);
+    private SqliteDbContext Database() =>
+        new SqliteDbContext(new DbContextOptionsBuilder<SqliteDbContext>().UseSqlite($"Data Source={DatabasePath}").Options);
 
     private static async Task<int> SendToAllEmailContactsAsync(Uri app)
     {
         using var client = new HttpClient { BaseAddress = app };
         client.UseBearer(await Login.BearerTokenAsync(client, "operator@bulksender.local", "Operator123!"));
-        var response = await client.PostAsJsonAsync("/api/messages", new { title = "Survives", content = "Hi", channel = "email", audience = "channel" });
+        var response = await client.PostAsJsonAsync("/api/messages",
+            new { title = "Survives", content = "Hi", channel = "email", audience = "channel" });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
     }
@@ -86,7 +88,8 @@ public sealed class ProcessRecoveryTests(ITestOutputHelper output) : IAsyncLifet
         await using (var first = AppProcess.Start(Environment("provider-1.log", emailRate: 100, staleAfter: "00:00:04")))
         {
             messageId = await SendToAllEmailContactsAsync(await first.ListeningAsync(TimeSpan.FromSeconds(60)));
-            await Until(() => Task.FromResult(ProviderLog("provider-1.log", messageId).Count >= 100), TimeSpan.FromSeconds(60), "100 messages were sent");
+            await Until(() => Task.FromResult(ProviderLog("provider-1.log", messageId).Count >= 100), TimeSpan.FromSeconds(60),
+                "100 messages were sent");
             first.Kill();
             await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
         }
@@ -97,8 +100,10 @@ public sealed class ProcessRecoveryTests(ITestOutputHelper output) : IAsyncLifet
         {
             total = await db.Deliveries.CountAsync(d => d.MessageId == messageId);
             inFlight = await db.Deliveries.CountAsync(d => d.MessageId == messageId && d.Status == DeliveryStatus.Sending);
-            sentBeforeRestart = await db.Deliveries.CountAsync(d => d.MessageId == messageId && (d.Status == DeliveryStatus.Sent || d.Status == DeliveryStatus.Failed));
-            lastHeartbeat = await db.Batches.Where(b => b.MessageId == messageId && b.Status == BatchStatus.Processing).MaxAsync(b => b.HeartbeatAt) ?? DateTime.MinValue;
+            sentBeforeRestart = await db.Deliveries.CountAsync(d => d.MessageId == messageId
+                && (d.Status == DeliveryStatus.Sent || d.Status == DeliveryStatus.Failed));
+            lastHeartbeat = await db.Batches.Where(b => b.MessageId == messageId
+                && b.Status == BatchStatus.Processing).MaxAsync(b => b.HeartbeatAt) ?? DateTime.MinValue;
         }
         sentBeforeRestart.ShouldBeLessThan(total, "the process was killed before the send ended");
         ProviderLog("provider-1.log", messageId).Count.ShouldBeLessThanOrEqualTo(sentBeforeRestart + inFlight);

@@ -109,7 +109,8 @@ public sealed partial class ProductionHostTests(ProductionHostTests.Host host) :
         form.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests, "the form counts with the API: one budget per address");
         form.Headers.Contains("Retry-After").ShouldBeTrue();
         (await form.Content.ReadAsStringAsync()).ShouldContain("Too many login attempts from your address.");
-        (await neighbour.PostAsJsonAsync("/api/auth/login", attempt)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized, "another address has its own budget");
+        (await neighbour.PostAsJsonAsync("/api/auth/login", attempt)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized,
+            "another address has its own budget");
     }
 
     [Fact]
