@@ -5,10 +5,10 @@ using BulkSender.Web.Features.ApiReference;
 using BulkSender.Web.Features.Contacts;
 using BulkSender.Web.Features.Health;
 using BulkSender.Web.Features.Jobs;
+using BulkSender.Web.Features.Messages;
 using BulkSender.Web.Features.Settings;
 using BulkSender.Web.Features.Unsubscribe;
 using BulkSender.Web.Features.Webhooks;
-using BulkSender.Web.Features.Messages;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddRepositoryConfiguration();

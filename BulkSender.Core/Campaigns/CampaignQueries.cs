@@ -14,8 +14,8 @@ public sealed record CampaignRow(int Id, int MessageId, string Title, ChannelKin
 }
 
 /// <summary>One campaign day: its batch, when it was released, how it went, and how many contacts were left after it.</summary>
-public sealed record CampaignDayRow(int DayNumber, int BatchNumber, DateTime ReleasedAt, BatchStatus BatchStatus, int Recipients, int Sent, int Failed,
-    int RemainingAfter);
+public sealed record CampaignDayRow(int DayNumber, int BatchNumber, DateTime ReleasedAt, BatchStatus BatchStatus,
+    int Recipients, int Sent, int Failed, int RemainingAfter);
 
 public sealed class CampaignQueries(IDbContextFactory<AppDbContext> dbs)
 {
@@ -37,12 +37,12 @@ public sealed class CampaignQueries(IDbContextFactory<AppDbContext> dbs)
         return await db.CampaignDays.Where(d => d.CampaignId == campaignId)
             .Join(db.Batches, d => d.BatchId, b => b.Id, (d, b) => new { d, b })
             .OrderBy(x => x.d.DayNumber)
-            .Select(x => new CampaignDayRow(x.d.DayNumber, x.b.Number, x.d.ReleasedAt, x.b.Status, x.b.RecipientCount, x.b.SentCount, x.b.FailedCount,
-                x.d.RemainingAfter))
+            .Select(x => new CampaignDayRow(x.d.DayNumber, x.b.Number, x.d.ReleasedAt, x.b.Status, x.b.RecipientCount,
+                x.b.SentCount, x.b.FailedCount, x.d.RemainingAfter))
             .ToListAsync(cancellationToken);
     }
 
     private static IQueryable<CampaignRow> Rows(IQueryable<Campaign> campaigns) =>
-        campaigns.Select(c => new CampaignRow(c.Id, c.MessageId, c.Message!.Title, c.Message.Channel, c.Status, c.DailyLimit, c.StartAt, c.NextBatchAt,
-            c.Message.TotalRecipients, c.Message.SentCount, c.Message.FailedCount, c.Message.SkippedCount));
+        campaigns.Select(c => new CampaignRow(c.Id, c.MessageId, c.Message!.Title, c.Message.Channel, c.Status, c.DailyLimit,
+            c.StartAt, c.NextBatchAt, c.Message.TotalRecipients, c.Message.SentCount, c.Message.FailedCount, c.Message.SkippedCount));
 }

@@ -30,7 +30,8 @@ public sealed class CampaignService(
         var result = await dbs.InTransactionAsync(async (db, ct) =>
         {
             if (await db.Campaigns.Where(c => c.Id == campaignId && c.Status == CampaignStatus.Active)
-                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, CampaignStatus.Paused).SetProperty(c => c.NextBatchAt, (DateTime?)null), ct) == 0)
+                    .ExecuteUpdateAsync(s =>
+                        s.SetProperty(c => c.Status, CampaignStatus.Paused).SetProperty(c => c.NextBatchAt, (DateTime?)null), ct) == 0)
                 return await RefusalAsync(db, campaignId, ct);
             db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.CampaignPaused, now, nameof(Campaign), Id(campaignId)));
             await db.SaveChangesAsync(ct);
@@ -44,7 +45,7 @@ public sealed class CampaignService(
     public async Task<CampaignChange> ResumeAsync(int campaignId, Actor actor, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        DateTime next = now;
+        var next = now;
         var result = await dbs.InTransactionAsync(async (db, ct) =>
         {
             var last = await db.CampaignDays.Where(d => d.CampaignId == campaignId).MaxAsync(d => (DateTime?)d.ReleasedAt, ct);
@@ -85,7 +86,8 @@ public sealed class CampaignService(
                 .Select(m => new { m.TotalRecipients, m.SentCount, m.FailedCount, m.SkippedCount, m.BatchCount }).SingleOrDefaultAsync(ct);
             if (ended is not null)
             {
-                var outcome = SendOutcome.Decide(true, ended.TotalRecipients, ended.SentCount, ended.FailedCount, ended.SkippedCount, ended.BatchCount);
+                var outcome = SendOutcome.Decide(true, ended.TotalRecipients, ended.SentCount, ended.FailedCount,
+                    ended.SkippedCount, ended.BatchCount);
                 await db.Messages.Where(m => m.Id == messageId).ExecuteUpdateAsync(s => s
                     .SetProperty(m => m.Status, MessageStatus.Cancelled).SetProperty(m => m.Summary, outcome.Summary)
                     .SetProperty(m => m.NextRetryAt, (DateTime?)null), ct);

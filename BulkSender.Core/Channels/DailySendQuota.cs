@@ -10,7 +10,7 @@ namespace BulkSender.Core.Channels;
 /// day. The count starts, once per day in each process, from the deliveries the database says were sent that day, and
 /// then follows this process's sends, like the rate limit: several instances each keep their own count after that.
 /// </summary>
-public sealed class DailySendQuota(IDbContextFactory<AppDbContext> dbs, ChannelSettingsStore settings, TimeProvider clock)
+public sealed class DailySendQuota(IDbContextFactory<AppDbContext> dbs, ChannelSettingsStore settings, TimeProvider clock) : IDisposable
 {
     public const string SettingName = "DailyLimit";
 
@@ -51,4 +51,6 @@ public sealed class DailySendQuota(IDbContextFactory<AppDbContext> dbs, ChannelS
         return await db.Deliveries.CountAsync(d => d.SentAt >= dayStart && d.SentAt < dayEnd
             && db.Messages.Any(m => m.Id == d.MessageId && m.Channel == channel), cancellationToken);
     }
+
+    public void Dispose() => gate.Dispose();
 }

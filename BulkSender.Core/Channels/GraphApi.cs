@@ -33,7 +33,8 @@ public static class GraphApi
             if (response.IsSuccessStatusCode)
                 return json is { } ok && readMessageId(ok) is { Length: > 0 } id
                     ? ChannelResult.Sent(id)
-                    : ChannelResult.Failed(ErrorType.Other, "no_message_id", Truncate($"HTTP {(int)response.StatusCode} without a message id: {text}"));
+                    : ChannelResult.Failed(ErrorType.Other, "no_message_id",
+                        Truncate($"HTTP {(int)response.StatusCode} without a message id: {text}"));
             return Failure(response, json, classify);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -65,12 +66,13 @@ public static class GraphApi
         var status = (int)response.StatusCode;
         var error = json is { } body && body.TryGetProperty("error", out var e) ? GraphError.From(e) : null;
         var known = error is null ? null : classify(error);
-        var type = known?.Type ?? (status >= 500 ? ErrorType.Network : response.StatusCode == HttpStatusCode.TooManyRequests ? ErrorType.RateLimit : ErrorType.Other);
+        var type = known?.Type ?? (status >= 500 ? ErrorType.Network : response.StatusCode == HttpStatusCode.TooManyRequests
+            ? ErrorType.RateLimit : ErrorType.Other);
         var code = error?.CodeText ?? $"http_{status}";
         var message = error?.Describe() ?? $"HTTP {status} {response.ReasonPhrase}";
         if (known?.Reason is { } reason)
             message = $"{reason}: {message}";
-        int? retryAfter = type == ErrorType.RateLimit ? RetryAfterSeconds(response) : null;
+        var retryAfter = type == ErrorType.RateLimit ? RetryAfterSeconds(response) : null;
         if (retryAfter is { } seconds)
             message += $" ({RetryAfterMarker}{seconds} s)";
         // The limiter pauses the channel for this long (ChannelRateLimiter.BackOff).
@@ -87,7 +89,8 @@ public static class GraphApi
             if (retry.Date is { } date)
                 return Math.Max(0, (int)Math.Ceiling((date - DateTimeOffset.UtcNow).TotalSeconds));
         }
-        if (response.Headers.TryGetValues("X-Business-Use-Case-Usage", out var usages) && TryParse(usages.First()) is { ValueKind: JsonValueKind.Object } usage)
+        if (response.Headers.TryGetValues("X-Business-Use-Case-Usage", out var usages)
+            && TryParse(usages.First()) is { ValueKind: JsonValueKind.Object } usage)
         {
             var minutes = usage.EnumerateObject()
                 .SelectMany(p => p.Value.ValueKind == JsonValueKind.Array ? p.Value.EnumerateArray() : Enumerable.Empty<JsonElement>())

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace BulkSender.Core.Channels;
 
 /// <summary>
@@ -6,6 +8,8 @@ namespace BulkSender.Core.Channels;
 /// A rate of 0 means no limit. <see cref="PauseFor"/> holds everyone back for a while (a provider's "slow down");
 /// <see cref="SetRate"/> changes the rate for the next grants.
 /// </summary>
+[SuppressMessage("Design", "CA1001", Justification = "The semaphore is only awaited and released, which allocates no wait "
+    + "handle, so disposing it frees nothing; the rate limiter keeps its limiters for the life of the process.")]
 public sealed class IntervalLimiter(double perSecond, TimeProvider clock)
 {
     /// <summary>Timers on Linux tick every 4 ms; the last stretch of a wait is slept precisely instead.</summary>

@@ -2,9 +2,9 @@ using BulkSender.Core.Channels.Email;
 using BulkSender.Core.Channels.Messenger;
 using BulkSender.Core.Channels.Settings;
 using BulkSender.Core.Channels.WhatsApp;
-using Polly;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Polly;
 
 namespace BulkSender.Core.Channels;
 

@@ -55,7 +55,8 @@ public sealed class SimulatedChannelOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        foreach (var (name, delay) in new[] { ("DeliveredAfter", DeliveredAfter), ("ReadAfter", ReadAfter), ("ReplyAfter", ReplyAfter), ("EventsCatchUp", EventsCatchUp) })
+        foreach (var (name, delay) in new[] { ("DeliveredAfter", DeliveredAfter), ("ReadAfter", ReadAfter), ("ReplyAfter", ReplyAfter),
+            ("EventsCatchUp", EventsCatchUp) })
             if (delay < TimeSpan.Zero || delay > TimeSpan.FromDays(1))
                 yield return new ValidationResult($"Channels:Simulated:{name} must be between 00:00:00 and 1.00:00:00.");
         if (EventsInterval <= TimeSpan.Zero || EventsInterval > TimeSpan.FromHours(1))

@@ -31,7 +31,8 @@ public sealed class SimulatedEvents(
     public static readonly TimeSpan LateCommit = TimeSpan.FromMinutes(1);
 
     /// <summary>What the simulated contacts answer. Never "STOP": demo contacts are not opted out by the simulation.</summary>
-    public static readonly IReadOnlyList<string> Replies = ["Thanks!", "Got it, thank you.", "See you there 👍", "Can you tell me more?", "Great news!"];
+    public static readonly IReadOnlyList<string> Replies = ["Thanks!", "Got it, thank you.", "See you there 👍",
+        "Can you tell me more?", "Great news!"];
 
     private readonly Dictionary<long, DateTime> repliedHere = [];
     private DateTime? lastPass;
@@ -77,7 +78,8 @@ public sealed class SimulatedEvents(
             var roll = dice[d.Id];
             if (Due(roll.Replied < settings.ReplyRate, readAt[d.Id]!.Value + Delay(settings.ReplyAfter, roll.ReplyDelay)) is not { } replyAt)
                 continue;
-            if ((await updater.RecordInboundAsync(d.Channel, d.Address, Replies[(int)(roll.Text * Replies.Count)], replyAt, cancellationToken)).Replied)
+            if ((await updater.RecordInboundAsync(d.Channel, d.Address, Replies[(int)(roll.Text * Replies.Count)],
+                replyAt, cancellationToken)).Replied)
                 replied++;
             // The reply may have gone to a later message to the same contact; it is not sent again.
             repliedHere[d.Id] = d.SentAt;
@@ -101,9 +103,11 @@ public sealed class SimulatedEvents(
     /// <summary>Between <paramref name="delay"/> and twice it.</summary>
     private static TimeSpan Delay(TimeSpan delay, double share) => delay + delay * share;
 
-    private sealed record Candidate(long Id, string ProviderMessageId, string Address, DateTime SentAt, DateTime? DeliveredAt, DateTime? ReadAt, ChannelKind Channel);
+    private sealed record Candidate(long Id, string ProviderMessageId, string Address, DateTime SentAt, DateTime? DeliveredAt,
+        DateTime? ReadAt, ChannelKind Channel);
 
-    private sealed record Dice(double Delivered, double Read, double Replied, double DeliveredDelay, double ReadDelay, double ReplyDelay, double Text)
+    private sealed record Dice(double Delivered, double Read, double Replied, double DeliveredDelay, double ReadDelay,
+        double ReplyDelay, double Text)
     {
         public static Dice For(int seed, string providerMessageId)
         {

@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 namespace BulkSender.Core.Channels;
 
 /// <summary>Runs <see cref="SimulatedEvents"/> every <see cref="SimulatedChannelOptions.EventsInterval"/>.</summary>
-public sealed class SimulatedEventsService(SimulatedEvents events, IOptions<SimulatedChannelOptions> options, TimeProvider clock, ILogger<SimulatedEventsService> log)
+public sealed class SimulatedEventsService(SimulatedEvents events, IOptions<SimulatedChannelOptions> options, TimeProvider clock,
+    ILogger<SimulatedEventsService> log)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -21,7 +22,8 @@ public sealed class SimulatedEventsService(SimulatedEvents events, IOptions<Simu
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    log.LogWarning(ex, "Could not apply the simulated provider's status events; trying again in {Interval}", options.Value.EventsInterval);
+                    log.LogWarning(ex, "Could not apply the simulated provider's status events; trying again in {Interval}",
+                        options.Value.EventsInterval);
                 }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Data;
@@ -28,7 +29,8 @@ public sealed class OptOuts(IDbContextFactory<AppDbContext> dbs, OptOutSignal si
         if (changed == 0)
             return false;
         signal.Raise();
-        db.Activity.Add(ActivityLog.Entry(Actor.System, ActivityActions.ContactOptedOut, now, "Contact", id.ToString(), $"{channel} {address} opted out ({how})"));
+        db.Activity.Add(ActivityLog.Entry(Actor.System, ActivityActions.ContactOptedOut, now, "Contact",
+            id?.ToString(CultureInfo.InvariantCulture), $"{channel} {address} opted out ({how})"));
         await db.SaveChangesAsync(cancellationToken);
         return true;
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
@@ -11,7 +12,8 @@ namespace BulkSender.Core.Contacts;
 /// </summary>
 public sealed record EditErrors(IReadOnlyDictionary<string, string[]> Errors, bool Conflict = false)
 {
-    public static EditErrors Of(string field, string message, bool conflict = false) => new(new Dictionary<string, string[]> { [field] = [message] }, conflict);
+    public static EditErrors Of(string field, string message, bool conflict = false) =>
+        new(new Dictionary<string, string[]> { [field] = [message] }, conflict);
 }
 
 /// <summary>
@@ -61,7 +63,8 @@ public sealed class ContactEditor(IDbContextFactory<AppDbContext> dbs, OptOutSig
         contact.UpdatedAt = now;
         // The concurrency token: the UPDATE only matches while Version is still the one read above.
         contact.Version++;
-        db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ContactUpdated, now, "Contact", id.ToString(), $"{contact.Name} <{contact.Address}>"));
+        db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ContactUpdated, now, "Contact", id.ToString(CultureInfo.InvariantCulture),
+            $"{contact.Name} <{contact.Address}>"));
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -149,7 +152,8 @@ public sealed class ContactEditor(IDbContextFactory<AppDbContext> dbs, OptOutSig
             foreach (var chunk in ids.Distinct().Chunk(1000))
             {
                 var having = db.ContactTags.Where(t => t.Tag == tag && chunk.Contains(t.ContactId));
-                await db.Contacts.Where(c => having.Any(t => t.ContactId == c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.Version, c => c.Version + 1), ct);
+                await db.Contacts.Where(c => having.Any(t => t.ContactId == c.Id)).ExecuteUpdateAsync(s =>
+                    s.SetProperty(c => c.Version, c => c.Version + 1), ct);
                 removed += await having.ExecuteDeleteAsync(ct);
             }
             return removed;
@@ -169,16 +173,19 @@ public sealed class ContactEditor(IDbContextFactory<AppDbContext> dbs, OptOutSig
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.ContactId, (int?)null), cancellationToken);
             deleted += await db.Contacts.Where(c => chunk.Contains(c.Id)).ExecuteDeleteAsync(cancellationToken);
         }
-        db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ContactsDeleted, clock.GetUtcNow().UtcDateTime, "Contacts", null, $"{deleted} contact(s) deleted."));
+        db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ContactsDeleted, clock.GetUtcNow().UtcDateTime, "Contacts", null,
+            $"{deleted} contact(s) deleted."));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return deleted;
     }
 
-    private static async Task LogAsync(AppDbContext db, Actor actor, string action, int id, string what, DateTime now, CancellationToken cancellationToken)
+    private static async Task LogAsync(AppDbContext db, Actor actor, string action, int id, string what, DateTime now,
+        CancellationToken cancellationToken)
     {
         var contact = await db.Contacts.Where(c => c.Id == id).Select(c => new { c.Name, c.Address }).SingleAsync(cancellationToken);
-        db.Activity.Add(ActivityLog.Entry(actor, action, now, "Contact", id.ToString(), $"{contact.Name} <{contact.Address}> {what}"));
+        db.Activity.Add(ActivityLog.Entry(actor, action, now, "Contact", id.ToString(CultureInfo.InvariantCulture),
+            $"{contact.Name} <{contact.Address}> {what}"));
         await db.SaveChangesAsync(cancellationToken);
     }
 

@@ -11,7 +11,8 @@ namespace BulkSender.Core.Contacts;
 public sealed record RejectedRow(int Line, string Reason, string? Address);
 
 /// <param name="LastInboundAt">When the contact last wrote (UTC), if the file says; an import only moves it forward.</param>
-public sealed record ImportRow(int Line, string Name, ChannelKind Channel, string Address, IReadOnlyList<string> Tags, bool OptedOut, DateTime? LastInboundAt = null);
+public sealed record ImportRow(int Line, string Name, ChannelKind Channel, string Address, IReadOnlyList<string> Tags, bool OptedOut,
+    DateTime? LastInboundAt = null);
 
 /// <summary>A file read and checked row by row, nothing written yet.</summary>
 /// <param name="IgnoredColumns">Columns of the file the import does not read, as <see cref="ImportHeader.Ignored"/> names them.</param>
@@ -124,7 +125,8 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
                 continue;
             }
             seen[key] = line;
-            rows.Add(new ImportRow(line, input.Name.Trim(), key.Item1, key.Item2, input.ParsedTags, input.ParsedOptedOut == true, input.ParsedLastInboundAt));
+            rows.Add(new ImportRow(line, input.Name.Trim(), key.Item1, key.Item2, input.ParsedTags, input.ParsedOptedOut == true,
+                input.ParsedLastInboundAt));
         }
 
         if (rows.Count + rejected.Count == 0)
@@ -149,7 +151,8 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
     }
 
     /// <summary>Writes the valid rows in one transaction: all of them, or (on failure) none.</summary>
-    public async Task<ImportResult> ImportAsync(ParsedImport file, Actor actor, string fileName, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
+    public async Task<ImportResult> ImportAsync(ParsedImport file, Actor actor, string fileName, IProgress<ImportProgress>? progress,
+        CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
@@ -178,7 +181,8 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
     /// One chunk, in the import's transaction. An update carries the contact's version (its concurrency token): when a
     /// contact changed between the read and the write (a webhook, an opt-out), the chunk is read and applied again.
     /// </summary>
-    private static async Task<(int Added, int Updated)> WriteChunkAsync(AppDbContext db, ImportRow[] chunk, bool hasTags, DateTime now, CancellationToken cancellationToken)
+    private static async Task<(int Added, int Updated)> WriteChunkAsync(AppDbContext db, ImportRow[] chunk, bool hasTags, DateTime now,
+        CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -235,7 +239,8 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
         }
     }
 
-    private static async Task<Dictionary<(ChannelKind, string), Contact>> ExistingAsync(IQueryable<Contact> contacts, ImportRow[] chunk, CancellationToken cancellationToken)
+    private static async Task<Dictionary<(ChannelKind, string), Contact>> ExistingAsync(IQueryable<Contact> contacts, ImportRow[] chunk,
+        CancellationToken cancellationToken)
     {
         var found = new Dictionary<(ChannelKind, string), Contact>();
         foreach (var group in chunk.GroupBy(r => r.Channel))

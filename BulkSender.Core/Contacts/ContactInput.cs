@@ -34,7 +34,8 @@ public sealed class ContactInput
 
     /// <summary>The ISO 8601 forms accepted for <see cref="LastInboundAt"/>: a date and time (with seconds and fractions optional) and an optional Z or offset.</summary>
     private static readonly string[] IsoFormats =
-        ["yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd HH:mm:ss.FFFFFFFK", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mmK"];
+        ["yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd HH:mm:ss.FFFFFFFK",
+            "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mmK"];
 
     public bool HasLastInboundAt => !string.IsNullOrWhiteSpace(LastInboundAt);
 

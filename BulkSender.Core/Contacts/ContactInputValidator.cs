@@ -12,7 +12,8 @@ public sealed class ContactInputValidator : AbstractValidator<ContactInput>
             .MaximumLength(200).WithMessage("The name is longer than 200 characters.");
         RuleFor(c => c.Channel).Cascade(CascadeMode.Stop)
             .NotEmpty().WithMessage("The channel is empty (use messenger, email or whatsapp).")
-            .Must(c => ContactAddress.TryParseChannel(c, out _)).WithMessage(c => $"Unknown channel '{c.Channel}' (use messenger, email or whatsapp).");
+            .Must(c => ContactAddress.TryParseChannel(c, out _)).WithMessage(c =>
+                $"Unknown channel '{c.Channel}' (use messenger, email or whatsapp).");
         RuleFor(c => c.NormalizedAddress)
             .Must((c, address) => ContactAddress.Problem(c.ParsedChannel!.Value, address) is null)
             .WithMessage((c, address) => ContactAddress.Problem(c.ParsedChannel!.Value, address))

@@ -15,10 +15,12 @@ public enum ContactSort
     UpdatedAt,
 }
 
-public sealed record ContactRow(int Id, string Name, string Address, ChannelKind Channel, bool OptedOut, DateTime CreatedAt, IReadOnlyList<string> Tags, long Version);
+public sealed record ContactRow(int Id, string Name, string Address, ChannelKind Channel, bool OptedOut, DateTime CreatedAt,
+    IReadOnlyList<string> Tags, long Version);
 
 /// <summary>A contact as the edit form starts from it, with the version an edit is made on.</summary>
-public sealed record ContactForEdit(int Id, long Version, string Name, ChannelKind Channel, string Address, IReadOnlyList<string> Tags, bool OptedOut)
+public sealed record ContactForEdit(int Id, long Version, string Name, ChannelKind Channel, string Address,
+    IReadOnlyList<string> Tags, bool OptedOut)
 {
     public ContactInput ToInput() => new()
     {
@@ -39,7 +41,8 @@ public sealed class ContactQueries(IDbContextFactory<AppDbContext> dbs)
 {
     public const int MaxPageSize = 500;
 
-    public async Task<ContactPage> PageAsync(ContactFilter filter, ContactSort sort, bool descending, int page, int pageSize, CancellationToken cancellationToken)
+    public async Task<ContactPage> PageAsync(ContactFilter filter, ContactSort sort, bool descending, int page, int pageSize,
+        CancellationToken cancellationToken)
     {
         pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
@@ -48,7 +51,8 @@ public sealed class ContactQueries(IDbContextFactory<AppDbContext> dbs)
         var items = await Sorted(query, sort, descending)
             .Skip(Math.Max(page, 0) * pageSize)
             .Take(pageSize)
-            .Select(c => new ContactRow(c.Id, c.Name, c.Address, c.Channel, c.OptedOut, c.CreatedAt, c.Tags.Select(t => t.Tag).OrderBy(t => t).ToList(), c.Version))
+            .Select(c => new ContactRow(c.Id, c.Name, c.Address, c.Channel, c.OptedOut, c.CreatedAt,
+                c.Tags.Select(t => t.Tag).OrderBy(t => t).ToList(), c.Version))
             .ToListAsync(cancellationToken);
         return new ContactPage(items, total);
     }
@@ -58,15 +62,18 @@ public sealed class ContactQueries(IDbContextFactory<AppDbContext> dbs)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         return await db.Contacts.AsNoTracking().Where(c => c.Id == id)
-            .Select(c => new ContactForEdit(c.Id, c.Version, c.Name, c.Channel, c.Address, c.Tags.Select(t => t.Tag).OrderBy(t => t).ToList(), c.OptedOut))
+            .Select(c => new ContactForEdit(c.Id, c.Version, c.Name, c.Channel, c.Address,
+                c.Tags.Select(t => t.Tag).OrderBy(t => t).ToList(), c.OptedOut))
             .SingleOrDefaultAsync(cancellationToken);
     }
 
     /// <summary>Ids of matching contacts that can be sent to (not opted out), in the grid's order, at most <paramref name="max"/>.</summary>
-    public async Task<IReadOnlyList<int>> SelectableIdsAsync(ContactFilter filter, ContactSort sort, bool descending, int max, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<int>> SelectableIdsAsync(ContactFilter filter, ContactSort sort, bool descending, int max,
+        CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        return await Sorted(Filtered(db, filter with { OptedOut = false }), sort, descending).Select(c => c.Id).Take(max).ToListAsync(cancellationToken);
+        return await Sorted(Filtered(db, filter with { OptedOut = false }), sort, descending)
+            .Select(c => c.Id).Take(max).ToListAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<TagCount>> TagsAsync(CancellationToken cancellationToken)

@@ -10,9 +10,11 @@ namespace BulkSender.Core.Data;
 public static class DemoData
 {
     private static readonly string[] FirstNames =
-        ["Ana", "Ben", "Carla", "David", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kemi", "Liam", "Mara", "Nikos", "Olga", "Pablo", "Qiu", "Rosa", "Sam", "Tariq", "Uma", "Victor", "Wen", "Ximena", "Yusuf", "Zoe"];
+        ["Ana", "Ben", "Carla", "David", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kemi", "Liam", "Mara", "Nikos", "Olga",
+            "Pablo", "Qiu", "Rosa", "Sam", "Tariq", "Uma", "Victor", "Wen", "Ximena", "Yusuf", "Zoe"];
     private static readonly string[] LastNames =
-        ["Almeida", "Brown", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Hansen", "Ito", "Jensen", "Kowalski", "Lopez", "Muller", "Novak", "Okafor", "Petrov", "Rossi", "Silva", "Tanaka", "Weber"];
+        ["Almeida", "Brown", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Hansen", "Ito", "Jensen", "Kowalski", "Lopez", "Muller",
+            "Novak", "Okafor", "Petrov", "Rossi", "Silva", "Tanaka", "Weber"];
     private static readonly string[] Tags = ["newsletter", "vip", "customer", "lead", "beta", "events"];
 
     public static IEnumerable<Contact> Contacts(int count, DateTime now, int seed = 20261123)

@@ -26,7 +26,8 @@ public static class Transactions
     }
 
     /// <summary>The same on a context the caller keeps using; for set-based statements (nothing tracked).</summary>
-    public static async Task<T> InTransactionAsync<T>(this AppDbContext db, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    public static async Task<T> InTransactionAsync<T>(this AppDbContext db, Func<CancellationToken, Task<T>> work,
+        CancellationToken cancellationToken)
     {
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
         {

@@ -50,27 +50,34 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
         AdvanceAsync(db => ByProviderId(db, channel, providerMessageId), Stage.Read, at, cancellationToken);
 
     /// <summary>Several delivered events (provider message id and time) in one transaction.</summary>
-    public Task<int> MarkDeliveredAsync(ChannelKind channel, IReadOnlyCollection<(string ProviderMessageId, DateTime At)> events, CancellationToken cancellationToken) =>
+    public Task<int> MarkDeliveredAsync(ChannelKind channel, IReadOnlyCollection<(string ProviderMessageId, DateTime At)> events,
+        CancellationToken cancellationToken) =>
         AdvanceAsync(Events(channel, events), Stage.Delivered, cancellationToken);
 
     /// <summary>Several read events (provider message id and time) in one transaction.</summary>
-    public Task<int> MarkReadAsync(ChannelKind channel, IReadOnlyCollection<(string ProviderMessageId, DateTime At)> events, CancellationToken cancellationToken) =>
+    public Task<int> MarkReadAsync(ChannelKind channel, IReadOnlyCollection<(string ProviderMessageId, DateTime At)> events,
+        CancellationToken cancellationToken) =>
         AdvanceAsync(Events(channel, events), Stage.Read, cancellationToken);
 
-    private static List<(Func<AppDbContext, IQueryable<Delivery>>, DateTime)> Events(ChannelKind channel, IReadOnlyCollection<(string ProviderMessageId, DateTime At)> events) =>
+    private static List<(Func<AppDbContext, IQueryable<Delivery>>, DateTime)> Events(ChannelKind channel,
+        IReadOnlyCollection<(string ProviderMessageId, DateTime At)> events) =>
         events.Select(e => ((Func<AppDbContext, IQueryable<Delivery>>)(db => ByProviderId(db, channel, e.ProviderMessageId)), e.At)).ToList();
 
     /// <summary>Messenger's delivery watermark: everything sent to the recipient at or before it, and the listed message ids, is delivered.</summary>
-    public Task<int> MarkDeliveredUpToAsync(ChannelKind channel, string recipientAddress, DateTime watermark, IReadOnlyCollection<string> providerMessageIds, DateTime at, CancellationToken cancellationToken) =>
+    public Task<int> MarkDeliveredUpToAsync(ChannelKind channel, string recipientAddress, DateTime watermark,
+        IReadOnlyCollection<string> providerMessageIds, DateTime at, CancellationToken cancellationToken) =>
         AdvanceAsync(db => Accepted(db, channel).Where(d => d.RecipientAddress == recipientAddress
             && (d.SentAt <= watermark || providerMessageIds.Contains(d.ProviderMessageId!))), Stage.Delivered, at, cancellationToken);
 
     /// <summary>Messenger's read watermark: everything sent to the recipient at or before it is read.</summary>
-    public Task<int> MarkReadUpToAsync(ChannelKind channel, string recipientAddress, DateTime watermark, DateTime at, CancellationToken cancellationToken) =>
-        AdvanceAsync(db => Accepted(db, channel).Where(d => d.RecipientAddress == recipientAddress && d.SentAt <= watermark), Stage.Read, at, cancellationToken);
+    public Task<int> MarkReadUpToAsync(ChannelKind channel, string recipientAddress, DateTime watermark, DateTime at,
+        CancellationToken cancellationToken) =>
+        AdvanceAsync(db => Accepted(db, channel).Where(d => d.RecipientAddress == recipientAddress && d.SentAt <= watermark),
+            Stage.Read, at, cancellationToken);
 
     /// <summary>A provider's failed status for a message it had accepted; ignored once the message showed it arrived.</summary>
-    public async Task<int> MarkFailedAsync(ChannelKind channel, string providerMessageId, ErrorType type, string code, string message, DateTime at, CancellationToken cancellationToken)
+    public async Task<int> MarkFailedAsync(ChannelKind channel, string providerMessageId, ErrorType type, string code, string message,
+        DateTime at, CancellationToken cancellationToken)
     {
         code = code.Length > 64 ? code[..64] : code;
         message = GraphApi.Truncate(message);
@@ -102,9 +109,12 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
                 return MarkReadAsync(channel, status.ProviderMessageId, status.At, cancellationToken);
             case ProviderStatusKind.Failed:
                 var error = status.Error;
-                var known = error is null ? null : channel == ChannelKind.WhatsApp ? WhatsAppChannel.Classify(error) : MessengerChannel.Classify(error);
-                var text = error is null ? "The provider reported the message as failed." : known?.Reason is { } reason ? $"{reason}: {error.Describe()}" : error.Describe();
-                return MarkFailedAsync(channel, status.ProviderMessageId, known?.Type ?? ErrorType.Other, error?.CodeText ?? "failed", text, status.At, cancellationToken);
+                var known = error is null ? null : channel == ChannelKind.WhatsApp ? WhatsAppChannel.Classify(error)
+                    : MessengerChannel.Classify(error);
+                var text = error is null ? "The provider reported the message as failed." : known?.Reason is { } reason
+                    ? $"{reason}: {error.Describe()}" : error.Describe();
+                return MarkFailedAsync(channel, status.ProviderMessageId, known?.Type ?? ErrorType.Other, error?.CodeText ?? "failed", text,
+                    status.At, cancellationToken);
             default:
                 // "sent" confirms what the send already recorded.
                 return Task.FromResult(0);
@@ -115,7 +125,8 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
     /// A message from the contact: keeps its last inbound time (Messenger's 24-hour window), marks the latest delivery
     /// sent to it before then Replied, and opts the contact out on "STOP".
     /// </summary>
-    public async Task<InboundOutcome> RecordInboundAsync(ChannelKind channel, string address, string? text, DateTime at, CancellationToken cancellationToken)
+    public async Task<InboundOutcome> RecordInboundAsync(ChannelKind channel, string address, string? text, DateTime at,
+        CancellationToken cancellationToken)
     {
         long? latest;
         await using (var db = await dbs.CreateDbContextAsync(cancellationToken))
@@ -185,7 +196,8 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
         AdvanceAsync([(which, at)], stage, cancellationToken);
 
     /// <summary>Several events of one stage in one transaction (one write lock for a whole pass of the simulated provider).</summary>
-    private async Task<int> AdvanceAsync(IReadOnlyCollection<(Func<AppDbContext, IQueryable<Delivery>> Which, DateTime At)> events, Stage stage, CancellationToken cancellationToken)
+    private async Task<int> AdvanceAsync(IReadOnlyCollection<(Func<AppDbContext, IQueryable<Delivery>> Which, DateTime At)> events,
+        Stage stage, CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         var targets = events.Select(e => Target(db, e.Which, stage, e.At)).ToList();
@@ -245,7 +257,8 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
     }
 
     private static async Task<Dictionary<int, int>> CountPerMessageAsync(IQueryable<Delivery> deliveries, CancellationToken cancellationToken) =>
-        await deliveries.GroupBy(d => d.MessageId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
+        await deliveries.GroupBy(d => d.MessageId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key,
+            g => g.Count, cancellationToken);
 
     private static async Task AdjustCountsAsync(AppDbContext db, Dictionary<int, int> perMessage, bool toSent, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -129,9 +130,10 @@ public sealed class PollDeliveryStatusJob(
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
-        if (await db.Settings.Where(s => s.Key == key).ExecuteUpdateAsync(s => s.SetProperty(x => x.Value, value.ToString()).SetProperty(x => x.UpdatedAt, now), cancellationToken) == 0)
+        if (await db.Settings.Where(s => s.Key == key).ExecuteUpdateAsync(s => s.SetProperty(x => x.Value,
+            value.ToString(CultureInfo.InvariantCulture)).SetProperty(x => x.UpdatedAt, now), cancellationToken) == 0)
         {
-            db.Settings.Add(new Setting { Key = key, Value = value.ToString(), UpdatedAt = now });
+            db.Settings.Add(new Setting { Key = key, Value = value.ToString(CultureInfo.InvariantCulture), UpdatedAt = now });
             await db.SaveChangesAsync(cancellationToken);
         }
     }

@@ -87,8 +87,10 @@ public sealed class IdempotencyKeys(IDbContextFactory<AppDbContext> dbs, TimePro
     public static ComposeOutcome Answer(IdempotencyRecord record, SendKey key) =>
         record.RequestHash == key.RequestHash
             ? record.ToOutcome()
-            : ComposeOutcome.Invalid(ComposeOutcome.IdempotencyKeyField,
-                "This idempotency key was already used for a different request. Use a new key for a new send.") with { KeyReused = true };
+            : ComposeOutcome.Invalid(ComposeOutcome.IdempotencyKeyField, KeyReusedMessage) with { KeyReused = true };
+
+    private const string KeyReusedMessage =
+        "This idempotency key was already used for a different request. Use a new key for a new send.";
 
     /// <summary>Deletes the records of expired keys, set-based; returns how many.</summary>
     public async Task<int> DeleteExpiredAsync(CancellationToken cancellationToken)

@@ -32,11 +32,17 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
             join r in db.Roles on ur.RoleId equals r.Id into rs
             from r in rs.DefaultIfEmpty()
             orderby u.Email
-            select new { u.Id, u.Email, u.DisplayName, Role = r == null ? "" : r.Name, u.IsDisabled, u.LockoutEnd, u.ConcurrencyStamp }).ToListAsync(cancellationToken);
-        return rows.Select(u => new UserRow(u.Id, u.Email ?? "", u.DisplayName, u.Role ?? "", u.IsDisabled, u.LockoutEnd > now, u.ConcurrencyStamp)).ToList();
+            select new
+            {
+                u.Id, u.Email, u.DisplayName, Role = r == null ? "" : r.Name, u.IsDisabled,
+                u.LockoutEnd, u.ConcurrencyStamp
+            }).ToListAsync(cancellationToken);
+        return rows.Select(u => new UserRow(u.Id, u.Email ?? "", u.DisplayName, u.Role ?? "", u.IsDisabled,
+            u.LockoutEnd > now, u.ConcurrencyStamp)).ToList();
     }
 
-    public async Task<UserChangeError?> CreateAsync(string email, string? displayName, string role, string password, Actor actor, CancellationToken cancellationToken)
+    public async Task<UserChangeError?> CreateAsync(string email, string? displayName, string role, string password, Actor actor,
+        CancellationToken cancellationToken)
     {
         if (!Roles.All.Contains(role))
             return new UserChangeError($"Unknown role '{role}'.");
@@ -54,7 +60,8 @@ public sealed class UserAdministration(UserManager<AppUser> users, AppDbContext 
     public Task<UserChangeError?> ResetPasswordAsync(string id, string password, Actor actor, CancellationToken cancellationToken) =>
         ResetPasswordAsync(id, null, password, actor, cancellationToken);
 
-    public async Task<UserChangeError?> ResetPasswordAsync(string id, string? version, string password, Actor actor, CancellationToken cancellationToken)
+    public async Task<UserChangeError?> ResetPasswordAsync(string id, string? version, string password, Actor actor,
+        CancellationToken cancellationToken)
     {
         var (user, refused) = await FindAsync(id, version);
         if (user is null)

@@ -45,7 +45,8 @@ internal static class JobsRegistration
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
-            recurring.AddOrUpdate<ReconcileJob>(ReconcileJob.RecurringId, JobQueues.Default, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+            recurring.AddOrUpdate<ReconcileJob>(ReconcileJob.RecurringId, JobQueues.Default,
+                j => j.RunAsync(CancellationToken.None), Cron.Minutely());
             await using var scope = scopes.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<ReconcileJob>().RunAsync(stoppingToken);
         }

@@ -11,8 +11,8 @@ namespace BulkSender.Core.Retries;
 /// The daily recurring job "cleanup-deliveries": old successful deliveries (message and batch totals are counters
 /// and do not change), and the records of expired idempotency keys.
 /// </summary>
-public sealed class CleanupDeliveriesJob(IDbContextFactory<AppDbContext> dbs, IdempotencyKeys keys, IOptions<CleanupOptions> options, TimeProvider clock,
-    ILogger<CleanupDeliveriesJob> log)
+public sealed class CleanupDeliveriesJob(IDbContextFactory<AppDbContext> dbs, IdempotencyKeys keys,
+    IOptions<CleanupOptions> options, TimeProvider clock, ILogger<CleanupDeliveriesJob> log)
 {
     public const string RecurringId = "cleanup-deliveries";
     private const int Chunk = 5000;
@@ -27,7 +27,9 @@ public sealed class CleanupDeliveriesJob(IDbContextFactory<AppDbContext> dbs, Id
             // Small chunks keep each write lock short while sends run.
             await using var db = await dbs.CreateDbContextAsync(cancellationToken);
             removed = await db.Deliveries
-                .Where(d => db.Deliveries.Where(x => x.Status == DeliveryStatus.Sent && x.SentAt < before).OrderBy(x => x.Id).Take(Chunk).Select(x => x.Id).Contains(d.Id))
+                .Where(d =>
+                    db.Deliveries.Where(x =>
+                        x.Status == DeliveryStatus.Sent && x.SentAt < before).OrderBy(x => x.Id).Take(Chunk).Select(x => x.Id).Contains(d.Id))
                 .ExecuteDeleteAsync(cancellationToken);
             deleted += removed;
         }

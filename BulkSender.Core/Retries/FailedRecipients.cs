@@ -61,7 +61,11 @@ public sealed class FailedRecipientQueries(IDbContextFactory<AppDbContext> dbs)
                 d.ErrorType,
                 d.AttemptNumber,
                 d.FailedAt,
-                Contact = db.Contacts.Where(c => c.Id == d.ContactId).Select(c => new { c.OptedOut, c.Name, c.Address, c.LastInboundAt }).FirstOrDefault(),
+                Contact = db.Contacts.Where(c => c.Id == d.ContactId).Select(c => new
+                {
+                    c.OptedOut, c.Name,
+                    c.Address, c.LastInboundAt
+                }).FirstOrDefault(),
             })
             .ToListAsync(cancellationToken);
         var recipients = rows.Select(r => new FailedRecipient(
@@ -81,7 +85,8 @@ public sealed class FailedRecipientQueries(IDbContextFactory<AppDbContext> dbs)
     public static async Task WriteCsvAsync(FailedRecipientsReport report, Stream destination, CancellationToken cancellationToken)
     {
         await using var csv = CsvWriter.Create(destination, CsvWriterOptions.Default with { Injection = CsvInjection.Escape }, leaveOpen: true);
-        csv.WriteHeader(["name", "address", "error_type", "error_code", "error_message", "attempts", "failed_at", "retryable", "not_retryable_reason"]);
+        csv.WriteHeader(["name", "address", "error_type", "error_code", "error_message", "attempts", "failed_at",
+            "retryable", "not_retryable_reason"]);
         foreach (var r in report.Recipients)
             await csv.WriteRecordAsync([
                 r.Name ?? "", r.Address, ErrorTypes.Name(r.ErrorType), r.ErrorCode ?? "", r.ErrorMessage ?? "",

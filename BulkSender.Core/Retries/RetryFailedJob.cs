@@ -27,7 +27,8 @@ public sealed class RetryFailedJob(IDbContextFactory<AppDbContext> dbs, RetryPla
             if (outcome.Status is RetryStatus.NothingToRetry or RetryStatus.NotRetryable or RetryStatus.NotFound)
             {
                 await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-                await db.Messages.Where(m => m.Id == messageId).ExecuteUpdateAsync(s => s.SetProperty(m => m.NextRetryAt, (DateTime?)null), cancellationToken);
+                await db.Messages.Where(m => m.Id == messageId).ExecuteUpdateAsync(s =>
+                    s.SetProperty(m => m.NextRetryAt, (DateTime?)null), cancellationToken);
             }
         }
     }

@@ -57,7 +57,8 @@ public sealed class RetryPolicies(IDbContextFactory<AppDbContext> dbs, RetryFoll
                 .ExecuteUpdateAsync(u => u.SetProperty(m => m.RetryPolicy, input.Policy).SetProperty(m => m.MaxAttempts, input.MaxAttempts), ct);
             if (changed == 0)
                 return PolicyChangeStatus.Conflict;
-            db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.RetryPolicyChanged, now, nameof(Message), messageId.ToString(CultureInfo.InvariantCulture),
+            db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.RetryPolicyChanged, now, nameof(Message),
+                messageId.ToString(CultureInfo.InvariantCulture),
                 $"\"{before.Title}\": {expected.Policy}, max {expected.MaxAttempts} → {input.Policy}, max {input.MaxAttempts}"));
             await db.SaveChangesAsync(ct);
             return PolicyChangeStatus.Changed;
@@ -88,7 +89,8 @@ public sealed class RetryPolicies(IDbContextFactory<AppDbContext> dbs, RetryFoll
                 return new PolicyChangeResult(PolicyChangeStatus.Conflict, new Dictionary<string, string[]> { [""] = [DefaultsChangedMessage] });
             await UpsertAsync(db, RetryDefaults.PolicyKey, input.Policy.ToString(), now, ct);
             await UpsertAsync(db, RetryDefaults.MaxAttemptsKey, input.MaxAttempts.ToString(CultureInfo.InvariantCulture), now, ct);
-            db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.RetryDefaultsChanged, now, "Settings", null, $"Default retry policy: {input.Policy}, max {input.MaxAttempts}"));
+            db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.RetryDefaultsChanged, now, "Settings", null,
+                $"Default retry policy: {input.Policy}, max {input.MaxAttempts}"));
             await db.SaveChangesAsync(ct);
             await SettingVersions.BumpAsync(db, SettingVersions.Retries, ct);
             return new PolicyChangeResult(PolicyChangeStatus.Changed, NoErrors);

@@ -25,8 +25,10 @@ internal static class RetryRegistration
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            recurring.AddOrUpdate<RetryFailedJob>(RetryFailedJob.RecurringId, JobQueues.Default, j => j.RunAsync(CancellationToken.None), RetryFailedJob.Cron);
-            recurring.AddOrUpdate<CleanupDeliveriesJob>(CleanupDeliveriesJob.RecurringId, JobQueues.Default, j => j.RunAsync(CancellationToken.None), Cron.Daily(3));
+            recurring.AddOrUpdate<RetryFailedJob>(RetryFailedJob.RecurringId, JobQueues.Default,
+                j => j.RunAsync(CancellationToken.None), RetryFailedJob.Cron);
+            recurring.AddOrUpdate<CleanupDeliveriesJob>(CleanupDeliveriesJob.RecurringId, JobQueues.Default,
+                j => j.RunAsync(CancellationToken.None), Cron.Daily(3));
             return Task.CompletedTask;
         }
 

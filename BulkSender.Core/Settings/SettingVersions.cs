@@ -34,7 +34,8 @@ public static class SettingVersions
     /// <summary>Inside the transaction of <see cref="LockAsync"/>, after a change: the group's next version.</summary>
     public static async Task<long> BumpAsync(AppDbContext db, string group, CancellationToken cancellationToken)
     {
-        await db.SettingGroups.Where(g => g.Name == group).ExecuteUpdateAsync(s => s.SetProperty(g => g.Version, g => g.Version + 1), cancellationToken);
+        await db.SettingGroups.Where(g => g.Name == group).ExecuteUpdateAsync(s =>
+            s.SetProperty(g => g.Version, g => g.Version + 1), cancellationToken);
         return await VersionAsync(db, group, cancellationToken);
     }
 }

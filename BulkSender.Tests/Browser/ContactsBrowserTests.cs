@@ -64,7 +64,8 @@ public sealed class ContactsBrowserTests(AppFixture app, BrowserFixture browser)
         await Expect(page.Locator("td", new() { HasText = $"{CapPrefix} {CapContacts:D4}" })).ToBeVisibleAsync();
         var unpicked = page.Locator("[data-testid^=pick-] input:not(:checked)").First;
         await unpicked.ClickAsync();
-        await Expect(page.Locator(".mud-snackbar", new() { HasText = "Selection limit reached — you can select up to 2,000 contacts at once" }).Last).ToBeVisibleAsync();
+        await Expect(page.Locator(".mud-snackbar",
+            new() { HasText = "Selection limit reached — you can select up to 2,000 contacts at once" }).Last).ToBeVisibleAsync();
         await Expect(Summary(page)).ToHaveTextAsync("2000 selected • 20 batches • Max 2000");
         await Expect(page.GetByTestId("send-selected")).ToHaveTextAsync(new Regex("Send to 2,000 selected"));
     }
@@ -98,7 +99,8 @@ public sealed class ContactsBrowserTests(AppFixture app, BrowserFixture browser)
 
         await Expect(page.GetByTestId("import-result")).ToContainTextAsync("2 added, 0 updated, 1 rejected");
         await using var db = app.NewDbContext();
-        (await db.Contacts.CountAsync(c => c.Name.StartsWith("Browser ") && c.Tags.Any(t => t.Tag == "browser-import") && c.Address.Contains(unique))).ShouldBe(1);
+        (await db.Contacts.CountAsync(c => c.Name.StartsWith("Browser ") && c.Tags.Any(t => t.Tag == "browser-import")
+            && c.Address.Contains(unique))).ShouldBe(1);
     }
 
     [Fact]

@@ -17,7 +17,8 @@ public sealed class ContentSecurityPolicyBrowserTests(AppFixture app, BrowserFix
         await Expect(page.Locator("#email")).ToBeVisibleAsync();
 
         await page.LoginAsync(AppFixture.AdminEmail, AppFixture.AdminPassword);
-        foreach (var (path, heading) in new[] { ("/contacts", "Contacts"), ("/messages", "Messages"), ("/settings", "Settings"), ("/users", "Users") })
+        foreach (var (path, heading) in new[] { ("/contacts", "Contacts"), ("/messages", "Messages"),
+            ("/settings", "Settings"), ("/users", "Users") })
         {
             await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = heading }).ClickAsync();
             await Expect(page).ToHaveURLAsync(app.BaseAddress + path.TrimStart('/'));

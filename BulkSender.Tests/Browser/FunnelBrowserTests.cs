@@ -29,7 +29,8 @@ public sealed class FunnelBrowserTests(AppFixture app, BrowserFixture browser)
         var page = await browser.NewPageAsync(app.BaseAddress);
         await page.LoginAsync(AppFixture.OperatorEmail, AppFixture.OperatorPassword);
         // All Messenger contacts at 20 a second: a few seconds of sending, the events trickling in behind.
-        var response = await client.PostAsJsonAsync("/api/messages", new { title = "Funnel watch", content = "Hi", channel = "messenger", audience = "channel" });
+        var response = await client.PostAsJsonAsync("/api/messages",
+            new { title = "Funnel watch", content = "Hi", channel = "messenger", audience = "channel" });
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
         await page.GotoAsync($"/messages/{id}");
         await page.WaitForInteractiveAsync();
@@ -45,7 +46,8 @@ public sealed class FunnelBrowserTests(AppFixture app, BrowserFixture browser)
         while (true)
         {
             var report = await client.GetFromJsonAsync<JsonElement>($"/api/messages/{id}/report");
-            var expected = (report.GetProperty("sent").GetInt32(), report.GetProperty("delivered").GetInt32(), report.GetProperty("read").GetInt32());
+            var expected = (report.GetProperty("sent").GetInt32(), report.GetProperty("delivered").GetInt32(),
+                report.GetProperty("read").GetInt32());
             var shown = (await CountAsync(page, "sent"), await CountAsync(page, "delivered"), await CountAsync(page, "read"));
             await using var db = app.NewDbContext();
             var pending = await db.Deliveries.CountAsync(d => d.MessageId == id && d.Status == BulkSender.Core.Dispatch.DeliveryStatus.Sent

@@ -142,7 +142,8 @@ public sealed partial class NewUserWalkBrowserTests(BrowserFixture browser)
         await Expect(days.Locator("tbody tr td[data-label=Recipients]")).ToHaveTextAsync("100");
         await Expect(days.Locator("tbody tr td[data-label=Status]")).ToHaveTextAsync("Completed", new() { Timeout = 60_000 });
         await Expect(page.GetByTestId("message-status")).ToHaveTextAsync("Campaign Active");
-        await Expect(page.GetByTestId("campaign-next")).ToContainTextAsync(DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        await Expect(page.GetByTestId("campaign-next")).ToContainTextAsync(DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd",
+            CultureInfo.InvariantCulture));
         await page.ScreenshotAsync(new() { Path = Screenshots.PathFor("tour-6-campaign.png") });
 
         // 7. The operator's activity tells the story so far.

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using BulkSender.Core.Retries;
 using BulkSender.Tests.TestSupport;
@@ -24,7 +25,7 @@ public sealed class SelectAndSendBrowserTests(AppFixture app, BrowserFixture bro
         for (var p = 1; p <= 10; p++)
         {
             await page.GetByTestId("select-page").ClickAsync();
-            await Expect(page.GetByTestId("selection-count")).ToHaveTextAsync((25 * p).ToString("N0"));
+            await Expect(page.GetByTestId("selection-count")).ToHaveTextAsync((25 * p).ToString("N0", CultureInfo.CurrentCulture));
             if (p < 10)
             {
                 await page.GetByRole(AriaRole.Button, new() { Name = "Next page" }).ClickAsync();

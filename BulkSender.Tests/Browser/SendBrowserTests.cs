@@ -32,7 +32,8 @@ public sealed class SendBrowserTests(AppFixture app, BrowserFixture browser)
         int expected;
         await using (var db = app.NewDbContext())
         {
-            var biggest = await db.ContactTags.Where(t => db.Contacts.Any(c => c.Id == t.ContactId && c.Channel == ChannelKind.Messenger && !c.OptedOut))
+            var biggest = await db.ContactTags.Where(t => db.Contacts.Any(c => c.Id == t.ContactId
+                && c.Channel == ChannelKind.Messenger && !c.OptedOut))
                 .GroupBy(t => t.Tag).Select(g => new { g.Key, Count = g.Count() }).OrderByDescending(g => g.Count).FirstAsync();
             (tag, expected) = (biggest.Key, biggest.Count);
         }
@@ -69,7 +70,8 @@ public sealed class SendBrowserTests(AppFixture app, BrowserFixture browser)
         var page = await browser.NewPageAsync(app.BaseAddress);
         await page.LoginAsync(AppFixture.OperatorEmail, AppFixture.OperatorPassword);
         // All Messenger contacts at 20 a second: about five seconds of sending.
-        var response = await client.PostAsJsonAsync("/api/messages", new { title = "Long one", content = "Hi", channel = "messenger", audience = "channel" });
+        var response = await client.PostAsJsonAsync("/api/messages",
+            new { title = "Long one", content = "Hi", channel = "messenger", audience = "channel" });
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
         await page.GotoAsync($"/messages/{id}");
         await page.WaitForInteractiveAsync();
@@ -130,7 +132,8 @@ public sealed class SendBrowserTests(AppFixture app, BrowserFixture browser)
         await Expect(page.GetByTestId("summary")).ToContainTextAsync(new Regex(@"^Cancelled\. Sent to 0 recipients\. 0 failed\. \d+ not sent\.$"));
         await Expect(page.GetByTestId("cancel-send")).ToHaveCountAsync(0);
         await using var db = app.NewDbContext();
-        (await db.Deliveries.Where(d => d.MessageId == id).AllAsync(d => d.Status == BulkSender.Core.Dispatch.DeliveryStatus.Cancelled)).ShouldBeTrue();
+        (await db.Deliveries.Where(d => d.MessageId == id).AllAsync(d =>
+            d.Status == BulkSender.Core.Dispatch.DeliveryStatus.Cancelled)).ShouldBeTrue();
     }
 
     [Fact]
@@ -142,7 +145,8 @@ public sealed class SendBrowserTests(AppFixture app, BrowserFixture browser)
         client.UseBearer(await Login.BearerTokenAsync(client, AppFixture.OperatorEmail, AppFixture.OperatorPassword));
         (await client.PostAsJsonAsync("/api/messages", new { title = "Listed draft", when = "draft", channel = "whatsapp", audience = "channel" }))
             .EnsureSuccessStatusCode();
-        var sent = await client.PostAsJsonAsync("/api/messages", new { title = "Listed send", content = "Hi", channel = "email", audience = "tag", audience_tag = "vip" });
+        var sent = await client.PostAsJsonAsync("/api/messages",
+            new { title = "Listed send", content = "Hi", channel = "email", audience = "tag", audience_tag = "vip" });
         var sentId = (await sent.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
 
         await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Messages" }).ClickAsync();

@@ -14,7 +14,7 @@ public sealed class SettingsBrowserTests(AppFixture app, BrowserFixture browser)
 {
     private ChannelSettingsStore Store => app.Services.GetRequiredService<ChannelSettingsStore>();
 
-    private Task SaveAsync(ChannelKind channel, Dictionary<string, string?> values, params string[] clear) =>
+    private Task<ChannelSettingsSaved> SaveAsync(ChannelKind channel, Dictionary<string, string?> values, params string[] clear) =>
         Store.SaveAsync(new ChannelSettingsInput(channel, values, clear), Actor.System, CancellationToken.None);
 
     [Fact]
@@ -22,7 +22,8 @@ public sealed class SettingsBrowserTests(AppFixture app, BrowserFixture browser)
     {
         await using var cloudApi = await ProviderServer.StartAsync();
         cloudApi.AnswerJson(200, """{"messaging_product":"whatsapp","contacts":[{"input":"14155550123","wa_id":"14155550123"}],"messages":[{"id":"wamid.FROM-THE-PAGE"}]}""");
-        await SaveAsync(ChannelKind.WhatsApp, new() { ["BaseUrl"] = cloudApi.BaseAddress.ToString(), ["PhoneNumberId"] = "106540352242922", ["AccessToken"] = "EAAJ-browser-token" });
+        await SaveAsync(ChannelKind.WhatsApp,
+            new() { ["BaseUrl"] = cloudApi.BaseAddress.ToString(), ["PhoneNumberId"] = "106540352242922", ["AccessToken"] = "EAAJ-browser-token" });
         try
         {
             var page = await browser.NewPageAsync(app.BaseAddress, height: 1600);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
@@ -49,7 +50,7 @@ public sealed class AppFixture : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Seed:Admin:Password", AdminPassword);
         builder.UseSetting("Seed:Operator:Email", OperatorEmail);
         builder.UseSetting("Seed:Operator:Password", OperatorPassword);
-        builder.UseSetting("Seed:DemoContacts", DemoContacts.ToString());
+        builder.UseSetting("Seed:DemoContacts", DemoContacts.ToString(CultureInfo.InvariantCulture));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         // Every test logs in from this one host's single client address: the limit is for attackers, and its own tests
         // (ProductionHostTests) run a host with a small one.
@@ -64,7 +65,7 @@ public sealed class AppFixture : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Channels:Simulated:LatencyJitterMs", "0");
         builder.UseSetting("Channels:RatePerSecond:Email", "0");
         builder.UseSetting("Channels:RatePerSecond:WhatsApp", "0");
-        builder.UseSetting("Channels:RatePerSecond:Messenger", MessengerRate.ToString());
+        builder.UseSetting("Channels:RatePerSecond:Messenger", MessengerRate.ToString(CultureInfo.InvariantCulture));
         // Simulated delivered and read events within seconds, so a browser test watches the funnel move. No simulated
         // replies: a reply touches the contact (its last inbound time), and the contacts are shared by every test here.
         builder.UseSetting("Channels:Simulated:DeliveredAfter", "00:00:01");

@@ -24,7 +24,8 @@ public sealed partial class AppProcess : IAsyncDisposable
         process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => OnLine(e.Data);
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"The app exited with code {process.ExitCode}:\n{Output}"));
+        process.Exited += (_, _) =>
+            listening.TrySetException(new InvalidOperationException($"The app exited with code {process.ExitCode}:\n{Output}"));
     }
 
     public string Output { get { lock (output) return output.ToString(); } }

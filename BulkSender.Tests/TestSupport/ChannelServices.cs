@@ -1,8 +1,8 @@
 using BulkSender.Core.Channels;
 using BulkSender.Core.Compliance;
+using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Funnel;
-using BulkSender.Core.Data;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;

@@ -152,7 +152,8 @@ public sealed class CoreHost : IAsyncDisposable
     public async Task RunEnqueuedAsync(int workers = 1)
     {
         while (Jobs.Take() is { Count: > 0 } batchIds)
-            await Parallel.ForEachAsync(batchIds, new ParallelOptions { MaxDegreeOfParallelism = workers }, async (id, ct) => await RunBatchAsync(id, ct));
+            await Parallel.ForEachAsync(batchIds, new ParallelOptions { MaxDegreeOfParallelism = workers },
+                async (id, ct) => await RunBatchAsync(id, ct));
     }
 
     public async Task<List<MessageBatch>> BatchesAsync(int messageId)

@@ -33,7 +33,11 @@ public static class FinishedSendBuilder
         db.Batches.Add(batch);
         await db.SaveChangesAsync();
         db.Deliveries.AddRange(contacts.Select((c, i) => i < sent
-            ? new Delivery { MessageId = message.Id, BatchId = batch.Id, ContactId = c.Id, RecipientAddress = c.Address, RecipientName = c.Name, Status = DeliveryStatus.Sent, SentAt = now, CreatedAt = now, ProviderMessageId = $"sim-{i}" }
+            ? new Delivery
+            {
+                MessageId = message.Id, BatchId = batch.Id, ContactId = c.Id, RecipientAddress = c.Address,
+                RecipientName = c.Name, Status = DeliveryStatus.Sent, SentAt = now, CreatedAt = now, ProviderMessageId = $"sim-{i}"
+            }
             : new Delivery
             {
                 MessageId = message.Id, BatchId = batch.Id, ContactId = c.Id, RecipientAddress = c.Address, RecipientName = c.Name, Status = DeliveryStatus.Failed,

@@ -15,7 +15,8 @@ public static class FunnelBuilder
     public static readonly DateTime T0 = new(2026, 11, 23, 12, 0, 0, DateTimeKind.Utc);
 
     /// <returns>The message id and each recipient's latest delivery.</returns>
-    public static async Task<(int MessageId, List<Delivery> Latest)> MessageAsync(AppDbContext db, params Func<Delivery, Delivery>[][] attemptsPerContact)
+    public static async Task<(int MessageId, List<Delivery> Latest)> MessageAsync(AppDbContext db,
+        params Func<Delivery, Delivery>[][] attemptsPerContact)
     {
         var message = new Message { Title = "Funnel", Content = "Hi", Channel = ChannelKind.Email, Status = MessageStatus.Sent, CreatedAt = T0 };
         var contacts = attemptsPerContact.Select(_ => ContactBuilder.Contact(ChannelKind.Email)).ToList();
@@ -40,7 +41,8 @@ public static class FunnelBuilder
     }
 
     public static Delivery Failed(Delivery d) => Set(d, DeliveryStatus.Failed, x => { x.ErrorType = ErrorType.Network; x.FailedAt = T0; });
-    public static Delivery Sent(Delivery d) => Set(d, DeliveryStatus.Sent, x => { x.SentAt = T0; x.ProviderMessageId = $"funnel-{Guid.NewGuid():N}"; });
+    public static Delivery Sent(Delivery d) => Set(d, DeliveryStatus.Sent,
+        x => { x.SentAt = T0; x.ProviderMessageId = $"funnel-{Guid.NewGuid():N}"; });
     public static Delivery Delivered(Delivery d) => Set(Sent(d), DeliveryStatus.Sent, x => x.DeliveredAt = T0.AddSeconds(1));
     public static Delivery Read(Delivery d) => Set(Delivered(d), DeliveryStatus.Sent, x => x.ReadAt = T0.AddSeconds(2));
     public static Delivery Replied(Delivery d) => Set(Read(d), DeliveryStatus.Sent, x => x.RepliedAt = T0.AddSeconds(3));

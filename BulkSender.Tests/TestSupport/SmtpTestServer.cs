@@ -83,7 +83,8 @@ public sealed class SmtpTestServer : IAsyncDisposable
                         await writer.WriteLineAsync("250 localhost");
                         break;
                     case "AUTH":
-                        await writer.WriteLineAsync(await AuthenticateAsync(argument, reader, writer) ? "235 2.7.0 Authentication successful" : "535 5.7.8 Authentication credentials invalid");
+                        await writer.WriteLineAsync(await AuthenticateAsync(argument, reader, writer)
+                            ? "235 2.7.0 Authentication successful" : "535 5.7.8 Authentication credentials invalid");
                         break;
                     case "MAIL":
                         from = Address(argument);
@@ -104,7 +105,7 @@ public sealed class SmtpTestServer : IAsyncDisposable
                         await writer.WriteLineAsync("354 End data with <CR><LF>.<CR><LF>");
                         var data = new StringBuilder();
                         while (await reader.ReadLineAsync(stopping.Token) is { } dataLine && dataLine != ".")
-                            data.Append(dataLine.StartsWith("..") ? dataLine[1..] : dataLine).Append("\r\n");
+                            data.Append(dataLine.StartsWith("..", StringComparison.Ordinal) ? dataLine[1..] : dataLine).Append("\r\n");
                         var text = data.ToString();
                         if (RejectData(text) is { } rejected)
                             await writer.WriteLineAsync(rejected);

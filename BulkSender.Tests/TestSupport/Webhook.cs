@@ -11,7 +11,8 @@ public static class Webhook
     public static Task<HttpResponseMessage> PostAsync(HttpClient client, string path, string json, string? appSecret, string? signature = null) =>
         PostAsync(client, path, new ByteArrayContent(Encoding.UTF8.GetBytes(json)), Encoding.UTF8.GetBytes(json), appSecret, signature);
 
-    public static async Task<HttpResponseMessage> PostAsync(HttpClient client, string path, HttpContent content, byte[] body, string? appSecret, string? signature = null)
+    public static async Task<HttpResponseMessage> PostAsync(HttpClient client, string path, HttpContent content, byte[] body,
+        string? appSecret, string? signature = null)
     {
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };

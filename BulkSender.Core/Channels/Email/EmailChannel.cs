@@ -8,7 +8,8 @@ using MimeKit.Utils;
 namespace BulkSender.Core.Channels.Email;
 
 /// <summary>E-mail over SMTP (MailKit) through pooled connections; every message carries a signed unsubscribe link.</summary>
-public sealed class EmailChannel(ChannelSettingsStore settings, SmtpConnectionPool pool, UnsubscribeTokens unsubscribe) : RealChannel<EmailSettings>(ChannelKind.Email)
+public sealed class EmailChannel(ChannelSettingsStore settings, SmtpConnectionPool pool,
+    UnsubscribeTokens unsubscribe) : RealChannel<EmailSettings>(ChannelKind.Email)
 {
     protected override Task<EmailSettings> SettingsAsync(CancellationToken cancellationToken) => settings.EmailAsync(cancellationToken);
 
@@ -23,7 +24,8 @@ public sealed class EmailChannel(ChannelSettingsStore settings, SmtpConnectionPo
         }
         catch (ParseException ex)
         {
-            return ChannelResult.Failed(ErrorType.Other, "settings", $"The from or reply-to address in the e-mail settings cannot be used: {ex.Message}");
+            return ChannelResult.Failed(ErrorType.Other, "settings",
+                $"The from or reply-to address in the e-mail settings cannot be used: {ex.Message}");
         }
 
         try

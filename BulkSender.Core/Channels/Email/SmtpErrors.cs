@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using BulkSender.Core.Retries;
@@ -24,14 +25,15 @@ public static partial class SmtpErrors
     {
         var status = (int)exception.StatusCode;
         var enhanced = Enhanced().Match(exception.Message) is { Success: true } match ? match.Value : null;
-        var code = enhanced is null ? status.ToString() : $"{status} {enhanced}";
+        var code = enhanced is null ? status.ToString(CultureInfo.InvariantCulture) : $"{status} {enhanced}";
         var type = (status, enhanced) switch
         {
             (535, _) or (_, "5.7.8") => ErrorType.AccessToken,
-            (_, { } e) when e.StartsWith("5.1.") => exception.ErrorCode == SmtpErrorCode.SenderNotAccepted ? ErrorType.Other : ErrorType.InvalidRecipient,
-            (_, { } e) when e.StartsWith("5.7.") => ErrorType.Permission,
-            (>= 400 and < 500, _) when Throttled(enhanced, exception.Message) => ErrorType.RateLimit,
-            (>= 400 and < 500, _) => ErrorType.Network,
+            (_, { } e) when e.StartsWith("5.1.", StringComparison.Ordinal) =>
+                exception.ErrorCode == SmtpErrorCode.SenderNotAccepted ? ErrorType.Other : ErrorType.InvalidRecipient,
+            (_, { } e) when e.StartsWith("5.7.", StringComparison.Ordinal) => ErrorType.Permission,
+            ( >= 400 and < 500, _) when Throttled(enhanced, exception.Message) => ErrorType.RateLimit,
+            ( >= 400 and < 500, _) => ErrorType.Network,
             (550 or 551 or 553, null) when exception.ErrorCode == SmtpErrorCode.RecipientNotAccepted => ErrorType.InvalidRecipient,
             _ => ErrorType.Other,
         };
@@ -40,7 +42,7 @@ public static partial class SmtpErrors
 
     /// <summary>4.7.x (policy, "try later") or a reply that speaks of rates and limits: slow down rather than "the network".</summary>
     private static bool Throttled(string? enhanced, string text) =>
-        enhanced?.StartsWith("4.7.") == true || enhanced == "4.5.3" || Throttling().IsMatch(text);
+        enhanced?.StartsWith("4.7.", StringComparison.Ordinal) == true || enhanced == "4.5.3" || Throttling().IsMatch(text);
 
     private static ChannelResult Failed(ErrorType type, string code, string message) =>
         ChannelResult.Failed(type, code, GraphApi.Truncate(message));

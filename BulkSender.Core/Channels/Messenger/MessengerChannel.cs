@@ -19,7 +19,8 @@ public sealed class MessengerChannel(HttpClient http, ChannelSettingsStore setti
         };
         if (tag is not null)
             body["tag"] = tag;
-        return await GraphApi.PostAsync(http, GraphApi.Url(options.BaseUrl!, options.ApiVersion, options.PageId, "messages"), options.AccessToken!, body,
+        return await GraphApi.PostAsync(http, GraphApi.Url(options.BaseUrl!, options.ApiVersion, options.PageId, "messages"),
+            options.AccessToken!, body,
             reply => reply.TryGetProperty("message_id", out var id) ? id.GetString() : null, Classify, cancellationToken);
     }
 
@@ -33,7 +34,7 @@ public sealed class MessengerChannel(HttpClient http, ChannelSettingsStore setti
         (_, { } sub) when RateSubcodes.Contains(sub) => new(ErrorType.RateLimit),
         (551, _) or (100, 2018001) => new(ErrorType.InvalidRecipient),
         (10, 2018278) => new(ErrorType.Permission, MessengerMessaging.OutsideWindowReason),
-        (10, _) or (>= 200 and <= 299, _) => new(ErrorType.Permission),
+        (10, _) or ( >= 200 and <= 299, _) => new(ErrorType.Permission),
         (1 or 2 or 1200, _) => new(ErrorType.Network),
         _ => null,
     };

@@ -29,7 +29,8 @@ public sealed record ChannelSettingField(
                 return $"{Label}: enter an absolute http:// or https:// URL.";
             case SettingKind.Email when !MailAddress.TryCreate(value, out var parsed) || parsed.Address != value:
                 return $"{Label}: '{value}' is not a valid e-mail address.";
-            case SettingKind.Number when !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || number < Min || number > Max:
+            case SettingKind.Number when !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+                || number < Min || number > Max:
                 return $"{Label}: enter a number from {Min.ToString(CultureInfo.InvariantCulture)} to {Max.ToString(CultureInfo.InvariantCulture)}.";
             case SettingKind.Choice when Choices is not null && !Choices.Contains(value):
                 return $"{Label}: choose one of {string.Join(", ", Choices)}.";

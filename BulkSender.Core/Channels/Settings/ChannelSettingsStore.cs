@@ -18,7 +18,8 @@ public sealed record ChannelSettingsForm(ChannelKind Channel, long Version, IRea
 
 /// <param name="Version">The settings' version after the save (when it succeeded).</param>
 /// <param name="Conflict">Refused because the settings changed since the form showed them.</param>
-public sealed record ChannelSettingsSaved(IReadOnlyDictionary<string, string[]>? Errors, IReadOnlyList<string> Changed, long Version = 0, bool Conflict = false)
+public sealed record ChannelSettingsSaved(IReadOnlyDictionary<string, string[]>? Errors, IReadOnlyList<string> Changed,
+    long Version = 0, bool Conflict = false)
 {
     public bool Succeeded => Errors is null;
 }
@@ -104,8 +105,8 @@ public sealed class ChannelSettingsStore(
             if (changed.Count == 0)
                 return new ChannelSettingsSaved(null, [], current);
             // Names of what changed, never a value.
-            db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ChannelSettingsChanged, clock.GetUtcNow().UtcDateTime, "Channel", input.Channel.ToString(),
-                $"{input.Channel}: {string.Join(", ", changed)}"));
+            db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ChannelSettingsChanged, clock.GetUtcNow().UtcDateTime, "Channel",
+                input.Channel.ToString(), $"{input.Channel}: {string.Join(", ", changed)}"));
             await db.SaveChangesAsync(ct);
             return new ChannelSettingsSaved(null, changed, await SettingVersions.BumpAsync(db, group, ct));
         }, cancellationToken);

@@ -1,7 +1,8 @@
 namespace BulkSender.Core.Channels.Settings;
 
 /// <summary>Graph Send API settings of the Messenger page.</summary>
-public sealed record MessengerSettings(Uri? BaseUrl, string ApiVersion, string PageId, string? AccessToken, string? AppSecret, string? VerifyToken, Uri? StatusUrl, double? RatePerSecond)
+public sealed record MessengerSettings(Uri? BaseUrl, string ApiVersion, string PageId, string? AccessToken, string? AppSecret,
+    string? VerifyToken, Uri? StatusUrl, double? RatePerSecond)
     : IChannelSettings
 {
     public const string AccessTokenName = "AccessToken";

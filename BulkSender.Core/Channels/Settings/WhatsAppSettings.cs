@@ -1,7 +1,8 @@
 namespace BulkSender.Core.Channels.Settings;
 
 /// <summary>WhatsApp Cloud API settings of one business phone number.</summary>
-public sealed record WhatsAppSettings(Uri? BaseUrl, string ApiVersion, string? PhoneNumberId, string? AccessToken, string? AppSecret, string? VerifyToken, Uri? StatusUrl, double? RatePerSecond)
+public sealed record WhatsAppSettings(Uri? BaseUrl, string ApiVersion, string? PhoneNumberId, string? AccessToken, string? AppSecret,
+    string? VerifyToken, Uri? StatusUrl, double? RatePerSecond)
     : IChannelSettings
 {
     public const string AccessTokenName = "AccessToken";

@@ -21,8 +21,8 @@ public sealed class WhatsAppChannel(HttpClient http, ChannelSettingsStore settin
             type = "text",
             text = new { preview_url = false, body = message.Content },
         };
-        return await GraphApi.PostAsync(http, GraphApi.Url(options.BaseUrl!, options.ApiVersion, options.PhoneNumberId!, "messages"), options.AccessToken!, body,
-            ReadMessageId, Classify, cancellationToken);
+        return await GraphApi.PostAsync(http, GraphApi.Url(options.BaseUrl!, options.ApiVersion, options.PhoneNumberId!, "messages"),
+            options.AccessToken!, body, ReadMessageId, Classify, cancellationToken);
     }
 
     private static string? ReadMessageId(JsonElement reply) =>

@@ -6,15 +6,15 @@ namespace BulkSender.Core.Data.Configurations;
 
 public sealed class ActivityEntryConfiguration : IEntityTypeConfiguration<ActivityEntry>
 {
-    public void Configure(EntityTypeBuilder<ActivityEntry> e)
+    public void Configure(EntityTypeBuilder<ActivityEntry> builder)
     {
-        e.Property(a => a.Action).HasMaxLength(64);
-        e.Property(a => a.UserId).HasMaxLength(450);
-        e.Property(a => a.UserName).HasMaxLength(256);
-        e.Property(a => a.EntityType).HasMaxLength(64);
-        e.Property(a => a.EntityId).HasMaxLength(64);
-        e.Property(a => a.Details).HasMaxLength(4000);
-        e.HasIndex(a => a.At);
-        e.HasIndex(a => new { a.UserId, a.At });
+        builder.Property(a => a.Action).HasMaxLength(64);
+        builder.Property(a => a.UserId).HasMaxLength(450);
+        builder.Property(a => a.UserName).HasMaxLength(256);
+        builder.Property(a => a.EntityType).HasMaxLength(64);
+        builder.Property(a => a.EntityId).HasMaxLength(64);
+        builder.Property(a => a.Details).HasMaxLength(4000);
+        builder.HasIndex(a => a.At);
+        builder.HasIndex(a => new { a.UserId, a.At });
     }
 }

@@ -6,11 +6,11 @@ namespace BulkSender.Core.Data.Configurations;
 
 public sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
 {
-    public void Configure(EntityTypeBuilder<Campaign> e)
+    public void Configure(EntityTypeBuilder<Campaign> builder)
     {
-        e.HasOne(c => c.Message).WithOne().HasForeignKey<Campaign>(c => c.MessageId).OnDelete(DeleteBehavior.Cascade);
-        e.HasIndex(c => c.MessageId).IsUnique();
-        e.HasIndex(c => new { c.Status, c.NextBatchAt });
-        e.HasMany(c => c.Days).WithOne().HasForeignKey(d => d.CampaignId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne(c => c.Message).WithOne().HasForeignKey<Campaign>(c => c.MessageId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(c => c.MessageId).IsUnique();
+        builder.HasIndex(c => new { c.Status, c.NextBatchAt });
+        builder.HasMany(c => c.Days).WithOne().HasForeignKey(d => d.CampaignId).OnDelete(DeleteBehavior.Cascade);
     }
 }

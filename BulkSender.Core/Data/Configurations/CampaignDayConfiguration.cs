@@ -7,9 +7,9 @@ namespace BulkSender.Core.Data.Configurations;
 
 public sealed class CampaignDayConfiguration : IEntityTypeConfiguration<CampaignDay>
 {
-    public void Configure(EntityTypeBuilder<CampaignDay> e)
+    public void Configure(EntityTypeBuilder<CampaignDay> builder)
     {
-        e.HasIndex(d => new { d.CampaignId, d.DayNumber }).IsUnique();
-        e.HasOne<MessageBatch>().WithMany().HasForeignKey(d => d.BatchId).OnDelete(DeleteBehavior.NoAction);
+        builder.HasIndex(d => new { d.CampaignId, d.DayNumber }).IsUnique();
+        builder.HasOne<MessageBatch>().WithMany().HasForeignKey(d => d.BatchId).OnDelete(DeleteBehavior.NoAction);
     }
 }

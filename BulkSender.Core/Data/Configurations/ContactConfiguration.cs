@@ -6,16 +6,16 @@ namespace BulkSender.Core.Data.Configurations;
 
 public sealed class ContactConfiguration : IEntityTypeConfiguration<Contact>
 {
-    public void Configure(EntityTypeBuilder<Contact> e)
+    public void Configure(EntityTypeBuilder<Contact> builder)
     {
-        e.Property(c => c.Address).HasMaxLength(320);
-        e.Property(c => c.Name).HasMaxLength(200);
-        e.HasIndex(c => new { c.Channel, c.Address }).IsUnique();
-        e.HasIndex(c => c.Name);
-        e.HasIndex(c => new { c.OptedOut, c.Channel });
-        e.HasIndex(c => c.CreatedAt);
-        e.HasMany(c => c.Tags).WithOne().HasForeignKey(t => t.ContactId).OnDelete(DeleteBehavior.Cascade);
+        builder.Property(c => c.Address).HasMaxLength(320);
+        builder.Property(c => c.Name).HasMaxLength(200);
+        builder.HasIndex(c => new { c.Channel, c.Address }).IsUnique();
+        builder.HasIndex(c => c.Name);
+        builder.HasIndex(c => new { c.OptedOut, c.Channel });
+        builder.HasIndex(c => c.CreatedAt);
+        builder.HasMany(c => c.Tags).WithOne().HasForeignKey(t => t.ContactId).OnDelete(DeleteBehavior.Cascade);
         // Optimistic concurrency: every writer of a contact, set-based ones too, adds one to Version.
-        e.Property(c => c.Version).IsConcurrencyToken();
+        builder.Property(c => c.Version).IsConcurrencyToken();
     }
 }

@@ -6,10 +6,10 @@ namespace BulkSender.Core.Data.Configurations;
 
 public sealed class ContactTagConfiguration : IEntityTypeConfiguration<ContactTag>
 {
-    public void Configure(EntityTypeBuilder<ContactTag> e)
+    public void Configure(EntityTypeBuilder<ContactTag> builder)
     {
-        e.HasKey(t => new { t.ContactId, t.Tag });
-        e.Property(t => t.Tag).HasMaxLength(64);
-        e.HasIndex(t => new { t.Tag, t.ContactId });
+        builder.HasKey(t => new { t.ContactId, t.Tag });
+        builder.Property(t => t.Tag).HasMaxLength(64);
+        builder.HasIndex(t => new { t.Tag, t.ContactId });
     }
 }

@@ -8,24 +8,24 @@ namespace BulkSender.Core.Data.Configurations;
 
 public sealed class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
 {
-    public void Configure(EntityTypeBuilder<Delivery> e)
+    public void Configure(EntityTypeBuilder<Delivery> builder)
     {
-        e.Property(d => d.RecipientAddress).HasMaxLength(320);
-        e.Property(d => d.RecipientName).HasMaxLength(200);
-        e.Property(d => d.ProviderMessageId).HasMaxLength(200);
-        e.Property(d => d.ErrorCode).HasMaxLength(64);
-        e.Property(d => d.ErrorMessage).HasMaxLength(1000);
-        e.HasOne<Message>().WithMany().HasForeignKey(d => d.MessageId).OnDelete(DeleteBehavior.Cascade);
+        builder.Property(d => d.RecipientAddress).HasMaxLength(320);
+        builder.Property(d => d.RecipientName).HasMaxLength(200);
+        builder.Property(d => d.ProviderMessageId).HasMaxLength(200);
+        builder.Property(d => d.ErrorCode).HasMaxLength(64);
+        builder.Property(d => d.ErrorMessage).HasMaxLength(1000);
+        builder.HasOne<Message>().WithMany().HasForeignKey(d => d.MessageId).OnDelete(DeleteBehavior.Cascade);
         // No cascade through batches: SQL Server refuses two cascade paths from Messages.
-        e.HasOne<MessageBatch>().WithMany().HasForeignKey(d => d.BatchId).OnDelete(DeleteBehavior.NoAction);
-        e.HasOne<Contact>().WithMany().HasForeignKey(d => d.ContactId).OnDelete(DeleteBehavior.SetNull);
-        e.HasIndex(d => new { d.MessageId, d.Status });
-        e.HasIndex(d => new { d.MessageId, d.ContactId, d.AttemptNumber }).IsUnique();
-        e.HasIndex(d => new { d.BatchId, d.Status });
-        e.HasIndex(d => new { d.ContactId, d.SentAt });
-        e.HasIndex(d => d.ProviderMessageId);
+        builder.HasOne<MessageBatch>().WithMany().HasForeignKey(d => d.BatchId).OnDelete(DeleteBehavior.NoAction);
+        builder.HasOne<Contact>().WithMany().HasForeignKey(d => d.ContactId).OnDelete(DeleteBehavior.SetNull);
+        builder.HasIndex(d => new { d.MessageId, d.Status });
+        builder.HasIndex(d => new { d.MessageId, d.ContactId, d.AttemptNumber }).IsUnique();
+        builder.HasIndex(d => new { d.BatchId, d.Status });
+        builder.HasIndex(d => new { d.ContactId, d.SentAt });
+        builder.HasIndex(d => d.ProviderMessageId);
         // For cleaning up old sent deliveries by date. Not (Status, SentAt): SQLite, without statistics, would then
         // answer the send path's "Id IN (…) AND Status = …" by scanning every delivery with that status.
-        e.HasIndex(d => d.SentAt);
+        builder.HasIndex(d => d.SentAt);
     }
 }

@@ -7,10 +7,10 @@ namespace BulkSender.Core.Data.Configurations;
 
 public sealed class DraftRecipientConfiguration : IEntityTypeConfiguration<DraftRecipient>
 {
-    public void Configure(EntityTypeBuilder<DraftRecipient> e)
+    public void Configure(EntityTypeBuilder<DraftRecipient> builder)
     {
-        e.HasKey(r => new { r.MessageId, r.ContactId });
-        e.HasOne<Message>().WithMany().HasForeignKey(r => r.MessageId).OnDelete(DeleteBehavior.Cascade);
-        e.HasOne<Contact>().WithMany().HasForeignKey(r => r.ContactId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasKey(r => new { r.MessageId, r.ContactId });
+        builder.HasOne<Message>().WithMany().HasForeignKey(r => r.MessageId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<Contact>().WithMany().HasForeignKey(r => r.ContactId).OnDelete(DeleteBehavior.Cascade);
     }
 }

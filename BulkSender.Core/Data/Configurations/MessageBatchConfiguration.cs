@@ -6,14 +6,14 @@ namespace BulkSender.Core.Data.Configurations;
 
 public sealed class MessageBatchConfiguration : IEntityTypeConfiguration<MessageBatch>
 {
-    public void Configure(EntityTypeBuilder<MessageBatch> e)
+    public void Configure(EntityTypeBuilder<MessageBatch> builder)
     {
-        e.Property(b => b.Error).HasMaxLength(2000);
-        e.Property(b => b.ClaimedBy).HasMaxLength(200);
-        e.Property(b => b.JobId).HasMaxLength(64);
-        e.HasOne(b => b.Message).WithMany().HasForeignKey(b => b.MessageId).OnDelete(DeleteBehavior.Cascade);
-        e.HasIndex(b => new { b.MessageId, b.Number }).IsUnique();
-        e.HasIndex(b => new { b.Status, b.HeartbeatAt });
-        e.HasIndex(b => new { b.Status, b.DueAt });
+        builder.Property(b => b.Error).HasMaxLength(2000);
+        builder.Property(b => b.ClaimedBy).HasMaxLength(200);
+        builder.Property(b => b.JobId).HasMaxLength(64);
+        builder.HasOne(b => b.Message).WithMany().HasForeignKey(b => b.MessageId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(b => new { b.MessageId, b.Number }).IsUnique();
+        builder.HasIndex(b => new { b.Status, b.HeartbeatAt });
+        builder.HasIndex(b => new { b.Status, b.DueAt });
     }
 }

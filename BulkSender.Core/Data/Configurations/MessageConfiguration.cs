@@ -6,18 +6,18 @@ namespace BulkSender.Core.Data.Configurations;
 
 public sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
 {
-    public void Configure(EntityTypeBuilder<Message> e)
+    public void Configure(EntityTypeBuilder<Message> builder)
     {
-        e.Property(m => m.Title).HasMaxLength(200);
-        e.Property(m => m.Content).HasMaxLength(20_000);
-        e.Property(m => m.MessageTag).HasMaxLength(64);
-        e.Property(m => m.AudienceTag).HasMaxLength(64);
-        e.Property(m => m.Summary).HasMaxLength(500);
-        e.Property(m => m.CreatedById).HasMaxLength(450);
-        e.Property(m => m.CreatedByName).HasMaxLength(256);
-        e.HasIndex(m => new { m.Status, m.CreatedAt });
-        e.HasIndex(m => m.CreatedAt);
-        e.HasIndex(m => new { m.RetryPolicy, m.NextRetryAt });
-        e.HasIndex(m => new { m.Status, m.ScheduledAt });
+        builder.Property(m => m.Title).HasMaxLength(200);
+        builder.Property(m => m.Content).HasMaxLength(20_000);
+        builder.Property(m => m.MessageTag).HasMaxLength(64);
+        builder.Property(m => m.AudienceTag).HasMaxLength(64);
+        builder.Property(m => m.Summary).HasMaxLength(500);
+        builder.Property(m => m.CreatedById).HasMaxLength(450);
+        builder.Property(m => m.CreatedByName).HasMaxLength(256);
+        builder.HasIndex(m => new { m.Status, m.CreatedAt });
+        builder.HasIndex(m => m.CreatedAt);
+        builder.HasIndex(m => new { m.RetryPolicy, m.NextRetryAt });
+        builder.HasIndex(m => new { m.Status, m.ScheduledAt });
     }
 }

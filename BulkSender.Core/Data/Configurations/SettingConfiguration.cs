@@ -6,10 +6,10 @@ namespace BulkSender.Core.Data.Configurations;
 
 public sealed class SettingConfiguration : IEntityTypeConfiguration<Setting>
 {
-    public void Configure(EntityTypeBuilder<Setting> e)
+    public void Configure(EntityTypeBuilder<Setting> builder)
     {
-        e.HasKey(s => s.Key);
-        e.Property(s => s.Key).HasMaxLength(200);
-        e.Property(s => s.Value).HasMaxLength(8000);
+        builder.HasKey(s => s.Key);
+        builder.Property(s => s.Key).HasMaxLength(200);
+        builder.Property(s => s.Value).HasMaxLength(8000);
     }
 }

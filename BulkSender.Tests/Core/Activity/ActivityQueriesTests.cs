@@ -51,7 +51,8 @@ public sealed class ActivityQueriesTests : IAsyncLifetime
         var queries = new ActivityQueries(database);
 
         (await queries.PageAsync(new ActivityFilter(Action: "message.sent"), null, 0, 25, CancellationToken.None)).Total.ShouldBe(2);
-        (await queries.PageAsync(new ActivityFilter(Search: "Spring"), null, 0, 25, CancellationToken.None)).Items.Single().Action.ShouldBe("message.sent");
+        (await queries.PageAsync(new ActivityFilter(Search: "Spring"), null, 0,
+            25, CancellationToken.None)).Items.Single().Action.ShouldBe("message.sent");
     }
 
     [Fact]

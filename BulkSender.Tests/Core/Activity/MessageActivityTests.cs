@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
@@ -45,7 +46,8 @@ public sealed class MessageActivityTests : IAsyncLifetime
         entries.Select(e => e.Action).ShouldBe([
             ActivityActions.DraftSaved, ActivityActions.MessageScheduled, ActivityActions.MessageUnscheduled,
             ActivityActions.MessageSent, ActivityActions.MessageCancelled]);
-        entries.ShouldAllBe(e => e.UserId == "op-1" && e.UserName == "operator@test.local" && e.EntityType == "Message" && e.EntityId == draft.ToString());
+        entries.ShouldAllBe(e => e.UserId == "op-1" && e.UserName == "operator@test.local" && e.EntityType == "Message"
+            && e.EntityId == draft.ToString(CultureInfo.InvariantCulture));
         entries[3].Details.ShouldNotBeNull().ShouldContain("Spring sale");
     }
 

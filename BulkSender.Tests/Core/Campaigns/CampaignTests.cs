@@ -163,7 +163,8 @@ public sealed class CampaignTests : IAsyncLifetime
             await scope.ServiceProvider.GetRequiredService<ReleaseCampaignDayJob>().RunAsync(campaignId, CancellationToken.None);
         await host.RunEnqueuedAsync();
 
-        (await host.BatchesAsync(messageId)).Select(b => (b.RecipientCount, b.Status)).ShouldBe([(5, BatchStatus.Completed), (5, BatchStatus.Completed)]);
+        (await host.BatchesAsync(messageId)).Select(b => (b.RecipientCount, b.Status)).ShouldBe([(5, BatchStatus.Completed),
+            (5, BatchStatus.Completed)]);
         var campaign = await CampaignAsync(campaignId);
         campaign.Days.Select(d => d.ReleasedAt).Order().ShouldBe([Start, Start.AddDays(1)]);
         campaign.NextBatchAt.ShouldBe(Start.AddDays(2));
@@ -214,7 +215,8 @@ public sealed class CampaignTests : IAsyncLifetime
 
         var batches = await failing.BatchesAsync(messageId);
         foreach (var day in batches.GroupBy(b => (b.CreatedAt - Start).Days))
-            day.Sum(b => b.RecipientCount).ShouldBeLessThanOrEqualTo(5, $"day {day.Key + 1}: first sends and retries together stay within the limit");
+            day.Sum(b => b.RecipientCount).ShouldBeLessThanOrEqualTo(5,
+                $"day {day.Key + 1}: first sends and retries together stay within the limit");
         // Days 1 and 2 were full, so their failures waited; the last day (2 new contacts) had room for 3 retries.
         batches.Where(b => b.AttemptNumber > 1).ShouldNotBeEmpty();
         batches.Where(b => b.AttemptNumber > 1).ShouldAllBe(b => b.CreatedAt == Start.AddDays(2));

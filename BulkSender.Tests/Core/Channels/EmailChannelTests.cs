@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Email;
 using BulkSender.Core.Compliance;
@@ -8,6 +10,7 @@ using MimeKit;
 
 namespace BulkSender.Tests.Core.Channels;
 
+[SuppressMessage("Design", "CA1001", Justification = "xUnit disposes what the class owns through IAsyncLifetime.DisposeAsync.")]
 public sealed class EmailChannelTests : IAsyncLifetime
 {
     private TestDatabase database = null!;
@@ -24,7 +27,7 @@ public sealed class EmailChannelTests : IAsyncLifetime
     private ServiceProvider Build(string password) => ChannelServices.Build(database, new Dictionary<string, string?>
     {
         ["Channels:Email:Host"] = "127.0.0.1",
-        ["Channels:Email:Port"] = smtp.Port.ToString(),
+        ["Channels:Email:Port"] = smtp.Port.ToString(CultureInfo.InvariantCulture),
         ["Channels:Email:Security"] = "None",
         ["Channels:Email:UserName"] = "mailer",
         ["Channels:Email:Password"] = password,
@@ -93,7 +96,8 @@ public sealed class EmailChannelTests : IAsyncLifetime
     [Fact]
     public async Task One_connection_serves_consecutive_sends_even_after_a_refused_recipient()
     {
-        smtp.RejectRecipient = to => to.StartsWith("nobody") ? "550 5.1.1 <nobody@example.org>: Recipient address rejected: User unknown" : null;
+        smtp.RejectRecipient = to => to.StartsWith("nobody", StringComparison.Ordinal)
+            ? "550 5.1.1 <nobody@example.org>: Recipient address rejected: User unknown" : null;
 
         var first = await Channel.SendAsync(Message("one@example.org"), CancellationToken.None);
         var refused = await Channel.SendAsync(Message("nobody@example.org"), CancellationToken.None);

@@ -193,7 +193,8 @@ public sealed class MessengerChannelTests : ProviderTest
     [Fact]
     public async Task Without_a_token_it_is_not_configured_and_sends_nothing()
     {
-        await using var bare = ChannelServices.Build(Database, new Dictionary<string, string?> { ["Channels:Messenger:BaseUrl"] = Server.BaseAddress.ToString() });
+        await using var bare = ChannelServices.Build(Database,
+            new Dictionary<string, string?> { ["Channels:Messenger:BaseUrl"] = Server.BaseAddress.ToString() });
         var channel = bare.GetRequiredKeyedService<IRealChannel>(ChannelKind.Messenger);
 
         (await channel.IsConfiguredAsync(CancellationToken.None)).ShouldBeFalse();

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Threading.Channels;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Dispatch;
@@ -113,7 +114,7 @@ public sealed class RateLimiterTests
         await using var host = await CoreHost.StartAsync(settings: new Dictionary<string, string?>
         {
             ["Dispatch:BatchSize"] = "15",
-            ["Channels:RatePerSecond:Email"] = Limit.ToString(),
+            ["Channels:RatePerSecond:Email"] = Limit.ToString(CultureInfo.InvariantCulture),
         });
         var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, await host.ActiveContactIdsAsync(ChannelKind.Email, 60)));
 

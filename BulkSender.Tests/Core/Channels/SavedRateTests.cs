@@ -30,7 +30,8 @@ public sealed class SavedRateTests
         await WaitFreelyAsync(limiter, 20);
         limiter.RateOf(ChannelKind.Email).ShouldBe(0);
 
-        var saved = await store.SaveAsync(new ChannelSettingsInput(ChannelKind.Email, new Dictionary<string, string?> { ["RatePerSecond"] = "4" }), Admin, default);
+        var saved = await store.SaveAsync(new ChannelSettingsInput(ChannelKind.Email,
+            new Dictionary<string, string?> { ["RatePerSecond"] = "4" }), Admin, default);
         saved.Succeeded.ShouldBeTrue();
 
         var first = await limiter.WaitAsync(ChannelKind.Email, default).AsTask().WaitAsync(Timeout);
@@ -42,7 +43,8 @@ public sealed class SavedRateTests
         clock.GetElapsedTime(first, await second.WaitAsync(Timeout)).ShouldBe(TimeSpan.FromMilliseconds(250));
 
         // Emptied in Settings: back to the configuration's value.
-        await store.SaveAsync(new ChannelSettingsInput(ChannelKind.Email, new Dictionary<string, string?> { ["RatePerSecond"] = "" }), Admin, default);
+        await store.SaveAsync(new ChannelSettingsInput(ChannelKind.Email,
+            new Dictionary<string, string?> { ["RatePerSecond"] = "" }), Admin, default);
         clock.Advance(TimeSpan.FromMilliseconds(250));
         await WaitFreelyAsync(limiter, 20);
         limiter.RateOf(ChannelKind.Email).ShouldBe(0);

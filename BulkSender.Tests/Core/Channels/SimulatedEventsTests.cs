@@ -40,7 +40,8 @@ public sealed class SimulatedEventsTests
     private static Task<SimulatedEventCounts> ApplyAsync(CoreHost host) =>
         host.Services.GetRequiredService<SimulatedEvents>().ApplyDueAsync(CancellationToken.None);
 
-    private static async Task<List<(string? ProviderId, DateTime? Delivered, DateTime? Read, DateTime? Replied)>> FunnelOfAsync(CoreHost host, int messageId) =>
+    private static async Task<List<(string? ProviderId, DateTime? Delivered,
+        DateTime? Read, DateTime? Replied)>> FunnelOfAsync(CoreHost host, int messageId) =>
         (await host.DeliveriesAsync(messageId)).Select(d => (d.ProviderMessageId, d.DeliveredAt, d.ReadAt, d.RepliedAt)).ToList();
 
     [Fact]
@@ -100,7 +101,8 @@ public sealed class SimulatedEventsTests
         var failed = deliveries.Where(d => d.Status == DeliveryStatus.Failed).ToList();
         failed.Count.ShouldBeGreaterThan(20);
         failed.ShouldAllBe(d => d.DeliveredAt == null && d.ReadAt == null && d.RepliedAt == null);
-        deliveries.Where(d => d.Status == DeliveryStatus.Sent).ShouldAllBe(d => d.DeliveredAt != null, "a delivered rate of 1 delivers every accepted send");
+        deliveries.Where(d => d.Status == DeliveryStatus.Sent).ShouldAllBe(d => d.DeliveredAt != null,
+            "a delivered rate of 1 delivers every accepted send");
     }
 
     [Fact]
@@ -148,7 +150,8 @@ public sealed class SimulatedEventsTests
 
         (await ApplyAsync(restarted)).ShouldBe(new SimulatedEventCounts(0, 0, 0), "a second pass finds nothing left to do");
         var otherInstance = ActivatorUtilities.CreateInstance<SimulatedEvents>(restarted.Services);
-        (await otherInstance.ApplyDueAsync(CancellationToken.None)).ShouldBe(new SimulatedEventCounts(0, 0, 0), "another instance repeats nothing either");
+        (await otherInstance.ApplyDueAsync(CancellationToken.None)).ShouldBe(new SimulatedEventCounts(0, 0, 0),
+            "another instance repeats nothing either");
         (await FunnelOfAsync(restarted, id)).ShouldBe(expected);
     }
 
@@ -174,7 +177,7 @@ public sealed class SimulatedEventsTests
         try
         {
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-            while ((await host.DeliveriesAsync(id)).Count(d => d.DeliveredAt is not null) == 0)
+            while (!(await host.DeliveriesAsync(id)).Any(d => d.DeliveredAt is not null))
             {
                 DateTime.UtcNow.ShouldBeLessThan(deadline, "the service applied no event as the fake clock moved on");
                 clock.Advance(TimeSpan.FromSeconds(1));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Retries;
@@ -20,7 +21,8 @@ public sealed class WhatsAppChannelTests : ProviderTest
 
     private IRealChannel Channel => Services.GetRequiredKeyedService<IRealChannel>(ChannelKind.WhatsApp);
 
-    private static readonly OutgoingMessage Message = new(9, 4, ChannelKind.WhatsApp, "+14155550123", "Grace", 1, "Title", "Your order shipped", null);
+    private static readonly OutgoingMessage Message = new(9, 4, ChannelKind.WhatsApp, "+14155550123", "Grace", 1, "Title",
+        "Your order shipped", null);
 
     [Fact]
     public async Task Posts_a_cloud_api_text_message_and_keeps_the_wamid()
@@ -68,14 +70,16 @@ public sealed class WhatsAppChannelTests : ProviderTest
         var result = await Channel.SendAsync(Message, CancellationToken.None);
 
         result.ErrorType.ShouldBe(type);
-        result.ErrorCode.ShouldBe(code.ToString());
+        result.ErrorCode.ShouldBe(code.ToString(CultureInfo.InvariantCulture));
         result.ErrorMessage.ShouldBe("Provider says no (Some details) [fbtrace_id AbCdEfGh123]");
     }
 
     [Fact]
     public async Task Re_engagement_is_a_permission_failure_that_says_why()
     {
-        Server.AnswerJson(400, ProviderServer.GraphError(131047, "Re-engagement message", details: "Message failed to send because more than 24 hours have passed since the customer last replied to this number."));
+        Server.AnswerJson(400,
+            ProviderServer.GraphError(131047, "Re-engagement message",
+                details: "Message failed to send because more than 24 hours have passed since the customer last replied to this number."));
 
         var result = await Channel.SendAsync(Message, CancellationToken.None);
 

@@ -47,7 +47,8 @@ public sealed class ComplianceSendTests
     /// <summary>The Messenger contact sends the page a message now (what the webhook records).</summary>
     private static async Task WritesInAsync(CoreHost host, int contactId, string text, TimeProvider clock) =>
         await host.Services.GetRequiredService<DeliveryStatusUpdater>()
-            .RecordInboundAsync(ChannelKind.Messenger, await AddressOfAsync(host, contactId), text, clock.GetUtcNow().UtcDateTime, CancellationToken.None);
+            .RecordInboundAsync(ChannelKind.Messenger, await AddressOfAsync(host, contactId), text,
+                clock.GetUtcNow().UtcDateTime, CancellationToken.None);
 
     [Fact]
     public async Task Messenger_recipients_outside_the_24_hour_window_fail_as_permission_without_reaching_the_provider()
@@ -60,7 +61,8 @@ public sealed class ComplianceSendTests
 
         var deliveries = await host.DeliveriesAsync(messageId);
         host.Provider.ForMessage(messageId).Select(s => s.DeliveryId).Order()
-            .ShouldBe(deliveries.Where(d => inside.Contains(d.ContactId!.Value)).Select(d => d.Id).Order(), "only contacts inside the window reach the provider");
+            .ShouldBe(deliveries.Where(d => inside.Contains(d.ContactId!.Value)).Select(d => d.Id).Order(),
+                "only contacts inside the window reach the provider");
         var refused = deliveries.Where(d => outside.Contains(d.ContactId!.Value)).ToList();
         refused.ShouldAllBe(d => d.Status == DeliveryStatus.Failed && d.ErrorType == ErrorType.Permission
             && d.ErrorCode == MessagingWindow.ErrorCode && d.ErrorMessage == MessengerMessaging.OutsideWindowReason && d.FailedAt != null);
@@ -181,8 +183,10 @@ public sealed class ComplianceSendTests
         var run = Task.Run(() => host.RunEnqueuedAsync());
         await channel.Held.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var updater = host.Services.GetRequiredService<DeliveryStatusUpdater>();
-        (await updater.RecordInboundAsync(ChannelKind.WhatsApp, inFlight.Address, "STOP", DateTime.UtcNow, CancellationToken.None)).OptedOut.ShouldBeTrue();
-        (await updater.RecordInboundAsync(ChannelKind.WhatsApp, later.Address, " stop ", DateTime.UtcNow, CancellationToken.None)).OptedOut.ShouldBeTrue();
+        (await updater.RecordInboundAsync(ChannelKind.WhatsApp, inFlight.Address, "STOP",
+            DateTime.UtcNow, CancellationToken.None)).OptedOut.ShouldBeTrue();
+        (await updater.RecordInboundAsync(ChannelKind.WhatsApp, later.Address, " stop ",
+            DateTime.UtcNow, CancellationToken.None)).OptedOut.ShouldBeTrue();
         channel.Release.SetResult();
         await run.WaitAsync(TimeSpan.FromSeconds(30));
 

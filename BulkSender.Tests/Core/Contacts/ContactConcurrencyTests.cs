@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
@@ -188,7 +189,8 @@ public sealed class ContactConcurrencyTests : IAsyncLifetime
         var stored = await StoredAsync();
         (stored.OptedOut, stored.OptedOutAt).ShouldBe((false, null));
         await using var db = database.CreateDbContext();
-        var log = await db.Activity.Where(a => a.EntityId == ana.Id.ToString()).OrderBy(a => a.Id).Select(a => new { a.Action, a.UserName, a.Details }).ToListAsync();
+        var log = await db.Activity.Where(a => a.EntityId == ana.Id.ToString(CultureInfo.InvariantCulture)).OrderBy(a => a.Id).Select(a =>
+            new { a.Action, a.UserName, a.Details }).ToListAsync();
         log.Select(a => a.Action).ShouldBe([ActivityActions.ContactOptedOut, ActivityActions.ContactOptedIn]);
         log[1].UserName.ShouldBe(Operator.UserName);
         log[1].Details.ShouldBe($"Ana <{ana.Address}> opted back in");

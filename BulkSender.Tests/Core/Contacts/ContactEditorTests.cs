@@ -22,7 +22,8 @@ public sealed class ContactEditorTests : IAsyncLifetime
         database = await TestDatabase.CreateAsync();
         editor = new ContactEditor(database, new OptOutSignal(), clock);
         await using var db = database.CreateDbContext();
-        contacts = [ContactBuilder.Contact(ChannelKind.Email, "Ana", tags: ["vip"]), ContactBuilder.Contact(ChannelKind.Email, "Ben"), ContactBuilder.Contact(ChannelKind.WhatsApp, "Cy")];
+        contacts = [ContactBuilder.Contact(ChannelKind.Email, "Ana", tags: ["vip"]), ContactBuilder.Contact(ChannelKind.Email, "Ben"),
+            ContactBuilder.Contact(ChannelKind.WhatsApp, "Cy")];
         db.Contacts.AddRange(contacts);
         await db.SaveChangesAsync();
     }
@@ -32,9 +33,20 @@ public sealed class ContactEditorTests : IAsyncLifetime
     [Fact]
     public async Task An_edit_is_validated_and_may_not_take_another_contacts_address()
     {
-        var invalid = await editor.UpdateAsync(contacts[0].Id, contacts[0].Version, new ContactInput { Name = "Ana", Channel = "email", Address = "nope" }, Actor.System, CancellationToken.None);
-        var taken = await editor.UpdateAsync(contacts[0].Id, contacts[0].Version, new ContactInput { Name = "Ana", Channel = "email", Address = contacts[1].Address.ToUpperInvariant() }, Actor.System, CancellationToken.None);
-        var saved = await editor.UpdateAsync(contacts[0].Id, contacts[0].Version, new ContactInput { Name = " Ana Silva ", Channel = "email", Address = "ana.silva@example.org", Tags = "vip, new", OptedOut = "false" }, Actor.System, CancellationToken.None);
+        var invalid = await editor.UpdateAsync(contacts[0].Id, contacts[0].Version,
+            new ContactInput { Name = "Ana", Channel = "email", Address = "nope" }, Actor.System, CancellationToken.None);
+        var taken = await editor.UpdateAsync(contacts[0].Id, contacts[0].Version,
+            new ContactInput
+            {
+                Name = "Ana", Channel = "email",
+                Address = contacts[1].Address.ToUpperInvariant()
+            }, Actor.System, CancellationToken.None);
+        var saved = await editor.UpdateAsync(contacts[0].Id, contacts[0].Version,
+            new ContactInput
+            {
+                Name = " Ana Silva ", Channel = "email", Address = "ana.silva@example.org",
+                Tags = "vip, new", OptedOut = "false"
+            }, Actor.System, CancellationToken.None);
 
         invalid!.Errors["Address"].ShouldBe(["'nope' is not a valid e-mail address."]);
         taken!.Errors["Address"].Single().ShouldContain("Another Email contact already has the address");
@@ -81,10 +93,18 @@ public sealed class ContactEditorTests : IAsyncLifetime
     {
         await using (var db = database.CreateDbContext())
         {
-            var message = new Message { Title = "t", Content = "c", Channel = ChannelKind.Email, Status = MessageStatus.Sent, CreatedAt = DateTime.UtcNow };
+            var message = new Message
+            {
+                Title = "t", Content = "c", Channel = ChannelKind.Email, Status = MessageStatus.Sent,
+                CreatedAt = DateTime.UtcNow
+            };
             db.Messages.Add(message);
             await db.SaveChangesAsync();
-            db.Deliveries.Add(new Delivery { MessageId = message.Id, ContactId = contacts[0].Id, RecipientAddress = contacts[0].Address, Status = DeliveryStatus.Sent, CreatedAt = DateTime.UtcNow });
+            db.Deliveries.Add(new Delivery
+            {
+                MessageId = message.Id, ContactId = contacts[0].Id, RecipientAddress = contacts[0].Address,
+                Status = DeliveryStatus.Sent, CreatedAt = DateTime.UtcNow
+            });
             await db.SaveChangesAsync();
         }
 

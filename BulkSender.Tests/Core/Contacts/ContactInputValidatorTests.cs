@@ -65,7 +65,8 @@ public sealed class ContactInputValidatorTests
         var input = new ContactInput { Name = "Cy", Channel = "messenger", Address = "12345", LastInboundAt = text };
 
         Validator.Validate(input).IsValid.ShouldBeTrue();
-        input.ParsedLastInboundAt.ShouldBe(DateTime.SpecifyKind(DateTime.Parse(utc, System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc));
+        input.ParsedLastInboundAt.ShouldBe(DateTime.SpecifyKind(
+            DateTime.Parse(utc, System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc));
         input.ParsedLastInboundAt!.Value.Kind.ShouldBe(DateTimeKind.Utc);
     }
 

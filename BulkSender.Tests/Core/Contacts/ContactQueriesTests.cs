@@ -42,8 +42,10 @@ public sealed class ContactQueriesTests : IAsyncLifetime
     [Fact]
     public async Task Search_matches_name_or_address_and_treats_wildcards_literally()
     {
-        (await queries.PageAsync(new ContactFilter(Search: "silva"), ContactSort.Name, false, 0, 50, CancellationToken.None)).Items.Single().Name.ShouldBe("Ana Silva");
-        (await queries.PageAsync(new ContactFilter(Search: "100%_"), ContactSort.Name, false, 0, 50, CancellationToken.None)).Items.Single().Channel.ShouldBe(ChannelKind.WhatsApp);
+        (await queries.PageAsync(new ContactFilter(Search: "silva"), ContactSort.Name, false, 0,
+            50, CancellationToken.None)).Items.Single().Name.ShouldBe("Ana Silva");
+        (await queries.PageAsync(new ContactFilter(Search: "100%_"), ContactSort.Name, false, 0,
+            50, CancellationToken.None)).Items.Single().Channel.ShouldBe(ChannelKind.WhatsApp);
         (await queries.PageAsync(new ContactFilter(Search: "%"), ContactSort.Name, false, 0, 50, CancellationToken.None)).Total.ShouldBe(1);
     }
 
@@ -51,7 +53,8 @@ public sealed class ContactQueriesTests : IAsyncLifetime
     public async Task Channel_tag_and_opt_out_filters_combine()
     {
         var vip = await queries.PageAsync(new ContactFilter(Tag: "VIP"), ContactSort.Name, false, 0, 50, CancellationToken.None);
-        var vipEmail = await queries.PageAsync(new ContactFilter(Channel: ChannelKind.Email, Tag: "vip"), ContactSort.Name, true, 0, 50, CancellationToken.None);
+        var vipEmail = await queries.PageAsync(new ContactFilter(Channel: ChannelKind.Email, Tag: "vip"), ContactSort.Name, true, 0,
+            50, CancellationToken.None);
         var optedOut = await queries.PageAsync(new ContactFilter(OptedOut: true), ContactSort.Name, false, 0, 50, CancellationToken.None);
 
         vip.Items.Select(c => c.Name).ShouldBe(["Ana Silva", "Cy Ito", "Zoe Weber"]);

@@ -44,14 +44,22 @@ public sealed class MigrationTests
         {
             await db.Database.MigrateAsync();
             (await db.Database.GetPendingMigrationsAsync()).ShouldBeEmpty();
-            db.Contacts.Add(new BulkSender.Core.Contacts.Contact { Channel = BulkSender.Core.Channels.ChannelKind.Email, Address = "a@example.com", Name = "A" });
+            db.Contacts.Add(new BulkSender.Core.Contacts.Contact
+            {
+                Channel = BulkSender.Core.Channels.ChannelKind.Email,
+                Address = "a@example.com", Name = "A"
+            });
             await db.SaveChangesAsync();
         }
 
         // Unique per channel + address.
         await using (var db = new SqliteDbContext(options))
         {
-            db.Contacts.Add(new BulkSender.Core.Contacts.Contact { Channel = BulkSender.Core.Channels.ChannelKind.Email, Address = "a@example.com", Name = "B" });
+            db.Contacts.Add(new BulkSender.Core.Contacts.Contact
+            {
+                Channel = BulkSender.Core.Channels.ChannelKind.Email,
+                Address = "a@example.com", Name = "B"
+            });
             await Should.ThrowAsync<DbUpdateException>(() => db.SaveChangesAsync());
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Contacts;
@@ -48,7 +49,8 @@ public sealed class DeliveryStatusUpdaterTests : ChannelServicesTest
         (await ReloadAsync(otherSent[0].Id)).DeliveredAt.ShouldBeNull();
 
         // A message id listed in the event counts even if our clock put it after the watermark.
-        (await Updater.MarkDeliveredUpToAsync(ChannelKind.Messenger, contact.Address, T0, [sent[2].ProviderMessageId!], T0.AddSeconds(6), CancellationToken.None)).ShouldBe(1);
+        (await Updater.MarkDeliveredUpToAsync(ChannelKind.Messenger, contact.Address, T0, [sent[2].ProviderMessageId!],
+            T0.AddSeconds(6), CancellationToken.None)).ShouldBe(1);
     }
 
     [Fact]
@@ -78,7 +80,8 @@ public sealed class DeliveryStatusUpdaterTests : ChannelServicesTest
     [
         (u, id) => u.MarkDeliveredAsync(ChannelKind.WhatsApp, id, T0.AddMinutes(1), CancellationToken.None),
         (u, id) => u.MarkReadAsync(ChannelKind.WhatsApp, id, T0.AddMinutes(5), CancellationToken.None),
-        (u, id) => u.MarkFailedAsync(ChannelKind.WhatsApp, id, ErrorType.InvalidRecipient, "131026", "Message undeliverable", T0.AddMinutes(2), CancellationToken.None),
+        (u, id) => u.MarkFailedAsync(ChannelKind.WhatsApp, id, ErrorType.InvalidRecipient, "131026", "Message undeliverable",
+            T0.AddMinutes(2), CancellationToken.None),
         (u, id) => u.MarkDeliveredAsync(ChannelKind.WhatsApp, id, T0.AddMinutes(4), CancellationToken.None),
     ];
 
@@ -135,7 +138,8 @@ public sealed class DeliveryStatusUpdaterTests : ChannelServicesTest
         var contact = ContactBuilder.Contact(ChannelKind.Messenger);
         var sent = await SendAsync(ChannelKind.Messenger, contact, T0.AddMinutes(-5));
         await using (var db = Database.CreateDbContext())
-            await db.Deliveries.Where(d => d.Id == sent[0].Id).ExecuteUpdateAsync(s => s.SetProperty(d => d.ProviderMessageId, (string?)null).SetProperty(d => d.Status, DeliveryStatus.Failed));
+            await db.Deliveries.Where(d => d.Id == sent[0].Id).ExecuteUpdateAsync(s =>
+                s.SetProperty(d => d.ProviderMessageId, (string?)null).SetProperty(d => d.Status, DeliveryStatus.Failed));
         var whatsApp = await SendAsync(ChannelKind.WhatsApp, ContactBuilder.Contact(ChannelKind.WhatsApp), T0);
 
         (await Updater.MarkReadUpToAsync(ChannelKind.Messenger, contact.Address, T0, T0, CancellationToken.None)).ShouldBe(0);
@@ -150,7 +154,8 @@ public sealed class DeliveryStatusUpdaterTests : ChannelServicesTest
         var sent = await SendAsync(ChannelKind.Messenger, contact, T0.AddHours(-5), T0.AddHours(-1), T0.AddHours(1));
 
         var outcome = await Updater.RecordInboundAsync(ChannelKind.Messenger, contact.Address, "Thanks!", T0, CancellationToken.None);
-        await Updater.RecordInboundAsync(ChannelKind.Messenger, contact.Address, "Older message arriving late", T0.AddHours(-2), CancellationToken.None);
+        await Updater.RecordInboundAsync(ChannelKind.Messenger, contact.Address, "Older message arriving late",
+            T0.AddHours(-2), CancellationToken.None);
 
         outcome.ShouldBe(new InboundOutcome(sent[1].Id, true, false));
         var replied = await ReloadAsync(sent[1].Id);
@@ -180,7 +185,8 @@ public sealed class DeliveryStatusUpdaterTests : ChannelServicesTest
         again.OptedOut.ShouldBeFalse();
         await using var db = Database.CreateDbContext();
         (await db.Contacts.SingleAsync(c => c.Id == contact.Id)).OptedOut.ShouldBe(optsOut);
-        (await db.Activity.CountAsync(a => a.Action == "contact.opted_out" && a.EntityId == contact.Id.ToString())).ShouldBe(optsOut ? 1 : 0);
+        (await db.Activity.CountAsync(a => a.Action == "contact.opted_out"
+            && a.EntityId == contact.Id.ToString(CultureInfo.InvariantCulture))).ShouldBe(optsOut ? 1 : 0);
     }
 
     [Fact]
@@ -202,7 +208,8 @@ public sealed class DeliveryStatusUpdaterTests : ChannelServicesTest
         var sent = await SendAsync(ChannelKind.Email, contact, T0);
         await Updater.MarkReadAsync(ChannelKind.Email, sent[0].ProviderMessageId!, T0.AddMinutes(1), CancellationToken.None);
 
-        (await Updater.CloseAsync(sent[0].MessageId, sent[0].Id, Actor.System, T0.AddDays(1), CancellationToken.None)).ShouldBe(CloseOutcome.NotReplied);
+        (await Updater.CloseAsync(sent[0].MessageId, sent[0].Id, Actor.System,
+            T0.AddDays(1), CancellationToken.None)).ShouldBe(CloseOutcome.NotReplied);
         (await Updater.MarkClosedAsync(sent[0].Id, T0.AddDays(1), CancellationToken.None)).ShouldBeFalse("the guard is in the update itself");
 
         (await ReloadAsync(sent[0].Id)).ClosedAt.ShouldBeNull();

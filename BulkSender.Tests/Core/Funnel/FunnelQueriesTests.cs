@@ -3,9 +3,9 @@ using BulkSender.Core.Channels;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Funnel;
 using BulkSender.Tests.TestSupport;
-using static BulkSender.Tests.TestSupport.FunnelBuilder;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using static BulkSender.Tests.TestSupport.FunnelBuilder;
 
 namespace BulkSender.Tests.Core.Funnel;
 

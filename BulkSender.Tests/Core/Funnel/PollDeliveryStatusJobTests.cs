@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Dispatch;
@@ -44,8 +45,9 @@ public sealed class PollDeliveryStatusJobTests : ProviderTest
     {
         List<Delivery> deliveries;
         await using (var db = Database.CreateDbContext())
-            deliveries = (await DeliveryBuilder.SentAsync(db, ChannelKind.WhatsApp, ContactBuilder.Many(5, ChannelKind.WhatsApp), Now.AddHours(-1))).Deliveries;
-        var unix = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString();
+            deliveries = (await DeliveryBuilder.SentAsync(db, ChannelKind.WhatsApp,
+                ContactBuilder.Many(5, ChannelKind.WhatsApp), Now.AddHours(-1))).Deliveries;
+        var unix = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var answers = new Dictionary<string, object>
         {
             [deliveries[0].ProviderMessageId!] = new { id = deliveries[0].ProviderMessageId, status = "read", timestamp = unix },
@@ -54,7 +56,8 @@ public sealed class PollDeliveryStatusJobTests : ProviderTest
             [deliveries[3].ProviderMessageId!] = new
             {
                 id = deliveries[3].ProviderMessageId, status = "failed", timestamp = unix,
-                errors = new[] { new { code = 131026, title = "Message undeliverable", message = "Message undeliverable", error_data = new { details = "Receiver is incapable of receiving this message" } } },
+                errors = new[] { new { code = 131026, title = "Message undeliverable", message = "Message undeliverable",
+                    error_data = new { details = "Receiver is incapable of receiving this message" } } },
             },
             [deliveries[4].ProviderMessageId!] = new { id = deliveries[4].ProviderMessageId, status = "delivered", timestamp = unix },
         };

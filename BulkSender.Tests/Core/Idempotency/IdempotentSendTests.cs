@@ -33,7 +33,8 @@ public sealed class IdempotentSendTests : IAsyncLifetime
     private async Task<(int Messages, int Deliveries, int Logged)> CountsAsync()
     {
         await using var db = host.NewDbContext();
-        return (await db.Messages.CountAsync(), await db.Deliveries.CountAsync(), await db.Activity.CountAsync(a => a.Action == ActivityActions.MessageSent));
+        return (await db.Messages.CountAsync(), await db.Deliveries.CountAsync(),
+            await db.Activity.CountAsync(a => a.Action == ActivityActions.MessageSent));
     }
 
     [Fact]

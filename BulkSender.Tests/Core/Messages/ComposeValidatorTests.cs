@@ -40,7 +40,8 @@ public sealed class ComposeValidatorTests
         { "ContactIds", m => m.ContactIds = Enumerable.Range(1, 2001).ToList(), "Select at most 2,000 contacts: this selection has 2,001." },
         { "AudienceTag", m => (m.Audience, m.AudienceTag) = (AudienceKind.Tag, null), "Choose a tag." },
         { "ScheduledAt", m => (m.When, m.ScheduledAt) = (SendTiming.At, null), "Choose the date and time to send at." },
-        { "ScheduledAt", m => (m.When, m.ScheduledAt) = (SendTiming.At, Clock.GetUtcNow().UtcDateTime.AddMinutes(-1)), "Choose a time in the future." },
+        { "ScheduledAt", m => (m.When, m.ScheduledAt) = (SendTiming.At, Clock.GetUtcNow().UtcDateTime.AddMinutes(-1)),
+            "Choose a time in the future." },
         { "MaxAttempts", m => m.MaxAttempts = 11, "Max attempts is between 1 and 10." },
         { "MaxAttempts", m => m.MaxAttempts = 0, "Max attempts is between 1 and 10." },
         { "Channel", m => m.Channel = (ChannelKind)42, "Choose a channel." },
@@ -71,7 +72,8 @@ public sealed class ComposeValidatorTests
 
     [Theory]
     [MemberData(nameof(Nulls))]
-    public void A_null_where_a_value_is_required_is_one_clear_error_not_an_exception(SendTiming when, AudienceKind audience, string property, string message)
+    public void A_null_where_a_value_is_required_is_one_clear_error_not_an_exception(SendTiming when, AudienceKind audience,
+        string property, string message)
     {
         var model = Valid();
         (model.When, model.Audience) = (when, audience);

@@ -26,7 +26,7 @@ public sealed class RateLimitBackOffTests
         next.IsCompleted.ShouldBeFalse("nothing goes to the provider before its Retry-After has passed");
         clock.Advance(TimeSpan.FromSeconds(1));
         await next.WaitAsync(TimeSpan.FromSeconds(5));
-        limiter.WaitAsync(ChannelKind.Email, CancellationToken.None).IsCompleted.ShouldBeTrue("other channels are not paused");
+        limiter.WaitAsync(ChannelKind.Email, CancellationToken.None).AsTask().IsCompleted.ShouldBeTrue("other channels are not paused");
     }
 
     [Fact]
@@ -35,11 +35,13 @@ public sealed class RateLimitBackOffTests
         var clock = new FakeTimeProvider();
         var limiter = Limiter(clock);
 
-        await new BackingOffChannel(new AnsweringChannel(ChannelResult.Failed(ErrorType.Network, "ETIMEDOUT", "timeout")), ChannelKind.Messenger, limiter)
+        await new BackingOffChannel(new AnsweringChannel(ChannelResult.Failed(ErrorType.Network, "ETIMEDOUT", "timeout")),
+            ChannelKind.Messenger, limiter)
             .SendAsync(Message(), CancellationToken.None);
-        limiter.WaitAsync(ChannelKind.Messenger, CancellationToken.None).IsCompleted.ShouldBeTrue();
+        limiter.WaitAsync(ChannelKind.Messenger, CancellationToken.None).AsTask().IsCompleted.ShouldBeTrue();
 
-        await new BackingOffChannel(new AnsweringChannel(ChannelResult.Failed(ErrorType.RateLimit, "4", "Too many calls")), ChannelKind.Messenger, limiter)
+        await new BackingOffChannel(new AnsweringChannel(ChannelResult.Failed(ErrorType.RateLimit, "4", "Too many calls")),
+            ChannelKind.Messenger, limiter)
             .SendAsync(Message(), CancellationToken.None);
         var next = limiter.WaitAsync(ChannelKind.Messenger, CancellationToken.None).AsTask();
         clock.Advance(ChannelRateLimiter.DefaultBackOff - TimeSpan.FromMilliseconds(10));

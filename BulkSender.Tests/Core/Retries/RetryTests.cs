@@ -15,7 +15,8 @@ public sealed class RetryTests
     private static readonly Actor Operator = new("op", "operator@test.local");
 
     private static Dictionary<string, string?> Failing(params (ErrorType Type, double Rate)[] rates) =>
-        rates.ToDictionary(r => $"Channels:Simulated:FailureRates:{r.Type}", r => (string?)r.Rate.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        rates.ToDictionary(r => $"Channels:Simulated:FailureRates:{r.Type}",
+            r => (string?)r.Rate.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private static async Task<int> SendAsync(CoreHost host, int recipients, RetryPolicyType policy = RetryPolicyType.Manual, int maxAttempts = 3)
     {
@@ -112,7 +113,8 @@ public sealed class RetryTests
         invalid.ShouldAllBe(r => r.NotRetryableReason == RetryRules.InvalidRecipientReason);
         report.Retryable.ShouldBe(report.Failed - invalid.Count);
 
-        var onlyInvalid = await Planner(host).RetryAsync(messageId, new RetryRequest(ErrorTypes: [ErrorType.InvalidRecipient]), Operator, RetryTrigger.Manual, CancellationToken.None);
+        var onlyInvalid = await Planner(host).RetryAsync(messageId, new RetryRequest(ErrorTypes: [ErrorType.InvalidRecipient]), Operator,
+            RetryTrigger.Manual, CancellationToken.None);
         var all = await Planner(host).RetryAsync(messageId, RetryRequest.All, Operator, RetryTrigger.Manual, CancellationToken.None);
 
         onlyInvalid.Status.ShouldBe(RetryStatus.NothingToRetry);
@@ -130,9 +132,11 @@ public sealed class RetryTests
         var tokenFailures = failed.Where(d => d.ErrorType == ErrorType.AccessToken).Select(d => d.ContactId!.Value).ToList();
         var twoNetwork = failed.Where(d => d.ErrorType == ErrorType.Network).Take(2).Select(d => d.ContactId!.Value).ToList();
 
-        var byType = await Planner(host).RetryAsync(messageId, new RetryRequest(ErrorTypes: [ErrorType.AccessToken]), Operator, RetryTrigger.Manual, CancellationToken.None);
+        var byType = await Planner(host).RetryAsync(messageId, new RetryRequest(ErrorTypes: [ErrorType.AccessToken]), Operator,
+            RetryTrigger.Manual, CancellationToken.None);
         await host.RunEnqueuedAsync();
-        var chosen = await Planner(host).RetryAsync(messageId, new RetryRequest(ContactIds: twoNetwork), Operator, RetryTrigger.Manual, CancellationToken.None);
+        var chosen = await Planner(host).RetryAsync(messageId, new RetryRequest(ContactIds: twoNetwork), Operator,
+            RetryTrigger.Manual, CancellationToken.None);
 
         byType.Recipients.ShouldBe(tokenFailures.Count);
         chosen.Recipients.ShouldBe(2);
@@ -166,7 +170,8 @@ public sealed class RetryTests
         message.FailedCount.ShouldBe(25);
         message.SentCount.ShouldBe(0);
         message.NextRetryAt.ShouldBeNull();
-        host.Provider.ForMessage(messageId).GroupBy(s => s.Address).ShouldAllBe(g => g.Select(s => s.AttemptNumber).Order().SequenceEqual(new[] { 1, 2, 3, 4 }));
+        host.Provider.ForMessage(messageId).GroupBy(s => s.Address).ShouldAllBe(g =>
+            g.Select(s => s.AttemptNumber).Order().SequenceEqual(new[] { 1, 2, 3, 4 }));
         (await host.BatchesAsync(messageId)).Select(b => b.Number).ShouldBe([1, 2, 3, 4]);
     }
 
@@ -190,7 +195,8 @@ public sealed class RetryTests
         var job = host.Services.GetRequiredService<RetryFailedJob>();
 
         var message = await host.MessageAsync(messageId);
-        message.NextRetryAt.ShouldBe(new DateTime(2026, 11, 23, 10, 30, 0, DateTimeKind.Utc), "the first 15-minute run at least 15 minutes after the send ended");
+        message.NextRetryAt.ShouldBe(new DateTime(2026, 11, 23, 10, 30, 0, DateTimeKind.Utc),
+            "the first 15-minute run at least 15 minutes after the send ended");
 
         clock.Advance(TimeSpan.FromMinutes(14));
         await job.RunAsync(CancellationToken.None);
@@ -203,7 +209,7 @@ public sealed class RetryTests
         (await host.MessageAsync(messageId)).RetryCount.ShouldBe(1);
         await host.RunEnqueuedAsync();
         var afterRound = await host.MessageAsync(messageId);
-        (afterRound.NextRetryAt is null) .ShouldBe(afterRound.FailedCount == 0);
+        (afterRound.NextRetryAt is null).ShouldBe(afterRound.FailedCount == 0);
         if (afterRound.NextRetryAt is { } next)
             next.ShouldBe(new DateTime(2026, 11, 23, 10, 45, 0, DateTimeKind.Utc));
     }
@@ -211,7 +217,8 @@ public sealed class RetryTests
     [Fact]
     public async Task Failed_recipients_report_counts_sent_failed_retryable_and_error_types()
     {
-        await using var host = await CoreHost.StartAsync(settings: Failing((ErrorType.Network, 0.2), (ErrorType.Permission, 0.1), (ErrorType.InvalidRecipient, 0.1)));
+        await using var host = await CoreHost.StartAsync(settings: Failing((ErrorType.Network, 0.2), (ErrorType.Permission, 0.1),
+            (ErrorType.InvalidRecipient, 0.1)));
         var messageId = await SendAsync(host, 100);
 
         var report = (await host.Services.GetRequiredService<FailedRecipientQueries>().GetAsync(messageId, CancellationToken.None))!;
@@ -241,8 +248,10 @@ public sealed class RetryTests
         (await host.MessageAsync(messageId)).NextRetryAt.ShouldBeNull();
         var policies = host.Services.GetRequiredService<RetryPolicies>();
 
-        var invalid = await policies.ChangeAsync(messageId, new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 11 }, Operator, CancellationToken.None);
-        var changed = await policies.ChangeAsync(messageId, new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 5 }, Operator, CancellationToken.None);
+        var invalid = await policies.ChangeAsync(messageId, new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 11 },
+            Operator, CancellationToken.None);
+        var changed = await policies.ChangeAsync(messageId, new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 5 },
+            Operator, CancellationToken.None);
 
         invalid.Status.ShouldBe(PolicyChangeStatus.Invalid);
         invalid.Errors["MaxAttempts"].ShouldBe(["Max attempts must be between 1 and 10."]);
@@ -263,8 +272,10 @@ public sealed class RetryTests
         var shown = new RetryPolicyInput { Policy = RetryPolicyType.Manual, MaxAttempts = 2 };
 
         var results = await Task.WhenAll(
-            policies.ChangeAsync(messageId, new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 5 }, shown, Operator, CancellationToken.None),
-            policies.ChangeAsync(messageId, new RetryPolicyInput { Policy = RetryPolicyType.Immediate, MaxAttempts = 3 }, shown, Operator, CancellationToken.None));
+            policies.ChangeAsync(messageId, new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 5 }, shown,
+                Operator, CancellationToken.None),
+            policies.ChangeAsync(messageId, new RetryPolicyInput { Policy = RetryPolicyType.Immediate, MaxAttempts = 3 }, shown,
+                Operator, CancellationToken.None));
 
         results.Count(r => r.Status == PolicyChangeStatus.Changed).ShouldBe(1);
         var refused = results.Single(r => r.Status == PolicyChangeStatus.Conflict);
@@ -294,7 +305,8 @@ public sealed class RetryTests
         (await host.DeliveriesAsync(recentId)).Count.ShouldBe(20);
         var kept = await host.MessageAsync(oldId);
         (kept.SentCount, kept.FailedCount, kept.TotalRecipients).ShouldBe((oldMessage.SentCount, oldMessage.FailedCount, 60));
-        (await Planner(host).RetryAsync(oldId, RetryRequest.All, Operator, RetryTrigger.Manual, CancellationToken.None)).Status.ShouldBe(RetryStatus.NotRetryable);
+        (await Planner(host).RetryAsync(oldId, RetryRequest.All, Operator,
+            RetryTrigger.Manual, CancellationToken.None)).Status.ShouldBe(RetryStatus.NotRetryable);
     }
 
     [Fact]
@@ -305,8 +317,10 @@ public sealed class RetryTests
 
         var version = (await host.Services.GetRequiredService<RetryDefaults>().FormAsync(CancellationToken.None)).Version;
 
-        var invalid = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 0 }, version, Operator, CancellationToken.None);
-        var saved = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Immediate, MaxAttempts = 7 }, version, Operator, CancellationToken.None);
+        var invalid = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 0 },
+            version, Operator, CancellationToken.None);
+        var saved = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Immediate, MaxAttempts = 7 }, version,
+            Operator, CancellationToken.None);
 
         invalid.Status.ShouldBe(PolicyChangeStatus.Invalid);
         saved.Status.ShouldBe(PolicyChangeStatus.Changed);
@@ -323,8 +337,10 @@ public sealed class RetryTests
         var defaults = host.Services.GetRequiredService<RetryDefaults>();
         var opened = await defaults.FormAsync(CancellationToken.None);
 
-        var saved = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Immediate, MaxAttempts = 7 }, opened.Version, Operator, CancellationToken.None);
-        var stale = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 2 }, opened.Version, Operator, CancellationToken.None);
+        var saved = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Immediate, MaxAttempts = 7 },
+            opened.Version, Operator, CancellationToken.None);
+        var stale = await policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 2 },
+            opened.Version, Operator, CancellationToken.None);
 
         saved.Status.ShouldBe(PolicyChangeStatus.Changed);
         stale.Status.ShouldBe(PolicyChangeStatus.Conflict);
@@ -349,8 +365,10 @@ public sealed class RetryTests
             var version = (await defaults.FormAsync(CancellationToken.None)).Version;
 
             var results = await Task.WhenAll(
-                Task.Run(() => policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Immediate, MaxAttempts = 4 }, version, Operator, CancellationToken.None)),
-                Task.Run(() => policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 5 }, version, Operator, CancellationToken.None)));
+                Task.Run(() => policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Immediate, MaxAttempts = 4 },
+                    version, Operator, CancellationToken.None)),
+                Task.Run(() => policies.SaveDefaultsAsync(new RetryPolicyInput { Policy = RetryPolicyType.Scheduled, MaxAttempts = 5 },
+                    version, Operator, CancellationToken.None)));
 
             results.Select(r => r.Status).Order().ShouldBe([PolicyChangeStatus.Changed, PolicyChangeStatus.Conflict]);
             (await defaults.GetAsync(CancellationToken.None)).ShouldBe(results[0].Status == PolicyChangeStatus.Changed

@@ -1,6 +1,7 @@
+using System.Globalization;
+using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Compliance;
-using BulkSender.Core.Activity;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Dispatch;
 using BulkSender.Tests.TestSupport;
@@ -69,7 +70,8 @@ public sealed class ContactEditingTests : MudTestContext, IAsyncLifetime
 
         dialog.Find("[data-testid=edit-save]").Click();
 
-        dialog.WaitForAssertion(() => dialog.Find("[data-testid=edit-changed]").TextContent.ShouldContain("This contact changed since you opened it"));
+        dialog.WaitForAssertion(() =>
+            dialog.Find("[data-testid=edit-changed]").TextContent.ShouldContain("This contact changed since you opened it"));
         dialog.Find("input[data-testid=edit-name]").GetAttribute("value").ShouldBe("Ana");
         dialog.Find("input[data-testid=edit-opted-out]").HasAttribute("disabled").ShouldBeTrue();
         dialog.Markup.ShouldContain("use \"Opt back in\" in its menu");
@@ -141,6 +143,6 @@ public sealed class ContactEditingTests : MudTestContext, IAsyncLifetime
         (await StoredAsync()).OptedOut.ShouldBeFalse();
         await using var db = database.CreateDbContext();
         var entry = await db.Activity.SingleAsync(a => a.Action == ActivityActions.ContactOptedIn);
-        (entry.UserName, entry.EntityId).ShouldBe(("operator@test.local", ana.Id.ToString()));
+        (entry.UserName, entry.EntityId).ShouldBe(("operator@test.local", ana.Id.ToString(CultureInfo.InvariantCulture)));
     }
 }

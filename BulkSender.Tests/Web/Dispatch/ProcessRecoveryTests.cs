@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using BulkSender.Core.Channels;
@@ -32,7 +33,7 @@ public sealed class ProcessRecoveryTests(ITestOutputHelper output) : IAsyncLifet
 
     private Dictionary<string, string> Environment(string providerLog, int emailRate, string staleAfter = "00:10:00", int workers = 0) => new()
     {
-        ["Jobs__WorkerCount"] = workers.ToString(),
+        ["Jobs__WorkerCount"] = workers.ToString(CultureInfo.InvariantCulture),
         ["ASPNETCORE_ENVIRONMENT"] = "Development",
         ["ConnectionStrings__Sqlite"] = $"Data Source={DatabasePath}",
         ["Seed__DemoContacts"] = "1200",
@@ -41,27 +42,29 @@ public sealed class ProcessRecoveryTests(ITestOutputHelper output) : IAsyncLifet
         ["Channels__Simulated__LatencyMs"] = "10",
         ["Channels__Simulated__LatencyJitterMs"] = "0",
         ["Channels__Simulated__LogFile"] = Path.Combine(directory, providerLog),
-        ["Channels__RatePerSecond__Email"] = emailRate.ToString(),
+        ["Channels__RatePerSecond__Email"] = emailRate.ToString(CultureInfo.InvariantCulture),
         ["Dispatch__BatchSize"] = "20",
         ["Dispatch__HeartbeatInterval"] = "00:00:01",
         ["Dispatch__StaleAfter"] = staleAfter,
     };
 
-    private AppDbContext Database() => new SqliteDbContext(new DbContextOptionsBuilder<SqliteDbContext>().UseSqlite($"Data Source={DatabasePath}").Options);
+    private SqliteDbContext Database() =>
+        new SqliteDbContext(new DbContextOptionsBuilder<SqliteDbContext>().UseSqlite($"Data Source={DatabasePath}").Options);
 
     private static async Task<int> SendToAllEmailContactsAsync(Uri app)
     {
         using var client = new HttpClient { BaseAddress = app };
         client.UseBearer(await Login.BearerTokenAsync(client, "operator@bulksender.local", "Operator123!"));
-        var response = await client.PostAsJsonAsync("/api/messages", new { title = "Survives", content = "Hi", channel = "email", audience = "channel" });
+        var response = await client.PostAsJsonAsync("/api/messages",
+            new { title = "Survives", content = "Hi", channel = "email", audience = "channel" });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
     }
 
-    private IReadOnlyList<SimulatedSend> ProviderLog(string name, int messageId) =>
+    private List<SimulatedSend> ProviderLog(string name, int messageId) =>
         SimulatedChannelLog.ReadFile(Path.Combine(directory, name)).Where(s => s.MessageId == messageId).ToList();
 
-    private async Task Until(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    private static async Task Until(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!await condition())
@@ -85,7 +88,8 @@ public sealed class ProcessRecoveryTests(ITestOutputHelper output) : IAsyncLifet
         await using (var first = AppProcess.Start(Environment("provider-1.log", emailRate: 100, staleAfter: "00:00:04")))
         {
             messageId = await SendToAllEmailContactsAsync(await first.ListeningAsync(TimeSpan.FromSeconds(60)));
-            await Until(() => Task.FromResult(ProviderLog("provider-1.log", messageId).Count >= 100), TimeSpan.FromSeconds(60), "100 messages were sent");
+            await Until(() => Task.FromResult(ProviderLog("provider-1.log", messageId).Count >= 100), TimeSpan.FromSeconds(60),
+                "100 messages were sent");
             first.Kill();
             await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
         }
@@ -96,8 +100,10 @@ public sealed class ProcessRecoveryTests(ITestOutputHelper output) : IAsyncLifet
         {
             total = await db.Deliveries.CountAsync(d => d.MessageId == messageId);
             inFlight = await db.Deliveries.CountAsync(d => d.MessageId == messageId && d.Status == DeliveryStatus.Sending);
-            sentBeforeRestart = await db.Deliveries.CountAsync(d => d.MessageId == messageId && (d.Status == DeliveryStatus.Sent || d.Status == DeliveryStatus.Failed));
-            lastHeartbeat = await db.Batches.Where(b => b.MessageId == messageId && b.Status == BatchStatus.Processing).MaxAsync(b => b.HeartbeatAt) ?? DateTime.MinValue;
+            sentBeforeRestart = await db.Deliveries.CountAsync(d => d.MessageId == messageId
+                && (d.Status == DeliveryStatus.Sent || d.Status == DeliveryStatus.Failed));
+            lastHeartbeat = await db.Batches.Where(b => b.MessageId == messageId
+                && b.Status == BatchStatus.Processing).MaxAsync(b => b.HeartbeatAt) ?? DateTime.MinValue;
         }
         sentBeforeRestart.ShouldBeLessThan(total, "the process was killed before the send ended");
         ProviderLog("provider-1.log", messageId).Count.ShouldBeLessThanOrEqualTo(sentBeforeRestart + inFlight);

@@ -10,10 +10,11 @@ namespace BulkSender.Tests.Web.Retries;
 public sealed class FailedRecipientsViewTests : MudTestContext
 {
     private static FailedRecipient Failed(int contactId, ErrorType type, string? notRetryable = null) =>
-        new(contactId, contactId, $"Person {contactId}", $"p{contactId}@example.com", "E1", $"{type} failure", type, 1, DateTime.UtcNow, notRetryable);
+        new(contactId, contactId, $"Person {contactId}", $"p{contactId}@example.com", "E1", $"{type} failure", type, 1,
+            DateTime.UtcNow, notRetryable);
 
-    private static FailedRecipientsReport Report() => new(7, "Spring sale", MessageStatus.PartiallySent, Sent: 235, Failed: 5, Total: 240, Retryable: 4,
-        MaxAttempts: 3, RetryPolicyType.Manual, RetryCount: 0, NextRetryAt: null,
+    private static FailedRecipientsReport Report() => new(7, "Spring sale", MessageStatus.PartiallySent, Sent: 235, Failed: 5,
+        Total: 240, Retryable: 4, MaxAttempts: 3, RetryPolicyType.Manual, RetryCount: 0, NextRetryAt: null,
         new Dictionary<ErrorType, int> { [ErrorType.Network] = 2, [ErrorType.RateLimit] = 2, [ErrorType.InvalidRecipient] = 1 },
         [Failed(1, ErrorType.Network), Failed(2, ErrorType.Network), Failed(3, ErrorType.RateLimit), Failed(4, ErrorType.RateLimit),
          Failed(5, ErrorType.InvalidRecipient, RetryRules.InvalidRecipientReason)]);

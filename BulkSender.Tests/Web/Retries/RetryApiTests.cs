@@ -23,7 +23,8 @@ public sealed class RetryApiTests(AppFixture app)
     public async Task Failed_recipients_lists_last_errors_types_retryable_count_and_stats()
     {
         await using var db = app.NewDbContext();
-        var (id, _) = await FinishedSendBuilder.CreateAsync(db, 5, ErrorType.Network, ErrorType.Network, ErrorType.RateLimit, ErrorType.InvalidRecipient);
+        var (id, _) = await FinishedSendBuilder.CreateAsync(db, 5, ErrorType.Network, ErrorType.Network, ErrorType.RateLimit,
+            ErrorType.InvalidRecipient);
         using var client = await ClientAsync(AppFixture.OperatorEmail, AppFixture.OperatorPassword);
 
         using var json = JsonDocument.Parse(await client.GetStringAsync($"/api/messages/{id}/failed-recipients"));
@@ -41,7 +42,8 @@ public sealed class RetryApiTests(AppFixture app)
         var invalid = recipients.Single(r => r.GetProperty("last_error_type").GetString() == "invalid_recipient");
         invalid.GetProperty("retryable").GetBoolean().ShouldBeFalse();
         invalid.GetProperty("not_retryable_reason").GetString().ShouldBe(RetryRules.InvalidRecipientReason);
-        recipients.ShouldAllBe(r => r.GetProperty("attempt_count").GetInt32() == 1 && r.GetProperty("last_error_message").GetString()!.StartsWith("Simulated"));
+        recipients.ShouldAllBe(r => r.GetProperty("attempt_count").GetInt32() == 1
+            && r.GetProperty("last_error_message").GetString()!.StartsWith("Simulated"));
     }
 
     [Fact]
@@ -118,7 +120,8 @@ public sealed class RetryApiTests(AppFixture app)
             new { policy = "scheduled", max_attempts = 5, previous.previous_policy, previous.previous_max_attempts });
         var stale = await admin.PutAsJsonAsync($"/api/messages/{id}/retry-policy",
             new { policy = "immediate", max_attempts = 2, previous.previous_policy, previous.previous_max_attempts });
-        var half = await admin.PutAsJsonAsync($"/api/messages/{id}/retry-policy", new { policy = "immediate", max_attempts = 2, previous_policy = "manual" });
+        var half = await admin.PutAsJsonAsync($"/api/messages/{id}/retry-policy",
+            new { policy = "immediate", max_attempts = 2, previous_policy = "manual" });
 
         first.StatusCode.ShouldBe(HttpStatusCode.NoContent);
         stale.StatusCode.ShouldBe(HttpStatusCode.Conflict);

@@ -56,7 +56,12 @@ public sealed class DataProtectionKeyTests
         var cookies = new CookieContainer();
         await using (var first = Start(certificate))
         {
-            using var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = await first.ListeningAsync(TimeSpan.FromSeconds(90)) };
+            using var client = new HttpClient(new HttpClientHandler
+            {
+                CookieContainer = cookies,
+                AllowAutoRedirect = false
+            })
+            { BaseAddress = await first.ListeningAsync(TimeSpan.FromSeconds(90)) };
             await Login.AsAsync(client, "admin@bulksender.local", "Admin123!");
             first.Output.ShouldNotContain(DataProtectionKeys.UnprotectedWarning);
         }
@@ -71,7 +76,8 @@ public sealed class DataProtectionKeyTests
         var cookie = cookies.GetCookies(new Uri("http://127.0.0.1/"))["BulkSender.Auth"]!.Value;
         using var replay = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = address };
         replay.DefaultRequestHeaders.Add("Cookie", $"BulkSender.Auth={cookie}");
-        (await replay.GetAsync("/api/me")).StatusCode.ShouldBe(HttpStatusCode.OK, "the restarted app decrypted the key and read the cookie it protects");
+        (await replay.GetAsync("/api/me")).StatusCode.ShouldBe(HttpStatusCode.OK,
+            "the restarted app decrypted the key and read the cookie it protects");
         (await StoredKeysAsync()).Count.ShouldBe(1, "no new key was needed");
     }
 

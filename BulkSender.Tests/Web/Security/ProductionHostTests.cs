@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -102,13 +103,14 @@ public sealed partial class ProductionHostTests(ProductionHostTests.Host host) :
         var form = await PostLoginFormAsync(client, AdminEmail, AdminPassword);
 
         refused.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
-        int.Parse(refused.Headers.GetValues("Retry-After").Single()).ShouldBeInRange(1, 60);
+        int.Parse(refused.Headers.GetValues("Retry-After").Single(), CultureInfo.InvariantCulture).ShouldBeInRange(1, 60);
         refused.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
         (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString().ShouldBe("Too many login attempts");
         form.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests, "the form counts with the API: one budget per address");
         form.Headers.Contains("Retry-After").ShouldBeTrue();
         (await form.Content.ReadAsStringAsync()).ShouldContain("Too many login attempts from your address.");
-        (await neighbour.PostAsJsonAsync("/api/auth/login", attempt)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized, "another address has its own budget");
+        (await neighbour.PostAsJsonAsync("/api/auth/login", attempt)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized,
+            "another address has its own budget");
     }
 
     [Fact]

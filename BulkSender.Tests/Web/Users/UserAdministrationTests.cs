@@ -84,7 +84,8 @@ public sealed class UserAdministrationTests(AppFixture app)
     public async Task Weak_passwords_and_duplicate_emails_are_refused_with_identitys_reasons()
     {
         var weak = await WithAdminAsync(a => a.CreateAsync("weak@test.local", null, Roles.Operator, "short", Admin, CancellationToken.None));
-        var duplicate = await WithAdminAsync(a => a.CreateAsync(AppFixture.OperatorEmail, null, Roles.Operator, "Good-Pass-123", Admin, CancellationToken.None));
+        var duplicate = await WithAdminAsync(a => a.CreateAsync(AppFixture.OperatorEmail, null, Roles.Operator, "Good-Pass-123",
+            Admin, CancellationToken.None));
 
         weak!.Message.ShouldContain("at least 8 characters");
         duplicate!.Message.ShouldContain("is already taken");

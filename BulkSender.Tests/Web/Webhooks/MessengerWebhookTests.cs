@@ -24,13 +24,25 @@ public sealed class MessengerWebhookTests(AppFixture app)
         new { sender = new { id = psid }, recipient = new { id = PageId }, delivery = new { mids, watermark = Webhook.Millis(watermark) } };
 
     private static object Read(string psid, DateTime watermark, DateTime at) =>
-        new { sender = new { id = psid }, recipient = new { id = PageId }, timestamp = Webhook.Millis(at), read = new { watermark = Webhook.Millis(watermark) } };
+        new
+        {
+            sender = new { id = psid }, recipient = new { id = PageId }, timestamp = Webhook.Millis(at),
+            read = new { watermark = Webhook.Millis(watermark) }
+        };
 
     private static object Inbound(string psid, string text, DateTime at) =>
-        new { sender = new { id = psid }, recipient = new { id = PageId }, timestamp = Webhook.Millis(at), message = new { mid = $"m_{Guid.NewGuid():N}", text } };
+        new
+        {
+            sender = new { id = psid }, recipient = new { id = PageId }, timestamp = Webhook.Millis(at),
+            message = new { mid = $"m_{Guid.NewGuid():N}", text }
+        };
 
     private static object Echo(string psid, string text, DateTime at) =>
-        new { sender = new { id = PageId }, recipient = new { id = psid }, timestamp = Webhook.Millis(at), message = new { mid = "m_echo", is_echo = true, text } };
+        new
+        {
+            sender = new { id = PageId }, recipient = new { id = psid }, timestamp = Webhook.Millis(at),
+            message = new { mid = "m_echo", is_echo = true, text }
+        };
 
     private Task<HttpResponseMessage> PostAsync(string json, string? secret = AppFixture.MessengerAppSecret, string? signature = null) =>
         Webhook.PostAsync(app.NewClient(), Path, json, secret, signature);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using BulkSender.Core.Channels;
@@ -40,12 +41,24 @@ public sealed class WhatsAppWebhookTests(AppFixture app)
     });
 
     private static object Status(string wamid, string status, DateTime at, int? errorCode = null) => errorCode is { } code
-        ? new { id = wamid, status, timestamp = Webhook.Seconds(at).ToString(), recipient_id = "14155550123",
-            errors = new[] { new { code, title = "Message undeliverable.", message = "Message undeliverable.", error_data = new { details = "Message Undeliverable." } } } }
-        : new { id = wamid, status, timestamp = Webhook.Seconds(at).ToString(), recipient_id = "14155550123", errors = Array.Empty<object>() };
+        ? new
+        {
+            id = wamid, status, timestamp = Webhook.Seconds(at).ToString(CultureInfo.InvariantCulture), recipient_id = "14155550123",
+            errors = new[] { new { code, title = "Message undeliverable.", message = "Message undeliverable.",
+                error_data = new { details = "Message Undeliverable." } } }
+        }
+        : new
+        {
+            id = wamid, status, timestamp = Webhook.Seconds(at).ToString(CultureInfo.InvariantCulture), recipient_id = "14155550123",
+            errors = Array.Empty<object>()
+        };
 
     private static object Text(string from, string body, DateTime at) =>
-        new { from, id = $"wamid.{Guid.NewGuid():N}", timestamp = Webhook.Seconds(at).ToString(), type = "text", text = new { body } };
+        new
+        {
+            from, id = $"wamid.{Guid.NewGuid():N}", timestamp = Webhook.Seconds(at).ToString(CultureInfo.InvariantCulture),
+            type = "text", text = new { body }
+        };
 
     private Task<HttpResponseMessage> PostAsync(string json, string? secret = AppFixture.WhatsAppAppSecret) =>
         Webhook.PostAsync(app.NewClient(), Path, json, secret);
@@ -82,7 +95,8 @@ public sealed class WhatsAppWebhookTests(AppFixture app)
         var now = DateTime.UtcNow;
         var (_, sent) = await SentAsync(now.AddMinutes(-5));
 
-        (await PostAsync(Payload([Status(sent.ProviderMessageId!, "sent", now.AddMinutes(-5)), Status(sent.ProviderMessageId!, "delivered", now.AddMinutes(-4))]))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await PostAsync(Payload([Status(sent.ProviderMessageId!, "sent", now.AddMinutes(-5)),
+            Status(sent.ProviderMessageId!, "delivered", now.AddMinutes(-4))]))).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await ReloadAsync(sent.Id)).DeliveredAt.ShouldNotBeNull();
 
         (await PostAsync(Payload([Status(sent.ProviderMessageId!, "read", now.AddMinutes(-1))]))).StatusCode.ShouldBe(HttpStatusCode.OK);

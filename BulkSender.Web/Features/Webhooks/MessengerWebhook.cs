@@ -20,7 +20,8 @@ public static class MessengerWebhook
 
             if (messaging.TryGetProperty("delivery", out var delivery) && ProviderStatus.UnixMilliseconds(delivery, "watermark") is { } delivered)
             {
-                await updater.MarkDeliveredUpToAsync(ChannelKind.Messenger, psid, delivered, Webhooks.Strings(delivery, "mids").ToList(), timestamp ?? delivered, cancellationToken);
+                await updater.MarkDeliveredUpToAsync(ChannelKind.Messenger, psid, delivered, Webhooks.Strings(delivery, "mids").ToList(),
+                    timestamp ?? delivered, cancellationToken);
             }
             if (messaging.TryGetProperty("read", out var read) && ProviderStatus.UnixMilliseconds(read, "watermark") is { } readUpTo)
                 await updater.MarkReadUpToAsync(ChannelKind.Messenger, psid, readUpTo, timestamp ?? readUpTo, cancellationToken);
