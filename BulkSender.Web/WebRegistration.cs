@@ -1,7 +1,7 @@
 using BulkSender.Core.Data;
 using BulkSender.Web.Components;
-using BulkSender.Web.Features.ApiReference;
 using BulkSender.Web.Features.Account;
+using BulkSender.Web.Features.ApiReference;
 using BulkSender.Web.Features.Contacts;
 using BulkSender.Web.Features.Health;
 using BulkSender.Web.Features.Messages;

@@ -198,7 +198,7 @@ internal sealed class BatchTransitions : IAsyncDisposable
     }
 
     /// <summary>All successes of a chunk in one statement (each with its own provider message id).</summary>
-    private Task<int> RecordSentAsync(IReadOnlyList<(BatchRecipient Recipient, ChannelResult Result)> sent, DateTime now,
+    private Task<int> RecordSentAsync(List<(BatchRecipient Recipient, ChannelResult Result)> sent, DateTime now,
         CancellationToken cancellationToken)
     {
         if (sent.Count == 0)

@@ -89,7 +89,7 @@ public sealed record Recipients(ChannelKind Channel, AudienceKind Audience, stri
             AudienceKind.Selection => where + (ContactIds.Count == 0
                 ? " AND 1 = 0"
                 : $" AND c.\"Id\" IN ({string.Join(',', ContactIds.Select(id => id.ToString(CultureInfo.InvariantCulture)))})"),
-            _ => throw new ArgumentOutOfRangeException(nameof(Audience), Audience, "Unknown audience."),
+            _ => throw new InvalidOperationException($"Unknown audience {Audience}."),
         };
     }
 

@@ -21,8 +21,8 @@ public sealed record SendOutcome(MessageStatus Status, string Summary)
 
         var status = (sent, failed) switch
         {
-            (> 0, 0) => MessageStatus.Sent,
-            (> 0, > 0) => MessageStatus.PartiallySent,
+            ( > 0, 0) => MessageStatus.Sent,
+            ( > 0, > 0) => MessageStatus.PartiallySent,
             _ => MessageStatus.Failed,
         };
         var skippedText = skipped > 0 ? string.Create(CultureInfo.InvariantCulture, $" {skipped:N0} skipped (opted out).") : "";

@@ -19,9 +19,9 @@ public sealed class MessageQueriesTests : IAsyncLifetime
 
     private static Message NewMessage(string title, ChannelKind channel = ChannelKind.Email, MessageStatus status = MessageStatus.Sent,
         int minutesAgo = 0) => new()
-    {
-        Title = title, Content = "Hello", Channel = channel, Status = status, MaxAttempts = 3, CreatedAt = Now.AddMinutes(-minutesAgo),
-    };
+        {
+            Title = title, Content = "Hello", Channel = channel, Status = status, MaxAttempts = 3, CreatedAt = Now.AddMinutes(-minutesAgo),
+        };
 
     [Fact]
     public async Task A_snapshot_has_the_messages_counts_and_all_its_batches_in_number_order()

@@ -1,9 +1,9 @@
 using BulkSender.Core.Channels;
 using BulkSender.Core.Dashboard;
-using BulkSender.Tests.TestSupport;
-using BulkSender.Web.Features.Dashboard;
 using BulkSender.Core.Messages;
 using BulkSender.Core.Retries;
+using BulkSender.Tests.TestSupport;
+using BulkSender.Web.Features.Dashboard;
 using BulkSender.Web.Features.Messages;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -61,7 +62,8 @@ public sealed class MessageReportApiTests(AppFixture app)
         Counts(await client.GetFromJsonAsync<JsonElement>($"/api/messages/{other}/report")).Closed.ShouldBe(0);
         await using (var db = app.NewDbContext())
         {
-            var logged = await db.Activity.Where(a => a.Action == ActivityActions.ConversationClosed && a.EntityId == id.ToString()).ToListAsync();
+            var entityId = id.ToString(CultureInfo.InvariantCulture);
+            var logged = await db.Activity.Where(a => a.Action == ActivityActions.ConversationClosed && a.EntityId == entityId).ToListAsync();
             logged.ShouldHaveSingleItem("the second close changed nothing and logged nothing");
             logged[0].UserName.ShouldBe(AppFixture.OperatorEmail);
             logged[0].Details.ShouldBe($"Conversation with {latest[0].RecipientAddress} closed");
@@ -94,7 +96,8 @@ public sealed class MessageReportApiTests(AppFixture app)
         {
             var closedIds = await db.Deliveries.Where(d => d.MessageId == id && d.ClosedAt != null).Select(d => d.Id).ToListAsync();
             closedIds.ShouldBe([latest[0].Id]);
-            (await db.Activity.CountAsync(a => a.Action == ActivityActions.ConversationClosed && a.EntityId == id.ToString())).ShouldBe(1);
+            var entityId = id.ToString(CultureInfo.InvariantCulture);
+            (await db.Activity.CountAsync(a => a.Action == ActivityActions.ConversationClosed && a.EntityId == entityId)).ShouldBe(1);
         }
     }
 

@@ -123,7 +123,7 @@ public static class MessageEndpoints
         CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        MessageStatus? wanted = status is null ? null : ParseStatus(status);
+        var wanted = status is null ? null : ParseStatus(status);
         if (status is not null && wanted is null)
             errors["status"] = [$"Unknown status '{status}'. Use {string.Join(", ", Enum.GetValues<MessageStatus>().Select(s => Snake(s)))}."];
         ChannelKind? kind = Enum.TryParse<ChannelKind>(channel, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) ? parsed : null;
@@ -197,7 +197,7 @@ public static class MessageEndpoints
 
     /// <summary>A status as the API writes it (<c>partially_sent</c>) or as its name (<c>PartiallySent</c>), in any case.</summary>
     private static MessageStatus? ParseStatus(string value) => Enum.GetValues<MessageStatus>().Cast<MessageStatus?>()
-        .FirstOrDefault(s => Snake(s!.Value) == value.Trim().ToLowerInvariant()
+        .FirstOrDefault(s => string.Equals(Snake(s!.Value), value.Trim(), StringComparison.OrdinalIgnoreCase)
             || string.Equals(s.ToString(), value.Trim(), StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The database gives times back without a kind; they are UTC, and the JSON says so.</summary>

@@ -96,7 +96,7 @@ internal static class Webhooks
     private static IEnumerable<JsonElement> Items(JsonElement owner, string name) =>
         owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(name, out var items) && items.ValueKind == JsonValueKind.Array
             ? items.EnumerateArray()
-            : [];
+            : Array.Empty<JsonElement>();
 
     public static string? Text(JsonElement owner, string name) =>
         owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
