@@ -17,7 +17,7 @@ public sealed class RateLimiterTests
     private const int Limit = 20;
 
     /// <summary>The most timestamps that fall in any window [t, t + 1 s).</summary>
-    private static int BusiestSecond(IReadOnlyList<long> timestamps)
+    internal static int BusiestSecond(IReadOnlyList<long> timestamps)
     {
         var sorted = timestamps.Order().ToList();
         var busiest = 0;
