@@ -38,6 +38,9 @@ public sealed class ChannelRateLimiter(IOptions<ChannelsOptions> options, TimePr
         public long ReadAt;
     }
 
+    /// <summary>Sees every grant (channel, timestamp): lets a test check the pipeline's grants, as it checks this class's own.</summary>
+    internal Action<ChannelKind, long>? Granted { get; set; }
+
     /// <summary>Waits until one more message may go to <paramref name="channel"/>'s provider; returns the grant's timestamp.</summary>
     public async ValueTask<long> WaitAsync(ChannelKind channel, CancellationToken cancellationToken)
     {
@@ -45,7 +48,9 @@ public sealed class ChannelRateLimiter(IOptions<ChannelsOptions> options, TimePr
         if (settings is not null && (Volatile.Read(ref limit.SettingsVersion) != settings.Version
                                      || clock.GetElapsedTime(Volatile.Read(ref limit.ReadAt)) >= RefreshEvery))
             await RefreshAsync(channel, limit, settings, cancellationToken);
-        return await limit.Limiter.WaitAsync(cancellationToken);
+        var granted = await limit.Limiter.WaitAsync(cancellationToken);
+        Granted?.Invoke(channel, granted);
+        return granted;
     }
 
     /// <summary>The rate in force for <paramref name="channel"/> now (messages per second, 0 = no limit).</summary>

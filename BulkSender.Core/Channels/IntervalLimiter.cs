@@ -3,11 +3,20 @@ using System.Diagnostics.CodeAnalysis;
 namespace BulkSender.Core.Channels;
 
 /// <summary>
-/// Lets callers through one at a time, each at least 1/rate after the previous one (FIFO). Unlike a token bucket
-/// (System.Threading.RateLimiting) it allows no burst, so no one-second window ever holds more grants than the rate.
+/// Lets callers through one at a time, on a schedule 1/rate apart (FIFO). Unlike a token bucket
+/// (System.Threading.RateLimiting) it allows no burst: besides the schedule, a grant never comes less than one second
+/// after the grant ceil(rate) before it, so no one-second window ever holds more than ceil(rate) grants.
 /// A rate of 0 means no limit. <see cref="PauseFor"/> holds everyone back for a while (a provider's "slow down");
 /// <see cref="SetRate"/> changes the rate for the next grants.
 /// </summary>
+/// <remarks>
+/// A caller that was already waiting when its slot came, but woke late (a busy machine), is granted on the schedule's
+/// time, not one interval after its late grant: at 1,000/s a grant is due every millisecond, below what a loaded
+/// machine's timers and scheduler keep, so each late wake-up would otherwise be rate lost for good. The schedule
+/// may fall behind the clock by at most <see cref="CatchUp"/> (or one interval, when that is longer): after a stall,
+/// at most that much of the rate goes back to back, and the one-second window above still holds. A caller that
+/// comes when nobody waited starts the schedule again at its arrival; after a pause it starts at the pause's end.
+/// </remarks>
 [SuppressMessage("Design", "CA1001", Justification = "The semaphore is only awaited and released, which allocates no wait "
     + "handle, so disposing it frees nothing; the rate limiter keeps its limiters for the life of the process.")]
 public sealed class IntervalLimiter(double perSecond, TimeProvider clock)
@@ -15,10 +24,14 @@ public sealed class IntervalLimiter(double perSecond, TimeProvider clock)
     /// <summary>Timers on Linux tick every 4 ms; the last stretch of a wait is slept precisely instead.</summary>
     private static readonly TimeSpan TimerGranularity = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>How far the schedule may fall behind the clock and be caught up (one interval, when that is longer).</summary>
+    public static readonly TimeSpan CatchUp = TimeSpan.FromMilliseconds(25);
+
     private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly Queue<long> lastSecond = new();
     private long intervalTicks = IntervalTicks(perSecond);
     private double rate = perSecond;
-    private long? lastGrant;
+    private long? scheduled;
     private long pausedUntil = long.MinValue;
 
     public double PerSecond => Volatile.Read(ref rate);
@@ -44,12 +57,14 @@ public sealed class IntervalLimiter(double perSecond, TimeProvider clock)
 
     public async ValueTask<long> WaitAsync(CancellationToken cancellationToken)
     {
-        if (Interval == TimeSpan.Zero && Remaining() <= TimeSpan.Zero)
-            return clock.GetTimestamp();
+        var arrived = clock.GetTimestamp();
+        if (Interval == TimeSpan.Zero && Interlocked.Read(ref pausedUntil) <= arrived)
+            return arrived;
         await gate.WaitAsync(cancellationToken);
         try
         {
-            while (Remaining() is var remaining && remaining > TimeSpan.Zero)
+            long due;
+            while (Remaining(arrived, out due) is var remaining && remaining > TimeSpan.Zero)
             {
                 if (remaining > TimerGranularity)
                     await Task.Delay(remaining - TimerGranularity, clock, cancellationToken);
@@ -58,8 +73,12 @@ public sealed class IntervalLimiter(double perSecond, TimeProvider clock)
                 else
                     await Task.Delay(remaining, clock, cancellationToken);
             }
-            lastGrant = clock.GetTimestamp();
-            return lastGrant.Value;
+            var granted = clock.GetTimestamp();
+            scheduled = due;
+            lastSecond.Enqueue(granted);
+            while (lastSecond.Count > Math.Max(1, (int)Math.Ceiling(PerSecond)))
+                lastSecond.Dequeue();
+            return granted;
         }
         finally
         {
@@ -67,14 +86,24 @@ public sealed class IntervalLimiter(double perSecond, TimeProvider clock)
         }
     }
 
-    /// <summary>How long until the next grant may go: the interval since the last one, or the pause, whichever ends later.</summary>
-    private TimeSpan Remaining()
+    /// <summary>
+    /// How long until the next grant may go, and its time on the schedule: one interval after the previous one's (at
+    /// most <see cref="CatchUp"/> in the past), or the caller's arrival when it came later; not within a second
+    /// of the grant ceil(rate) before; not before the pause ends.
+    /// </summary>
+    private TimeSpan Remaining(long arrived, out long due)
     {
         var now = clock.GetTimestamp();
-        var interval = Interval;
-        var untilInterval = lastGrant is { } last && interval > TimeSpan.Zero ? interval - clock.GetElapsedTime(last, now) : TimeSpan.Zero;
-        var paused = Interlocked.Read(ref pausedUntil);
-        var untilPause = paused > now ? TimeSpan.FromSeconds((double)(paused - now) / clock.TimestampFrequency) : TimeSpan.Zero;
-        return untilInterval > untilPause ? untilInterval : untilPause;
+        var interval = (long)Math.Round(Interlocked.Read(ref intervalTicks) * (double)clock.TimestampFrequency / TimeSpan.TicksPerSecond);
+        due = now;
+        if (interval > 0)
+        {
+            var next = scheduled is { } last ? last + interval : arrived;
+            due = arrived > next ? arrived : Math.Max(next, now - Math.Max(interval, (long)(CatchUp.TotalSeconds * clock.TimestampFrequency)));
+            if (lastSecond.Count >= Math.Max(1, (int)Math.Ceiling(PerSecond)))
+                due = Math.Max(due, lastSecond.Peek() + clock.TimestampFrequency);
+        }
+        due = Math.Max(due, Interlocked.Read(ref pausedUntil));
+        return due > now ? TimeSpan.FromSeconds((double)(due - now) / clock.TimestampFrequency) : TimeSpan.Zero;
     }
 }

@@ -73,7 +73,8 @@ internal sealed class BatchTransitions : IAsyncDisposable
     /// <summary>
     /// The batch's Pending recipients in chunks of <see cref="DispatchOptions.ProgressEvery"/>, with their contacts' last
     /// inbound times. Deliveries a dead worker left in Sending have an unknown outcome: they go back to Pending and
-    /// again. Only these can reach a recipient twice, and there are at most ProgressEvery of them per worker.
+    /// again. Only these can reach a recipient twice: per batch, at most its sends in flight at its last write (no more
+    /// than the channel's MaxInFlight) plus one chunk of ProgressEvery.
     /// </summary>
     public Task<List<BatchRecipient[]>> RecipientsAsync(CancellationToken cancellationToken) =>
         db.InTransactionAsync(async ct =>
@@ -154,7 +155,8 @@ internal sealed class BatchTransitions : IAsyncDisposable
     /// <summary>
     /// One transaction: the chunk's outcomes, the batch and message counters (set-based increments), the heartbeat,
     /// and the next chunk marked Sending. Each delivery leaves Sending exactly once, so every recipient is counted once.
-    /// Deliveries marked Sending but never handed to the adapter go back to Pending. Returns how many of
+    /// Deliveries marked Sending but never handed to the adapter go back to Pending; those still waiting for the
+    /// provider stay Sending until a later write. Returns how many of
     /// <paramref name="next"/> were marked.
     /// </summary>
     public async Task<int> RecordAsync(ChunkOutcome chunk, BatchRecipient[]? next)

@@ -11,8 +11,9 @@ public sealed class DispatchOptions : IValidatableObject
     public const int MaxSelection = 2000;
 
     /// <summary>
-    /// A batch job checks for cancellation and persists its progress (with a heartbeat) after every this many
-    /// recipients; it is also the most deliveries of one worker that can be "in flight" when a process dies.
+    /// A batch job marks its recipients Sending this many at a time (the check for cancellation and opt-outs), and
+    /// persists the outcomes answered so far (with a heartbeat) each time it has handed this many to the channel.
+    /// A process that dies leaves per batch at most its sends in flight at its last write plus this many in Sending.
     /// </summary>
     public const int ProgressEvery = 5;
 

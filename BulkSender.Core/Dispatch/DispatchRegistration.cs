@@ -25,6 +25,7 @@ internal static class DispatchRegistration
         services.AddHostedService<SimulatedEventsService>();
         services.AddSingleton<ChannelAdapters>();
         services.AddSingleton<ChannelRateLimiter>();
+        services.AddSingleton<InFlightLimiter>();
         services.AddSingleton<DailySendQuota>();
 
         services.AddSingleton<ComposeValidator>();

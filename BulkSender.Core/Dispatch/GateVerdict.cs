@@ -2,12 +2,15 @@ using BulkSender.Core.Channels;
 
 namespace BulkSender.Core.Dispatch;
 
-/// <summary>What <see cref="RecipientGate"/> says about one recipient; <see cref="Refusal"/> is set when it is Refuse.</summary>
-internal sealed record GateVerdict(GateVerdict.Kind Is, ChannelResult? Refusal = null)
+/// <summary>
+/// What <see cref="RecipientGate"/> says about one recipient; <see cref="Refusal"/> is set when it is Refuse, and
+/// <see cref="Slot"/> (the channel's in-flight slot, to give back when the provider answers) when it is Send.
+/// </summary>
+internal sealed record GateVerdict(GateVerdict.Kind Is, ChannelResult? Refusal = null, InFlightLimiter.InFlightLease? Slot = null)
 {
     public enum Kind
     {
-        /// <summary>Hand the message to the channel now (the rate limiter has let it through).</summary>
+        /// <summary>Hand the message to the channel now (it holds an in-flight slot, and the rate limiter has let it through).</summary>
         Send,
 
         /// <summary>The contact opted out while the chunk was in flight: never sent to, counted as skipped.</summary>
@@ -20,9 +23,10 @@ internal sealed record GateVerdict(GateVerdict.Kind Is, ChannelResult? Refusal =
         Hold,
     }
 
-    public static readonly GateVerdict Send = new(Kind.Send);
     public static readonly GateVerdict SkipOptedOut = new(Kind.SkipOptedOut);
     public static readonly GateVerdict Hold = new(Kind.Hold);
 
     public static GateVerdict Refuse(ChannelResult refusal) => new(Kind.Refuse, refusal);
+
+    public static GateVerdict Send(InFlightLimiter.InFlightLease slot) => new(Kind.Send, Slot: slot);
 }

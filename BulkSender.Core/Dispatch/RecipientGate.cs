@@ -4,19 +4,23 @@ using BulkSender.Core.Compliance;
 namespace BulkSender.Core.Dispatch;
 
 /// <summary>
-/// The step every recipient of a batch passes before the channel is called, in this order: opted out since its chunk
+/// The step every recipient of a batch passes before the channel is called, in this order: a slot of the channel's
+/// sends in flight (<see cref="InFlightLimiter"/>, shared by every batch of the channel), opted out since its chunk
 /// was marked (skip), outside Messenger's 24-hour window without a tag (refuse, <see cref="MessagingWindow"/>), the
 /// channel's daily allowance used up (hold the batch, <see cref="DailySendQuota"/>), then the shared rate limiter
-/// (wait for a slot). One gate per batch run.
+/// (wait for a slot). One gate per batch run; one recipient in it at a time.
 /// </summary>
 /// <remarks>
-/// Opt-outs are read again only when <see cref="OptOutSignal"/> moved since <see cref="Watch"/>, and then for the
-/// chunk's own contacts (a handful of ids by primary key); the chunk's conditional mark covers the opt-outs before it.
+/// The in-flight slot comes first, so the checks are made when the recipient can go at once, not before a wait for a
+/// slow provider; a recipient that does not go gives its slot back. Opt-outs are read again only when
+/// <see cref="OptOutSignal"/> moved since <see cref="Watch"/>, and then for the chunk's own contacts (a handful of ids by
+/// primary key); the chunk's conditional mark covers the opt-outs before it.
 /// </remarks>
 internal sealed class RecipientGate(
     OptOutSignal optOuts,
     DailySendQuota quota,
     ChannelRateLimiter limiter,
+    InFlightLimiter inFlight,
     TimeProvider clock,
     BatchTransitions run,
     BatchContent content,
@@ -31,6 +35,24 @@ internal sealed class RecipientGate(
 
     public async Task<GateVerdict> PassAsync(BatchRecipient recipient, IReadOnlyList<BatchRecipient> chunk, CancellationToken cancellationToken)
     {
+        var slot = await inFlight.AcquireAsync(content.Channel, cancellationToken);
+        try
+        {
+            if (await StopAsync(recipient, chunk, cancellationToken) is not { } stop)
+                return GateVerdict.Send(slot);
+            slot.Dispose();
+            return stop;
+        }
+        catch
+        {
+            slot.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Why the recipient does not go now, or null once the rate limiter has let it through.</summary>
+    private async Task<GateVerdict?> StopAsync(BatchRecipient recipient, IReadOnlyList<BatchRecipient> chunk, CancellationToken cancellationToken)
+    {
         if (optOuts.Version is var version && version != seen)
             (seen, optedOut) = (version, await run.OptedOutAsync(chunk));
         if (recipient.ContactId is { } contactId && optedOut.Contains(contactId))
@@ -40,6 +62,6 @@ internal sealed class RecipientGate(
         if (dailyLimit is { } limit && !await quota.TryTakeAsync(content.Channel, limit, cancellationToken))
             return GateVerdict.Hold;
         await limiter.WaitAsync(content.Channel, cancellationToken);
-        return GateVerdict.Send;
+        return null;
     }
 }

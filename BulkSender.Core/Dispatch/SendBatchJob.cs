@@ -23,19 +23,25 @@ namespace BulkSender.Core.Dispatch;
 /// <item>Mark the chunk Sending in one conditional update, which is also the check for cancellation, for a lost claim
 /// and for opt-outs. A chunk not fully marked is resolved: stop (cancelled, or the batch was taken back), or skip
 /// the contacts who opted out since the send was created.</item>
-/// <item>Pass each recipient through the <see cref="RecipientGate"/> and hand it to the channel. A contact of this
-/// process who opts out while its chunk is in flight raises <see cref="OptOutSignal"/>: the chunk's opted-out flags
-/// are read again before the next recipient goes, so nobody gets a message after opting out (another instance's
-/// opt-out counts from the next chunk). Messenger recipients outside the 24-hour window fail as permission ("outside
-/// the 24-hour messaging window") without reaching the provider, unless the message has a tag. A channel with a daily
-/// limit (e-mail) is sent to while the day's allowance lasts (<see cref="DailySendQuota"/>); then the batch is held.
-/// Then the shared rate limiter gives the slot.</item>
-/// <item>Record the chunk's outcomes, with the counters and the heartbeat, in the same transaction that marks the
-/// next chunk; report progress; go on with step 3.</item>
+/// <item>Pass each recipient through the <see cref="RecipientGate"/> and hand it to the channel without waiting for
+/// the answer: the gate first takes one of the channel's in-flight slots (<see cref="InFlightLimiter"/>, shared by all
+/// batches of the channel in this process: as many as rate × observed latency needs, up to
+/// <see cref="ChannelsOptions.MaxInFlight"/>), so the chunk's recipients, and the next chunks', are at the provider
+/// together. A contact of this process who opts out while its chunk is in flight raises <see cref="OptOutSignal"/>:
+/// the chunk's opted-out flags are read again before the next recipient goes, so nobody gets a message after opting
+/// out (another instance's opt-out counts from the next chunk). Messenger recipients outside the 24-hour window fail as
+/// permission ("outside the 24-hour messaging window") without reaching the provider, unless the message has a tag. A
+/// channel with a daily limit (e-mail) is sent to while the day's allowance lasts (<see cref="DailySendQuota"/>); then
+/// the batch is held. Then the shared rate limiter gives the slot.</item>
+/// <item>Once the chunk is handed over, record every outcome answered so far, with the counters and the heartbeat, in
+/// the same transaction that marks the next chunk; report progress; go on with step 3. So a batch has in Sending at
+/// most its sends in flight at its last write plus one chunk. After the last chunk (or a stop), the answers still to
+/// come are recorded as they arrive, every ProgressEvery.</item>
 /// <item>End: Completed (or Cancelled, with its Pending deliveries), then the send is completed if this was its last
 /// batch. A held batch goes back to Pending, due at the next UTC day, where reconciliation enqueues it again: its
-/// unsent recipients stay Pending, nothing fails and no attempt is used up. At shutdown the batch goes back to
-/// Pending at once. A batch that broke fails its unsent deliveries.</item>
+/// unsent recipients stay Pending, nothing fails and no attempt is used up. At shutdown the sends in flight are
+/// stopped and the batch goes back to Pending at once. A batch that broke waits for its sends in flight, then fails
+/// its unsent deliveries.</item>
 /// </list>
 /// </remarks>
 [AutomaticRetry(Attempts = 0)]
@@ -43,6 +49,7 @@ public sealed class SendBatchJob(
     IDbContextFactory<AppDbContext> dbs,
     ChannelAdapters channels,
     ChannelRateLimiter limiter,
+    InFlightLimiter inFlight,
     DailySendQuota quota,
     OptOutSignal optOuts,
     IDispatchProgress progress,
@@ -90,74 +97,111 @@ public sealed class SendBatchJob(
     {
         var content = await run.ContentAsync(cancellationToken);
         var channel = await channels.ForAsync(content.Channel, cancellationToken);
-        var gate = new RecipientGate(optOuts, quota, limiter, clock, run, content, await quota.LimitAsync(content.Channel, cancellationToken));
+        var gate = new RecipientGate(optOuts, quota, limiter, inFlight, clock, run, content, await quota.LimitAsync(content.Channel, cancellationToken));
         var chunks = await run.RecipientsAsync(cancellationToken);
         if (chunks.Count == 0)
             return BatchStop.None;
 
-        gate.Watch();
-        var marked = await run.MarkFirstAsync(chunks[0], cancellationToken);
-        for (var i = 0; ; i++)
+        using var sends = new SendsInFlight();
+        try
         {
-            var (sending, stop) = marked == chunks[i].Length ? (chunks[i], BatchStop.None) : await run.ResolveAsync(chunks[i], cancellationToken);
-            if (stop != BatchStop.None)
-                return stop;
-
-            var chunk = await SendChunkAsync(run, channel, content, gate, sending, cancellationToken);
-            var next = chunk.Stop != BatchStop.None || i + 1 == chunks.Count ? null : chunks[i + 1];
             gate.Watch();
-            marked = await run.RecordAsync(chunk, next);
-            progress.Progressed(run.Snapshot);
-            if (next is null)
-                return chunk.Stop;
+            var marked = await run.MarkFirstAsync(chunks[0], cancellationToken);
+            for (var i = 0; ; i++)
+            {
+                var (sending, stop) = marked == chunks[i].Length ? (chunks[i], BatchStop.None) : await run.ResolveAsync(chunks[i], cancellationToken);
+                if (stop == BatchStop.None)
+                    stop = await HandOverAsync(run, channel, content, gate, sending, sends, cancellationToken);
+                if (stop != BatchStop.None || i + 1 == chunks.Count)
+                {
+                    await RecordAsAnsweredAsync(run, sends);
+                    return stop;
+                }
+                gate.Watch();
+                marked = await run.RecordAsync(sends.Take(), chunks[i + 1]);
+                progress.Progressed(run.Snapshot);
+            }
+        }
+        finally
+        {
+            await sends.AllEndedAsync(); // a run that broke lets its sends end before their deliveries are failed
         }
     }
 
-    /// <summary>Each recipient through the gate, then to the channel; stops at a held batch or at shutdown.</summary>
-    private async Task<ChunkOutcome> SendChunkAsync(BatchTransitions run, IChannel channel, BatchContent content, RecipientGate gate,
-        IReadOnlyList<BatchRecipient> sending, CancellationToken cancellationToken)
+    /// <summary>
+    /// Each recipient of a marked chunk through the gate, then handed to the channel without waiting for the answer;
+    /// stops at a held batch or at shutdown, leaving the rest unsent.
+    /// </summary>
+    private async Task<BatchStop> HandOverAsync(BatchTransitions run, IChannel channel, BatchContent content, RecipientGate gate,
+        IReadOnlyList<BatchRecipient> sending, SendsInFlight sends, CancellationToken cancellationToken)
     {
-        var (results, skipped) = (new List<(BatchRecipient, ChannelResult)>(sending.Count), new List<BatchRecipient>());
-        foreach (var recipient in sending)
+        for (var i = 0; i < sending.Count; i++)
         {
+            var recipient = sending[i];
+            GateVerdict verdict;
             try
             {
-                var verdict = await gate.PassAsync(recipient, sending, cancellationToken);
-                switch (verdict.Is)
-                {
-                    case GateVerdict.Kind.SkipOptedOut:
-                        skipped.Add(recipient);
-                        break;
-                    case GateVerdict.Kind.Refuse:
-                        results.Add((recipient, verdict.Refusal!));
-                        break;
-                    case GateVerdict.Kind.Hold:
-                        return ChunkOutcome.Of(sending, results, skipped, BatchStop.DailyLimit);
-                    default:
-                        results.Add((recipient, await SendOneAsync(channel, run.Batch.MessageId, recipient, content, cancellationToken)));
-                        break;
-                }
+                verdict = await gate.PassAsync(recipient, sending, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return ChunkOutcome.Of(sending, results, skipped, BatchStop.Shutdown);
+                sends.Unsent(sending.Skip(i));
+                return BatchStop.Shutdown;
+            }
+            switch (verdict.Is)
+            {
+                case GateVerdict.Kind.SkipOptedOut:
+                    sends.Skipped(recipient);
+                    break;
+                case GateVerdict.Kind.Refuse:
+                    sends.Answered(recipient, verdict.Refusal!);
+                    break;
+                case GateVerdict.Kind.Hold:
+                    sends.Unsent(sending.Skip(i));
+                    return BatchStop.DailyLimit;
+                default:
+                    sends.Add(recipient, SendOneAsync(channel, run.Batch.MessageId, recipient, content, verdict.Slot!, cancellationToken));
+                    break;
             }
         }
-        return ChunkOutcome.Of(sending, results, skipped, BatchStop.None);
+        return BatchStop.None;
     }
 
-    private async Task<ChannelResult> SendOneAsync(IChannel channel, int messageId, BatchRecipient recipient, BatchContent content,
-        CancellationToken cancellationToken)
+    /// <summary>After the last hand-over: the answers still to come are written as they arrive, every ProgressEvery.</summary>
+    private async Task RecordAsAnsweredAsync(BatchTransitions run, SendsInFlight sends)
     {
-        try
+        while (true)
         {
-            return await channel.SendAsync(new OutgoingMessage(recipient.DeliveryId, messageId, content.Channel, recipient.Address, recipient.Name,
-                recipient.AttemptNumber, content.Title, content.Text, content.MessageTag), cancellationToken);
+            await sends.WaitAsync(DispatchOptions.ProgressEvery);
+            var outcome = sends.Take();
+            if (outcome.IsEmpty)
+                return;
+            await run.RecordAsync(outcome, null);
+            progress.Progressed(run.Snapshot);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+    }
+
+    /// <summary>One call to the provider, holding one of the channel's in-flight slots until it answers; null when a shutdown stopped it.</summary>
+    private async Task<ChannelResult?> SendOneAsync(IChannel channel, int messageId, BatchRecipient recipient, BatchContent content,
+        InFlightLimiter.InFlightLease slot, CancellationToken cancellationToken)
+    {
+        using (slot)
         {
-            log.LogWarning(ex, "The {Channel} adapter threw for delivery {DeliveryId}", content.Channel, recipient.DeliveryId);
-            return ChannelResult.Failed(ErrorType.Other, "adapter_exception", BatchTransitions.Truncate($"The adapter failed: {ex.Message}", 1000));
+            try
+            {
+                slot.Start();
+                return await channel.SendAsync(new OutgoingMessage(recipient.DeliveryId, messageId, content.Channel, recipient.Address, recipient.Name,
+                    recipient.AttemptNumber, content.Title, content.Text, content.MessageTag), cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return null;
+            }
+            catch (Exception ex)
+            {
+                log.LogWarning(ex, "The {Channel} adapter threw for delivery {DeliveryId}", content.Channel, recipient.DeliveryId);
+                return ChannelResult.Failed(ErrorType.Other, "adapter_exception", BatchTransitions.Truncate($"The adapter failed: {ex.Message}", 1000));
+            }
         }
     }
 

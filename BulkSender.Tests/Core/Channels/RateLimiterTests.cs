@@ -18,7 +18,7 @@ public sealed class RateLimiterTests
     private const int Limit = 20;
 
     /// <summary>The most timestamps that fall in any window [t, t + 1 s).</summary>
-    private static int BusiestSecond(IReadOnlyList<long> timestamps)
+    internal static int BusiestSecond(IReadOnlyList<long> timestamps)
     {
         var sorted = timestamps.Order().ToList();
         var busiest = 0;
@@ -78,6 +78,56 @@ public sealed class RateLimiterTests
         sorted.Count.ShouldBe(60);
         sorted.Zip(sorted.Skip(1), (a, b) => clock.GetElapsedTime(a, b)).Distinct()
             .ShouldBe([TimeSpan.FromSeconds(1.0 / Limit)], "every grant comes exactly one interval after the previous one");
+    }
+
+    /// <summary>
+    /// A waiter that wakes late is granted on the schedule's time, so the next one catches up (at 1,000/s a late
+    /// wake-up would otherwise be rate lost for good), here by one interval (the most, at 4/s); one who comes after an idle spell
+    /// starts the schedule again; and no one-second window ever holds more than the rate.
+    /// </summary>
+    [Fact]
+    public async Task A_late_wake_up_is_caught_up_on_the_schedule_without_more_than_the_rate_in_any_second()
+    {
+        var clock = new FakeTimeProvider();
+        var limiter = new ChannelRateLimiter(Options.Create(new ChannelsOptions { RatePerSecond = { [ChannelKind.Email] = 4 } }), clock);
+        var interval = TimeSpan.FromMilliseconds(250);
+        var grants = new List<long> { await limiter.WaitAsync(ChannelKind.Email, default) };
+
+        var second = limiter.WaitAsync(ChannelKind.Email, default).AsTask();
+        var third = limiter.WaitAsync(ChannelKind.Email, default).AsTask();
+        clock.Advance(interval + TimeSpan.FromMilliseconds(100)); // the second's timer fires 100 ms late
+        grants.Add(await second.WaitAsync(TimeSpan.FromSeconds(5)));
+        clock.GetElapsedTime(grants[0], grants[1]).ShouldBe(TimeSpan.FromMilliseconds(350));
+        clock.Advance(TimeSpan.FromMilliseconds(150));
+        grants.Add(await third.WaitAsync(TimeSpan.FromSeconds(5)));
+        clock.GetElapsedTime(grants[0], grants[2]).ShouldBe(2 * interval, "back on the schedule");
+
+        for (var i = 0; i < 2; i++)
+        {
+            var next = limiter.WaitAsync(ChannelKind.Email, default).AsTask();
+            clock.Advance(interval);
+            grants.Add(await next.WaitAsync(TimeSpan.FromSeconds(5)));
+        }
+        clock.GetElapsedTime(grants[0], grants[4]).ShouldBe(TimeSpan.FromSeconds(1));
+        var sixth = limiter.WaitAsync(ChannelKind.Email, default).AsTask();
+        clock.Advance(interval);
+        await Task.Delay(50);
+        sixth.IsCompleted.ShouldBeFalse("the schedule says 1,250 ms, but the second from 350 ms already holds 350, 500, 750 and 1,000");
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        grants.Add(await sixth.WaitAsync(TimeSpan.FromSeconds(5)));
+        clock.GetElapsedTime(grants[1], grants[5]).ShouldBe(TimeSpan.FromSeconds(1));
+        grants.Zip(grants.Skip(4), (a, b) => clock.GetElapsedTime(a, b)).ShouldAllBe(span => span >= TimeSpan.FromSeconds(1),
+            "every five grants span at least a second: no window of one second holds more than four");
+
+        clock.Advance(TimeSpan.FromSeconds(10));
+        var afterIdle = clock.GetTimestamp();
+        (await limiter.WaitAsync(ChannelKind.Email, default)).ShouldBe(afterIdle, "after an idle spell the first goes at once");
+        var following = limiter.WaitAsync(ChannelKind.Email, default).AsTask();
+        clock.Advance(interval - TimeSpan.FromMilliseconds(1));
+        await Task.Delay(50);
+        following.IsCompleted.ShouldBeFalse("and the next one interval later: an idle spell is no credit");
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await following.WaitAsync(TimeSpan.FromSeconds(5));
     }
 
     /// <summary>A fake clock that tells the test when someone starts waiting on it, and for how long.</summary>
