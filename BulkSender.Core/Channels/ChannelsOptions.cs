@@ -2,16 +2,13 @@ using System.ComponentModel.DataAnnotations;
 
 namespace BulkSender.Core.Channels;
 
-/// <summary>Bound to "Channels": per-channel send rate and the Messenger message tags operators may choose.</summary>
+/// <summary>Bound to "Channels": per-channel send rate.</summary>
 public sealed class ChannelsOptions : IValidatableObject
 {
     public const string Section = "Channels";
 
     /// <summary>Messages per second per channel, shared by all workers of one process (0 = no limit).</summary>
     public Dictionary<ChannelKind, double> RatePerSecond { get; set; } = [];
-
-    /// <summary>Messenger message tags offered on the compose page (sent as the Send API's "tag").</summary>
-    public List<string> MessengerTags { get; set; } = [];
 
     public const double DefaultRatePerSecond = 10;
 

@@ -1,11 +1,13 @@
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Compliance;
 
 namespace BulkSender.Core.Dispatch;
 
 /// <summary>
-/// The step every recipient of a batch passes before the channel is called, in this order: opted out since its chunk
-/// was marked (skip), outside Messenger's 24-hour window without a tag (refuse, <see cref="MessagingWindow"/>), the
+/// The step every recipient of a batch passes before the channel is called, in this order: the channel paused (hold the
+/// batch until an admin resumes it, <see cref="ChannelPauses"/>, read from memory), opted out since its chunk
+/// was marked (skip), outside Messenger's 24-hour window (refuse, <see cref="MessagingWindow"/>), the
 /// channel's daily allowance used up (hold the batch, <see cref="DailySendQuota"/>), then the shared rate limiter
 /// (wait for a slot). One gate per batch run.
 /// </summary>
@@ -20,7 +22,8 @@ internal sealed class RecipientGate(
     TimeProvider clock,
     BatchTransitions run,
     BatchContent content,
-    int? dailyLimit)
+    int? dailyLimit,
+    ChannelPauses pauses)
 {
     private static readonly IReadOnlySet<int> NoOne = new HashSet<int>();
     private long seen;
@@ -31,11 +34,13 @@ internal sealed class RecipientGate(
 
     public async Task<GateVerdict> PassAsync(BatchRecipient recipient, IReadOnlyList<BatchRecipient> chunk, CancellationToken cancellationToken)
     {
+        if (await pauses.IsPausedAsync(content.Channel, cancellationToken))
+            return GateVerdict.Paused;
         if (optOuts.Version is var version && version != seen)
             (seen, optedOut) = (version, await run.OptedOutAsync(chunk));
         if (recipient.ContactId is { } contactId && optedOut.Contains(contactId))
             return GateVerdict.SkipOptedOut;
-        if (MessagingWindow.Check(content.Channel, recipient.LastInboundAt, content.MessageTag, clock.GetUtcNow()) is { } refused)
+        if (MessagingWindow.Check(content.Channel, recipient.LastInboundAt, clock.GetUtcNow()) is { } refused)
             return GateVerdict.Refuse(refused);
         if (dailyLimit is { } limit && !await quota.TryTakeAsync(content.Channel, limit, cancellationToken))
             return GateVerdict.Hold;

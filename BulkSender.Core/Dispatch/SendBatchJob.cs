@@ -1,4 +1,6 @@
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.Errors;
+using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
 using BulkSender.Core.Retries;
@@ -35,7 +37,10 @@ namespace BulkSender.Core.Dispatch;
 /// <item>End: Completed (or Cancelled, with its Pending deliveries), then the send is completed if this was its last
 /// batch. A held batch goes back to Pending, due at the next UTC day, where reconciliation enqueues it again: its
 /// unsent recipients stay Pending, nothing fails and no attempt is used up. At shutdown the batch goes back to
-/// Pending at once. A batch that broke fails its unsent deliveries.</item>
+/// Pending at once. A paused channel (<see cref="ChannelPauses"/>: the gate says so, or the channel's answer was a
+/// pausing error) sends the batch back to Pending with its unsent recipients, the one in flight included: nothing
+/// fails, no attempt is used, and no batch of that channel is claimed until an admin resumes it. A batch that broke
+/// fails its unsent deliveries.</item>
 /// </list>
 /// </remarks>
 [AutomaticRetry(Attempts = 0)]
@@ -47,6 +52,7 @@ public sealed class SendBatchJob(
     OptOutSignal optOuts,
     IDispatchProgress progress,
     SendCompletion completion,
+    ChannelPauses pauses,
     IOptions<DispatchOptions> options,
     TimeProvider clock,
     ILogger<SendBatchJob> log)
@@ -90,7 +96,8 @@ public sealed class SendBatchJob(
     {
         var content = await run.ContentAsync(cancellationToken);
         var channel = await channels.ForAsync(content.Channel, cancellationToken);
-        var gate = new RecipientGate(optOuts, quota, limiter, clock, run, content, await quota.LimitAsync(content.Channel, cancellationToken));
+        var gate = new RecipientGate(optOuts, quota, limiter, clock, run, content, await quota.LimitAsync(content.Channel, cancellationToken),
+            pauses);
         var chunks = await run.RecipientsAsync(cancellationToken);
         if (chunks.Count == 0)
             return BatchStop.None;
@@ -133,8 +140,14 @@ public sealed class SendBatchJob(
                         break;
                     case GateVerdict.Kind.Hold:
                         return ChunkOutcome.Of(sending, results, skipped, BatchStop.DailyLimit);
+                    case GateVerdict.Kind.Paused:
+                        return ChunkOutcome.Of(sending, results, skipped, BatchStop.ChannelPaused);
                     default:
-                        results.Add((recipient, await SendOneAsync(channel, run.Batch.MessageId, recipient, content, cancellationToken)));
+                        var result = await SendOneAsync(channel, run.Batch.MessageId, recipient, content, cancellationToken);
+                        // A pausing error is the channel's, not the recipient's: it goes back to Pending with the rest.
+                        if (result.Action == ErrorAction.PauseChannel)
+                            return ChunkOutcome.Of(sending, results, skipped, BatchStop.ChannelPaused);
+                        results.Add((recipient, result));
                         break;
                 }
             }
@@ -176,6 +189,12 @@ public sealed class SendBatchJob(
                 return;
             case (_, BatchStop.Shutdown):
                 await run.ReleaseAsync(null);
+                progress.BatchChanged(run.Snapshot);
+                return;
+            case (_, BatchStop.ChannelPaused):
+                await run.ReleaseAsync(null);
+                log.LogWarning("The channel is paused: batch {BatchId} of message {MessageId} waits until an admin resumes it",
+                    batch.Id, batch.MessageId);
                 progress.BatchChanged(run.Snapshot);
                 return;
             case (_, BatchStop.DailyLimit):

@@ -96,7 +96,7 @@ public sealed class ComposePageTests : MudTestContext, IAsyncLifetime
 
         page.WaitForAssertion(() => page.Find("[data-testid=recipient-count]").TextContent.ShouldContain("10 recipients"));
         page.Find("[data-testid=messenger-window]").TextContent
-            .ShouldContain("6 recipients last wrote more than 24 hours ago: Messenger delivers to them only with a message tag.");
+            .ShouldContain("6 recipients last wrote more than 24 hours ago: Messenger will not deliver to them; they are skipped");
     }
 
     [Fact]
