@@ -2,6 +2,7 @@ using BulkSender.Core;
 using BulkSender.Web;
 using BulkSender.Web.Features.Account;
 using BulkSender.Web.Features.ApiReference;
+using BulkSender.Web.Features.Channels;
 using BulkSender.Web.Features.Contacts;
 using BulkSender.Web.Features.Health;
 using BulkSender.Web.Features.Jobs;
@@ -29,6 +30,7 @@ app.MapHealthEndpoint();
 app.MapWebhookEndpoints();
 app.MapUnsubscribeEndpoints();
 app.MapSettingsEndpoints();
+app.MapChannelPauseEndpoints();
 app.MapApiReferenceEndpoints();
 
 await app.RunAsync();

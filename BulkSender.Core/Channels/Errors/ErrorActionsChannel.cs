@@ -15,7 +15,11 @@ public sealed class ErrorActionsChannel(IChannel inner, ChannelKind channel, Cha
         var result = await inner.SendAsync(message, cancellationToken);
         if (result.Succeeded)
             return result;
-        var reason = result.Reason ?? result.ErrorMessage ?? "the provider refused to send";
+        var said = result.ErrorMessage ?? "the provider refused to send";
+        // "the Page is restricted from sending messages — (#10) …": the rule's reason, then what the provider said.
+        var reason = result.Reason is { } known && said.StartsWith($"{known}: ", StringComparison.Ordinal)
+            ? $"{known} — {said[(known.Length + 2)..]}"
+            : said;
         switch (result.Action)
         {
             case ErrorAction.PauseChannel:
