@@ -24,6 +24,7 @@ app.MapApiEndpoints();
 app.MapContactEndpoints();
 app.MapMessageEndpoints();
 app.MapRetryEndpoints();
+app.MapReplyEndpoints();
 app.MapProgressHub();
 app.MapJobsDashboard();
 app.MapHealthEndpoint();

@@ -18,7 +18,7 @@ public static class WhatsAppErrors
         new(131048, null, ErrorType.RateLimit, ErrorAction.PauseChannel, SpamRateLimitReason),
         new(131049, null, ErrorType.Other, ErrorAction.RetryLater, EcosystemReason) { RetryAfter = TimeSpan.FromHours(24) },
         new(131050, null, ErrorType.Permission, ErrorAction.SuppressContact, MarketingStoppedReason),
-        new(131026, null, ErrorType.InvalidRecipient, ErrorAction.NeverRetry, "message undeliverable"),
+        new(131026, null, ErrorType.InvalidRecipient, ErrorAction.NeverRetry), // Meta's own message says "Message undeliverable."
         new(131047, null, ErrorType.Permission, ErrorAction.Retry, ReEngagementReason),
         new(4, null, ErrorType.RateLimit, ErrorAction.Retry),
         new(80007, null, ErrorType.RateLimit, ErrorAction.Retry),
