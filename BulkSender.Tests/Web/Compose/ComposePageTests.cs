@@ -100,6 +100,18 @@ public sealed class ComposePageTests : MudTestContext, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_Messenger_send_offers_no_message_tag()
+    {
+        Services.GetRequiredService<ContactSelection>().AddRange(await host.ActiveContactIdsAsync(ChannelKind.Messenger, 3));
+
+        var page = RenderWithPopovers();
+
+        page.WaitForAssertion(() => page.Find("[data-testid=recipient-count]").TextContent.ShouldContain("3 recipients"));
+        page.FindAll("[data-testid=message-tag]").ShouldBeEmpty();
+        page.Markup.ShouldNotContain("Message tag");
+    }
+
+    [Fact]
     public async Task No_window_warning_shows_when_every_Messenger_recipient_wrote_within_24_hours()
     {
         var ids = await host.ActiveContactIdsAsync(ChannelKind.Messenger, 5);
