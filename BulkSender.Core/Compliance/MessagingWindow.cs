@@ -9,9 +9,10 @@ namespace BulkSender.Core.Compliance;
 
 /// <summary>
 /// Messenger's 24-hour rule: a page may message a person within 24 hours of that person's last message to it. A bulk
-/// send has no way around it since Meta retired the message tags (2026-04-27; <see cref="MessengerMessaging"/>). This is the rule's only statement: the send's check (<see cref="Check"/>), the count
-/// shown while composing (<see cref="OutsideSql"/> with <see cref="Cutoff"/>) and the retry rules
-/// (<see cref="WaitsForInbound"/>, <see cref="NotWaitingForInbound"/>) all ask it.
+/// send has no way around it since Meta retired the message tags (2026-04-27; <see cref="MessengerMessaging"/>).
+/// This is the rule's only statement: the send's check (<see cref="Check"/>), the count shown while composing
+/// (<see cref="OutsideSql"/> with <see cref="Cutoff"/>) and the retry rules (<see cref="WaitsForInbound"/>,
+/// <see cref="NotWaitingForInbound"/>) all ask it.
 /// </summary>
 public static class MessagingWindow
 {

@@ -63,7 +63,8 @@ public sealed class ContactQueries(IDbContextFactory<AppDbContext> dbs)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         return await db.Contacts.AsNoTracking().Where(c => c.Id == id)
-            .Select(c => new ContactForEdit(c.Id, c.Version, c.Name, c.Channel, c.Address, c.Tags.Select(t => t.Tag).OrderBy(t => t).ToList(), c.OptedOut)
+            .Select(c => new ContactForEdit(c.Id, c.Version, c.Name, c.Channel, c.Address, c.Tags.Select(t => t.Tag).OrderBy(t => t).ToList(),
+                c.OptedOut)
             {
                 OptedOutAt = c.OptedOutAt,
                 OptOutReason = c.OptOutReason,

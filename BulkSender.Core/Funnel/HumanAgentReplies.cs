@@ -47,7 +47,8 @@ public sealed class HumanAgentReplies(IDbContextFactory<AppDbContext> dbs, Chann
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         var target = await db.Deliveries.AsNoTracking().Where(d => d.Id == deliveryId && d.MessageId == messageId)
             .Join(db.Messages, d => d.MessageId, m => m.Id, (d, m) => new { d.ContactId, m.Channel, m.Title })
-            .Join(db.Contacts, x => x.ContactId, c => c.Id, (x, c) => new { x.Channel, x.Title, c.Id, c.Address, c.Name, c.OptedOut, c.LastInboundAt })
+            .Join(db.Contacts, x => x.ContactId, c => c.Id,
+                (x, c) => new { x.Channel, x.Title, c.Id, c.Address, c.Name, c.OptedOut, c.LastInboundAt })
             .SingleOrDefaultAsync(cancellationToken);
         if (target is null)
             return new(ReplyStatus.NotFound, "No such recipient of this message.");
@@ -58,8 +59,8 @@ public sealed class HumanAgentReplies(IDbContextFactory<AppDbContext> dbs, Chann
         var now = clock.GetUtcNow().UtcDateTime;
         if (target.LastInboundAt is not { } last || last < now - MessengerMessaging.HumanAgentWindow)
             return new(ReplyStatus.TooLate, target.LastInboundAt is { } at
-                ? string.Create(CultureInfo.InvariantCulture,
-                    $"{target.Name} last wrote on {at:yyyy-MM-dd HH:mm} UTC, more than 7 days ago: Messenger accepts a HUMAN_AGENT reply only within 7 days.")
+                ? string.Create(CultureInfo.InvariantCulture, $"{target.Name} last wrote on {at:yyyy-MM-dd HH:mm} UTC, more than 7 days ago: ")
+                    + "Messenger accepts a HUMAN_AGENT reply only within 7 days."
                 : $"{target.Name} never wrote to the Page: there is nothing to reply to.");
 
         var channel = await channels.ForAsync(ChannelKind.Messenger, cancellationToken);

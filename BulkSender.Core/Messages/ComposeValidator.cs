@@ -38,9 +38,11 @@ public sealed class ComposeValidator : AbstractValidator<ComposeModel>
                 "Messenger refuses it. Send without a tag: people who wrote in the last 24 hours get the message.");
         RuleFor(m => m.MessageTag)
             .Must(tag => !MessengerMessaging.IsHumanAgent(tag)).When(m => m.Channel == ChannelKind.Messenger)
-            .WithMessage("HUMAN_AGENT is only for a reply a person writes to one contact (the Reply action on the message page), never for a bulk send.");
+            .WithMessage("HUMAN_AGENT is only for a reply a person writes to one contact (the Reply action on the message page), " +
+                "never for a bulk send.");
         RuleFor(m => m.MessageTag)
-            .Empty().When(m => m.Channel == ChannelKind.Messenger && !MessengerMessaging.IsRetired(m.MessageTag) && !MessengerMessaging.IsHumanAgent(m.MessageTag))
+            .Empty()
+            .When(m => m.Channel == ChannelKind.Messenger && !MessengerMessaging.IsRetired(m.MessageTag) && !MessengerMessaging.IsHumanAgent(m.MessageTag))
             .WithMessage("A bulk Messenger send carries no message tag.");
         RuleFor(m => m.MessageTag)
             .Empty().When(m => m.Channel != ChannelKind.Messenger)

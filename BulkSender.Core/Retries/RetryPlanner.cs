@@ -124,7 +124,8 @@ public sealed class RetryPlanner(
             .ToListAsync(cancellationToken);
         if (retryable.Count == 0 && await chosen.MinAsync(d => d.RetryNotBefore, cancellationToken) is { } notBefore)
             return ([], RetryOutcome.Refused(RetryStatus.NotYetDue,
-                string.Create(CultureInfo.InvariantCulture, $"Not yet: the provider asked to wait; the first retry is due at {notBefore:yyyy-MM-dd HH:mm} UTC."))
+                string.Create(CultureInfo.InvariantCulture,
+                    $"Not yet: the provider asked to wait; the first retry is due at {notBefore:yyyy-MM-dd HH:mm} UTC."))
                 with { NotBefore = notBefore });
         if (retryable.Count == 0)
             return ([], RetryOutcome.Refused(RetryStatus.NothingToRetry, "Nothing to retry: no chosen recipient has a retryable failure."));

@@ -80,7 +80,8 @@ public sealed class ProviderServer : IAsyncDisposable
 
     /// <summary>Graph's answer to an expired page token (code 190, subcode 463), as Meta sends it.</summary>
     public static string ExpiredToken => GraphError(190,
-        "Error validating access token: Session has expired on Friday, 04-Dec-26 10:00:00 PDT. The current time is Friday, 04-Dec-26 11:00:00 PDT.", 463);
+        "Error validating access token: Session has expired on Friday, 04-Dec-26 10:00:00 PDT. "
+        + "The current time is Friday, 04-Dec-26 11:00:00 PDT.", 463);
 
     /// <summary>A Cloud API error as Meta sends it: code, title, message and error_data.details.</summary>
     public static string CloudApiError(int code, string title, string details) => System.Text.Json.JsonSerializer.Serialize(new

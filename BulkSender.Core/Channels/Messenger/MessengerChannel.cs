@@ -4,7 +4,8 @@ using BulkSender.Core.Channels.Settings;
 namespace BulkSender.Core.Channels.Messenger;
 
 /// <summary>Messenger through the Graph Send API: POST {base}/{version}/{page id or me}/messages with the page access token.</summary>
-public sealed class MessengerChannel(HttpClient http, ChannelSettingsStore settings, TimeProvider clock) : RealChannel<MessengerSettings>(ChannelKind.Messenger)
+public sealed class MessengerChannel(HttpClient http, ChannelSettingsStore settings, TimeProvider clock)
+    : RealChannel<MessengerSettings>(ChannelKind.Messenger)
 {
     protected override Task<MessengerSettings> SettingsAsync(CancellationToken cancellationToken) => settings.MessengerAsync(cancellationToken);
 

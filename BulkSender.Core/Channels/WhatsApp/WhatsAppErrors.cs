@@ -6,7 +6,8 @@ namespace BulkSender.Core.Channels.WhatsApp;
 /// <summary>The WhatsApp Cloud API's error codes (replies and failed statuses): type, action and the reason an operator reads.</summary>
 public static class WhatsAppErrors
 {
-    public const string ReEngagementReason = "re-engagement required: more than 24 hours since the customer last wrote, only a template message can be sent";
+    public const string ReEngagementReason =
+        "re-engagement required: more than 24 hours since the customer last wrote, only a template message can be sent";
     public const string SpamRateLimitReason = "the phone number is restricted (spam rate limit)";
     public const string EcosystemReason = "held back by Meta to keep ecosystem engagement healthy: not retried for 24 hours";
     public const string MarketingStoppedReason = "the person stopped marketing messages";

@@ -153,7 +153,8 @@ public sealed class ErrorRulesSendTests : IAsyncLifetime
         server.Requests.Count.ShouldBe(2, "no retry: both contacts are opted out now");
         await using var db = host.NewDbContext();
         var contacts = await db.Contacts.Where(c => ids.Contains(c.Id)).ToListAsync();
-        contacts.ShouldAllBe(c => c.OptedOut && c.OptedOutAt == Now.UtcDateTime && c.OptOutReason!.StartsWith("provider error 131050: the person stopped marketing"));
+        contacts.ShouldAllBe(c => c.OptedOut && c.OptedOutAt == Now.UtcDateTime
+            && c.OptOutReason!.StartsWith("provider error 131050: the person stopped marketing"));
         (await RetryRules.Retryable(db, messageId, 3).CountAsync()).ShouldBe(0);
         (await host.MessageAsync(messageId)).FailedCount.ShouldBe(2);
     }

@@ -29,7 +29,8 @@ public sealed class HumanAgentReplyTests : IAsyncLifetime
         server.AcceptAll();
         var ids = await host.ActiveContactIdsAsync(ChannelKind.Messenger, 1);
         await using (var db = host.NewDbContext())
-            await db.Contacts.Where(c => ids.Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, clock.GetUtcNow().UtcDateTime));
+            await db.Contacts.Where(c => ids.Contains(c.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, clock.GetUtcNow().UtcDateTime));
         var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.Messenger, ids));
         await host.RunEnqueuedAsync();
         sent = (messageId, (await host.DeliveriesAsync(messageId)).Single().Id);

@@ -44,7 +44,8 @@ public sealed class SentTimeTests : IAsyncLifetime
     {
         var ids = await host.ActiveContactIdsAsync(ChannelKind.Messenger, 5);
         await using (var db = host.NewDbContext())
-            await db.Contacts.Where(c => ids.Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, clock.GetUtcNow().UtcDateTime));
+            await db.Contacts.Where(c => ids.Contains(c.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, clock.GetUtcNow().UtcDateTime));
         var start = clock.GetUtcNow().UtcDateTime;
         var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.Messenger, ids));
 

@@ -35,7 +35,8 @@ public sealed class ComposeValidatorTests
         { "MessageTag", m => m.MessageTag = "MADE_UP", "A bulk Messenger send carries no message tag." },
         { "MessageTag", m => m.MessageTag = "account_update", "'ACCOUNT_UPDATE' was retired by Meta on 2026-04-27: Messenger refuses it. "
             + "Send without a tag: people who wrote in the last 24 hours get the message." },
-        { "MessageTag", m => m.MessageTag = "CONFIRMED_EVENT_UPDATE", "'CONFIRMED_EVENT_UPDATE' was retired by Meta on 2026-04-27: Messenger refuses it. "
+        { "MessageTag", m => m.MessageTag = "CONFIRMED_EVENT_UPDATE",
+            "'CONFIRMED_EVENT_UPDATE' was retired by Meta on 2026-04-27: Messenger refuses it. "
             + "Send without a tag: people who wrote in the last 24 hours get the message." },
         { "MessageTag", m => m.MessageTag = "POST_PURCHASE_UPDATE", "'POST_PURCHASE_UPDATE' was retired by Meta on 2026-04-27: Messenger refuses it. "
             + "Send without a tag: people who wrote in the last 24 hours get the message." },

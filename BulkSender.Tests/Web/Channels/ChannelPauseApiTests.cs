@@ -16,7 +16,8 @@ public sealed class ChannelPauseApiTests(AppFixture app)
         await using var db = app.NewDbContext();
         db.ChannelPauses.Add(new ChannelPause
         {
-            Channel = ChannelKind.WhatsApp, ErrorCode = "131048", Reason = "the phone number is restricted (spam rate limit)", Since = DateTime.UtcNow,
+            Channel = ChannelKind.WhatsApp, ErrorCode = "131048", Reason = "the phone number is restricted (spam rate limit)",
+            Since = DateTime.UtcNow,
         });
         await db.SaveChangesAsync();
     }
@@ -28,7 +29,8 @@ public sealed class ChannelPauseApiTests(AppFixture app)
         try
         {
             using var operatorClient = await app.NewOperatorClientAsync();
-            var pauses = await operatorClient.GetFromJsonAsync<List<ChannelPauseEndpoints.ChannelPauseResponse>>("/api/channels/pauses", TestJson.Options);
+            var pauses = await operatorClient.GetFromJsonAsync<List<ChannelPauseEndpoints.ChannelPauseResponse>>("/api/channels/pauses",
+                TestJson.Options);
             pauses!.ShouldHaveSingleItem().ErrorCode.ShouldBe("131048");
             (await operatorClient.PostAsync("/api/channels/whatsapp/resume", null)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
 

@@ -28,7 +28,8 @@ public static class ReplyEndpoints
             ReplyStatus.Sent => TypedResults.Ok(new ReplyResponse(deliveryId, outcome.Result?.ProviderMessageId, outcome.Message)),
             ReplyStatus.NotFound => TypedResults.NotFound(),
             ReplyStatus.Invalid => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["text"] = [outcome.Message] }),
-            ReplyStatus.TooLate => TypedResults.Problem(outcome.Message, statusCode: StatusCodes.Status409Conflict, title: "Too late for HUMAN_AGENT"),
+            ReplyStatus.TooLate =>
+                TypedResults.Problem(outcome.Message, statusCode: StatusCodes.Status409Conflict, title: "Too late for HUMAN_AGENT"),
             ReplyStatus.Refused => TypedResults.Problem(outcome.Message, statusCode: StatusCodes.Status409Conflict, title: "No reply possible"),
             _ => TypedResults.Problem(outcome.Message, statusCode: StatusCodes.Status502BadGateway, title: "Messenger refused the reply"),
         };
