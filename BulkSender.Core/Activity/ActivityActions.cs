@@ -22,6 +22,9 @@ public static class ActivityActions
     public const string CampaignResumed = "campaign.resumed";
     public const string CampaignCancelled = "campaign.cancelled";
     public const string ChannelSettingsChanged = "channel.settings_changed";
+    public const string ChannelPaused = "channel.paused";
+    public const string ChannelResumed = "channel.resumed";
+    public const string ReplySent = "message.reply_sent";
     public const string UserCreated = "user.created";
     public const string UserPasswordReset = "user.password_reset";
     public const string UserDisabled = "user.disabled";
@@ -49,6 +52,9 @@ public static class ActivityActions
         [CampaignResumed] = "Resumed a campaign",
         [CampaignCancelled] = "Cancelled a campaign",
         [ChannelSettingsChanged] = "Changed channel settings",
+        [ChannelPaused] = "A channel was paused",
+        [ChannelResumed] = "Resumed a channel",
+        [ReplySent] = "Replied to a contact",
         [UserCreated] = "Created a user",
         [UserPasswordReset] = "Reset a password",
         [UserDisabled] = "Disabled a user",

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace BulkSender.Core.Channels;
 
-/// <summary>Bound to "Channels": per-channel send rate and sends in flight, and the Messenger message tags operators may choose.</summary>
+/// <summary>Bound to "Channels": per-channel send rate and sends in flight.</summary>
 public sealed class ChannelsOptions : IValidatableObject
 {
     public const string Section = "Channels";
@@ -15,9 +15,6 @@ public sealed class ChannelsOptions : IValidatableObject
     /// (<see cref="InFlightLimiter"/> keeps as many as the rate needs, up to this). Unset: <see cref="DefaultMaxInFlight"/>.
     /// </summary>
     public Dictionary<ChannelKind, int> MaxInFlight { get; set; } = [];
-
-    /// <summary>Messenger message tags offered on the compose page (sent as the Send API's "tag").</summary>
-    public List<string> MessengerTags { get; set; } = [];
 
     public const double DefaultRatePerSecond = 10;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using BulkSender.Core.Channels.Errors;
 using BulkSender.Core.Retries;
 using Polly.Timeout;
 
@@ -10,6 +11,8 @@ namespace BulkSender.Core.Channels;
 /// <summary>
 /// One POST to a Graph endpoint with a bearer token, turned into a <see cref="ChannelResult"/>. Never retried here:
 /// the provider may have accepted a request whose answer was lost, and the send pipeline's retry rounds decide.
+/// The channel's <see cref="ErrorTable"/> says what an error code is and what to do about it; the time the answer
+/// arrived is the message's acceptance time (a success) or what a not-before time counts from (a failure).
 /// </summary>
 public static class GraphApi
 {
@@ -19,8 +22,8 @@ public static class GraphApi
         new($"{baseUrl.ToString().TrimEnd('/')}/{string.Join('/', segments.Select(Uri.EscapeDataString))}");
 
     public static async Task<ChannelResult> PostAsync(
-        HttpClient http, Uri url, string accessToken, object body, Func<JsonElement, string?> readMessageId,
-        Func<GraphError, ErrorClass?> classify, CancellationToken cancellationToken)
+        HttpClient http, TimeProvider clock, Uri url, string accessToken, object body, Func<JsonElement, string?> readMessageId,
+        ErrorTable errors, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(body) };
         // The token goes in a header: request URLs end up in logs, headers are redacted there.
@@ -28,14 +31,14 @@ public static class GraphApi
         try
         {
             using var response = await http.SendAsync(request, cancellationToken);
+            var answeredAt = ChannelResult.Milliseconds(clock.GetUtcNow());
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             var json = TryParse(text);
             if (response.IsSuccessStatusCode)
                 return json is { } ok && readMessageId(ok) is { Length: > 0 } id
-                    ? ChannelResult.Sent(id)
-                    : ChannelResult.Failed(ErrorType.Other, "no_message_id",
-                        Truncate($"HTTP {(int)response.StatusCode} without a message id: {text}"));
-            return Failure(response, json, classify);
+                    ? ChannelResult.Sent(id) with { AcceptedAt = answeredAt }
+                    : ChannelResult.Failed(ErrorType.Other, "no_message_id", Truncate($"HTTP {(int)response.StatusCode} without a message id: {text}"));
+            return Failure(response, json, errors, answeredAt);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -61,13 +64,12 @@ public static class GraphApi
         return int.TryParse(digits, out var seconds) ? TimeSpan.FromSeconds(seconds) : null;
     }
 
-    private static ChannelResult Failure(HttpResponseMessage response, JsonElement? json, Func<GraphError, ErrorClass?> classify)
+    private static ChannelResult Failure(HttpResponseMessage response, JsonElement? json, ErrorTable errors, DateTime answeredAt)
     {
         var status = (int)response.StatusCode;
         var error = json is { } body && body.TryGetProperty("error", out var e) ? GraphError.From(e) : null;
-        var known = error is null ? null : classify(error);
-        var type = known?.Type ?? (status >= 500 ? ErrorType.Network : response.StatusCode == HttpStatusCode.TooManyRequests
-            ? ErrorType.RateLimit : ErrorType.Other);
+        var known = error is null ? null : errors.Find(error);
+        var type = known?.Type ?? (status >= 500 ? ErrorType.Network : response.StatusCode == HttpStatusCode.TooManyRequests ? ErrorType.RateLimit : ErrorType.Other);
         var code = error?.CodeText ?? $"http_{status}";
         var message = error?.Describe() ?? $"HTTP {status} {response.ReasonPhrase}";
         if (known?.Reason is { } reason)
@@ -76,7 +78,13 @@ public static class GraphApi
         if (retryAfter is { } seconds)
             message += $" ({RetryAfterMarker}{seconds} s)";
         // The limiter pauses the channel for this long (ChannelRateLimiter.BackOff).
-        return ChannelResult.Failed(type, code, Truncate(message)) with { RetryAfter = retryAfter is { } s ? TimeSpan.FromSeconds(s) : null };
+        return ChannelResult.Failed(type, code, Truncate(message)) with
+        {
+            RetryAfter = retryAfter is { } s ? TimeSpan.FromSeconds(s) : null,
+            Action = known?.Action ?? ErrorTable.DefaultAction(type),
+            NotBefore = known?.RetryAfter is { } wait ? answeredAt + wait : null,
+            Reason = known?.Reason,
+        };
     }
 
     /// <summary>Retry-After (seconds or a date), else Meta's X-Business-Use-Case-Usage estimated_time_to_regain_access (minutes).</summary>

@@ -10,4 +10,8 @@ public sealed record OutgoingMessage(
     int AttemptNumber,
     string Title,
     string Content,
-    string? MessageTag);
+    string? MessageTag)
+{
+    /// <summary>A reply a person wrote to this one contact (Messenger sends it with the HUMAN_AGENT tag); never a bulk send.</summary>
+    public bool IsHumanReply { get; init; }
+}

@@ -8,10 +8,11 @@ using BulkSender.Core.Retries;
 namespace BulkSender.Core.Compliance;
 
 /// <summary>
-/// Messenger's 24-hour rule: a page may message a person within 24 hours of that person's last message to it;
-/// later only with a message tag. This is the rule's only statement: the send's check (<see cref="Check"/>), the count
-/// shown while composing (<see cref="OutsideSql"/> with <see cref="Cutoff"/>) and the retry rules
-/// (<see cref="WaitsForInbound"/>, <see cref="NotWaitingForInbound"/>) all ask it.
+/// Messenger's 24-hour rule: a page may message a person within 24 hours of that person's last message to it. A bulk
+/// send has no way around it since Meta retired the message tags (2026-04-27; <see cref="MessengerMessaging"/>).
+/// This is the rule's only statement: the send's check (<see cref="Check"/>), the count shown while composing
+/// (<see cref="OutsideSql"/> with <see cref="Cutoff"/>) and the retry rules (<see cref="WaitsForInbound"/>,
+/// <see cref="NotWaitingForInbound"/>) all ask it.
 /// </summary>
 public static class MessagingWindow
 {
@@ -43,8 +44,8 @@ public static class MessagingWindow
     /// Null when a Messenger message may go to the contact now; otherwise the failure to record on its delivery
     /// (permission, "outside the 24-hour messaging window"). Other channels always may.
     /// </summary>
-    public static ChannelResult? Check(ChannelKind channel, DateTime? lastInboundAt, string? messageTag, DateTimeOffset now) =>
-        channel != ChannelKind.Messenger || MessengerMessaging.HasTag(messageTag) || IsInside(lastInboundAt, now)
+    public static ChannelResult? Check(ChannelKind channel, DateTime? lastInboundAt, DateTimeOffset now) =>
+        channel != ChannelKind.Messenger || IsInside(lastInboundAt, now)
             ? null
             : ChannelResult.Failed(ErrorType.Permission, ErrorCode, MessengerMessaging.OutsideWindowReason);
 

@@ -12,7 +12,10 @@ public sealed class OptOuts(IDbContextFactory<AppDbContext> dbs, OptOutSignal si
     /// <summary>"STOP" in any case, surrounded by any white space.</summary>
     public static bool IsStop(string? text) => string.Equals(text?.Trim(), "STOP", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Opts the contact out; false when no such contact exists or it had opted out already.</summary>
+    /// <summary>
+    /// Opts the contact out, keeping <paramref name="how"/> as its reason (shown on the contact); false when no such
+    /// contact exists or it had opted out already.
+    /// </summary>
     public async Task<bool> OptOutAsync(ChannelKind channel, string address, string how, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
@@ -24,6 +27,7 @@ public sealed class OptOuts(IDbContextFactory<AppDbContext> dbs, OptOutSignal si
         var changed = await contact.ExecuteUpdateAsync(s => s
             .SetProperty(c => c.OptedOut, true)
             .SetProperty(c => c.OptedOutAt, now)
+            .SetProperty(c => c.OptOutReason, how.Length > 500 ? how[..500] : how)
             .SetProperty(c => c.UpdatedAt, now)
             .SetProperty(c => c.Version, c => c.Version + 1), cancellationToken);
         if (changed == 0)

@@ -13,6 +13,9 @@ public sealed class Contact
     public bool OptedOut { get; set; }
     public DateTime? OptedOutAt { get; set; }
 
+    /// <summary>How the contact opted out when it was not by hand: an unsubscribe link, "STOP", a provider's refusal.</summary>
+    public string? OptOutReason { get; set; }
+
     /// <summary>Last message the contact sent us; Messenger's 24-hour window counts from here.</summary>
     public DateTime? LastInboundAt { get; set; }
     public DateTime CreatedAt { get; set; }

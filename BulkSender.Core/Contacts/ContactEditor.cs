@@ -108,6 +108,7 @@ public sealed class ContactEditor(IDbContextFactory<AppDbContext> dbs, OptOutSig
             .ExecuteUpdateAsync(s => s
                 .SetProperty(c => c.OptedOut, false)
                 .SetProperty(c => c.OptedOutAt, (DateTime?)null)
+                .SetProperty(c => c.OptOutReason, (string?)null)
                 .SetProperty(c => c.UpdatedAt, now)
                 .SetProperty(c => c.Version, c => c.Version + 1), cancellationToken) == 1;
         if (changed)

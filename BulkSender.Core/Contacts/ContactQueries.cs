@@ -22,6 +22,11 @@ public sealed record ContactRow(int Id, string Name, string Address, ChannelKind
 public sealed record ContactForEdit(int Id, long Version, string Name, ChannelKind Channel, string Address,
     IReadOnlyList<string> Tags, bool OptedOut)
 {
+    public DateTime? OptedOutAt { get; init; }
+
+    /// <summary>Why it opted out, when it was not by hand (an unsubscribe link, "STOP", a provider's refusal).</summary>
+    public string? OptOutReason { get; init; }
+
     public ContactInput ToInput() => new()
     {
         Name = Name,
@@ -62,8 +67,12 @@ public sealed class ContactQueries(IDbContextFactory<AppDbContext> dbs)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         return await db.Contacts.AsNoTracking().Where(c => c.Id == id)
-            .Select(c => new ContactForEdit(c.Id, c.Version, c.Name, c.Channel, c.Address,
-                c.Tags.Select(t => t.Tag).OrderBy(t => t).ToList(), c.OptedOut))
+            .Select(c => new ContactForEdit(c.Id, c.Version, c.Name, c.Channel, c.Address, c.Tags.Select(t => t.Tag).OrderBy(t => t).ToList(),
+                c.OptedOut)
+            {
+                OptedOutAt = c.OptedOutAt,
+                OptOutReason = c.OptOutReason,
+            })
             .SingleOrDefaultAsync(cancellationToken);
     }
 

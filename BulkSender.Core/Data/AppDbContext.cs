@@ -1,5 +1,6 @@
 using BulkSender.Core.Activity;
 using BulkSender.Core.Campaigns;
+using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Idempotency;
@@ -32,6 +33,7 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<SettingGroup> SettingGroups => Set<SettingGroup>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
+    public DbSet<ChannelPause> ChannelPauses => Set<ChannelPause>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -16,4 +16,7 @@ internal enum BatchStop
 
     /// <summary>The channel's daily limit is used up: the batch goes back to Pending, due at the next UTC day.</summary>
     DailyLimit,
+
+    /// <summary>The channel is paused (a provider error said it cannot send): the batch goes back to Pending until an admin resumes it.</summary>
+    ChannelPaused,
 }

@@ -1,3 +1,5 @@
+using System.Data;
+using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using BulkSender.Core.Channels;
@@ -34,7 +36,7 @@ internal sealed class BatchTransitions : IAsyncDisposable
 
     /// <summary>
     /// The claim: Pending and due becomes Processing, owned by <paramref name="worker"/>, in one conditional update.
-    /// Null when it fails (done, cancelled, not due or claimed elsewhere): a second run does nothing.
+    /// Null when it fails (done, cancelled, not due, its channel paused, or claimed elsewhere): a second run does nothing.
     /// </summary>
     public static async Task<BatchTransitions?> ClaimAsync(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, int batchId, string worker,
         CancellationToken cancellationToken)
@@ -46,6 +48,7 @@ internal sealed class BatchTransitions : IAsyncDisposable
             var claimed = await db.InTransactionAsync(ct => db.Batches
                 .Where(b => b.Id == batchId && b.Status == BatchStatus.Pending && (b.DueAt == null || b.DueAt <= now))
                 .Where(b => db.Messages.Any(m => m.Id == b.MessageId && (m.Status == MessageStatus.Sending || m.Status == MessageStatus.Cancelled)))
+                .Where(b => !db.ChannelPauses.Any(p => p.Channel == b.Message!.Channel && b.Message.Status == MessageStatus.Sending))
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(b => b.Status, BatchStatus.Processing)
                     .SetProperty(b => b.ClaimedBy, worker)
@@ -175,6 +178,7 @@ internal sealed class BatchTransitions : IAsyncDisposable
                         .SetProperty(d => d.ErrorCode, result.ErrorCode)
                         .SetProperty(d => d.ErrorType, result.ErrorType)
                         .SetProperty(d => d.ErrorMessage, result.ErrorMessage)
+                        .SetProperty(d => d.RetryNotBefore, result.NotBefore)
                         .SetProperty(d => d.FailedAt, now), ct);
             if (chunk.Unsent.Count > 0)
                 await DeliveriesInSending(chunk.Unsent).ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Pending), ct);
@@ -199,23 +203,52 @@ internal sealed class BatchTransitions : IAsyncDisposable
         return db.Deliveries.Where(d => ids.Contains(d.Id) && d.Status == DeliveryStatus.Sending);
     }
 
-    /// <summary>All successes of a chunk in one statement (each with its own provider message id).</summary>
+    /// <summary>
+    /// All successes of a chunk in one statement, each with its own provider message id and the time the provider
+    /// accepted it (read watermarks are compared with it), or <paramref name="now"/> when the channel did not say.
+    /// </summary>
     private Task<int> RecordSentAsync(List<(BatchRecipient Recipient, ChannelResult Result)> sent, DateTime now,
         CancellationToken cancellationToken)
     {
         if (sent.Count == 0)
             return Task.FromResult(0);
-        var args = new List<object> { nameof(DeliveryStatus.Sent), now, nameof(DeliveryStatus.Sending) };
-        var sql = new StringBuilder("""UPDATE "Deliveries" SET "Status" = {0}, "SentAt" = {1}, "ProviderMessageId" = CASE "Id" """);
+        var args = new List<object> { nameof(DeliveryStatus.Sent), Precise(now), nameof(DeliveryStatus.Sending) };
+        var sql = new StringBuilder("""UPDATE "Deliveries" SET "Status" = {0}, "ProviderMessageId" = CASE "Id" """);
         foreach (var (recipient, result) in sent)
         {
             sql.Append(CultureInfo.InvariantCulture, $"WHEN {recipient.DeliveryId} THEN {{{args.Count}}} ");
             args.Add(result.ProviderMessageId ?? "");
         }
-        sql.Append("""END WHERE "Status" = {2} AND "Id" IN (""")
+        sql.Append("""END, "SentAt" = """);
+        var accepted = sent.Where(r => r.Result.AcceptedAt is not null).ToList();
+        if (accepted.Count > 0)
+        {
+            sql.Append("""CASE "Id" """);
+            foreach (var (recipient, result) in accepted)
+            {
+                sql.Append(CultureInfo.InvariantCulture, $"WHEN {recipient.DeliveryId} THEN {{{args.Count}}} ");
+                args.Add(Precise(result.AcceptedAt!.Value));
+            }
+            sql.Append("ELSE {1} END");
+        }
+        else
+            sql.Append("{1}");
+        sql.Append(""" WHERE "Status" = {2} AND "Id" IN (""")
             .AppendJoin(',', sent.Select(r => r.Recipient.DeliveryId.ToString(CultureInfo.InvariantCulture)))
             .Append(')');
         return db.Database.ExecuteSqlRawAsync(sql.ToString(), args, cancellationToken);
+    }
+
+    /// <summary>
+    /// A time as a datetime2 parameter: SqlClient would send a bare DateTime as datetime, rounded to 1/300 s, and
+    /// a read watermark a millisecond after the acceptance time would then miss the message.
+    /// </summary>
+    private DbParameter Precise(DateTime value)
+    {
+        using var command = db.Database.GetDbConnection().CreateCommand();
+        var parameter = command.CreateParameter();
+        (parameter.DbType, parameter.Value) = (DbType.DateTime2, value);
+        return parameter;
     }
 
     /// <summary>

@@ -24,6 +24,9 @@ public sealed class Delivery
     public DateTime CreatedAt { get; set; }
     public DateTime? SentAt { get; set; }
     public DateTime? FailedAt { get; set; }
+
+    /// <summary>A failure the provider asked not to retry before this time (WhatsApp 131049: 24 hours); null: any time.</summary>
+    public DateTime? RetryNotBefore { get; set; }
     public DateTime? DeliveredAt { get; set; }
     public DateTime? ReadAt { get; set; }
     public DateTime? RepliedAt { get; set; }

@@ -58,7 +58,8 @@ public sealed class RecoverStalledBatchesStep(IDbContextFactory<AppDbContext> db
 
 /// <summary>
 /// Pending batches that are due and have no live job (in SQLite mode Hangfire forgets its queue on restart; a job may
-/// also have failed before claiming) are enqueued again. A spare job is harmless: the claim is conditional.
+/// also have failed before claiming) are enqueued again. A spare job is harmless: the claim is conditional. Batches of a
+/// paused channel wait for the admin's resume, which enqueues them (no job that would only find the channel paused).
 /// </summary>
 public sealed class RequeuePendingBatchesStep(IDbContextFactory<AppDbContext> dbs, BatchQueue queue, TimeProvider clock) : IReconcileStep
 {
@@ -71,6 +72,7 @@ public sealed class RequeuePendingBatchesStep(IDbContextFactory<AppDbContext> db
         var pending = await db.Batches
             .Where(b => b.Status == BatchStatus.Pending && (b.DueAt == null || b.DueAt <= now))
             .Where(b => b.Message!.Status == MessageStatus.Sending || b.Message.Status == MessageStatus.Cancelled)
+            .Where(b => b.Message!.Status == MessageStatus.Cancelled || !db.ChannelPauses.Any(p => p.Channel == b.Message.Channel))
             .OrderBy(b => b.Id)
             .Select(b => new { b.Id, b.JobId })
             .ToListAsync(cancellationToken);

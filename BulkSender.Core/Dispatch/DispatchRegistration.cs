@@ -1,5 +1,6 @@
 using BulkSender.Core.Campaigns;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Idempotency;
 using BulkSender.Core.Jobs;
 using BulkSender.Core.Messages;
@@ -24,6 +25,8 @@ internal static class DispatchRegistration
         services.AddSingleton<SimulatedEvents>();
         services.AddHostedService<SimulatedEventsService>();
         services.AddSingleton<ChannelAdapters>();
+        services.AddSingleton<ChannelPauses>();
+        services.AddTransient<ChannelResume>();
         services.AddSingleton<ChannelRateLimiter>();
         services.AddSingleton<InFlightLimiter>();
         services.AddSingleton<DailySendQuota>();

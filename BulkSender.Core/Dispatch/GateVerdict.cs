@@ -21,10 +21,14 @@ internal sealed record GateVerdict(GateVerdict.Kind Is, ChannelResult? Refusal =
 
         /// <summary>The channel's daily allowance is used up: this recipient and the rest of the batch wait for the next day.</summary>
         Hold,
+
+        /// <summary>The channel is paused: this recipient and the rest of the batch wait until an admin resumes it.</summary>
+        Paused,
     }
 
     public static readonly GateVerdict SkipOptedOut = new(Kind.SkipOptedOut);
     public static readonly GateVerdict Hold = new(Kind.Hold);
+    public static readonly GateVerdict Paused = new(Kind.Paused);
 
     public static GateVerdict Refuse(ChannelResult refusal) => new(Kind.Refuse, refusal);
 

@@ -1,12 +1,14 @@
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Compliance;
 
 namespace BulkSender.Core.Dispatch;
 
 /// <summary>
 /// The step every recipient of a batch passes before the channel is called, in this order: a slot of the channel's
-/// sends in flight (<see cref="InFlightLimiter"/>, shared by every batch of the channel), opted out since its chunk
-/// was marked (skip), outside Messenger's 24-hour window without a tag (refuse, <see cref="MessagingWindow"/>), the
+/// sends in flight (<see cref="InFlightLimiter"/>, shared by every batch of the channel), the channel paused (hold the
+/// batch until an admin resumes it, <see cref="ChannelPauses"/>, read from memory), opted out since its chunk was
+/// marked (skip), outside Messenger's 24-hour window (refuse, <see cref="MessagingWindow"/>), the
 /// channel's daily allowance used up (hold the batch, <see cref="DailySendQuota"/>), then the shared rate limiter
 /// (wait for a slot). One gate per batch run; one recipient in it at a time.
 /// </summary>
@@ -24,7 +26,8 @@ internal sealed class RecipientGate(
     TimeProvider clock,
     BatchTransitions run,
     BatchContent content,
-    int? dailyLimit)
+    int? dailyLimit,
+    ChannelPauses pauses)
 {
     private static readonly IReadOnlySet<int> NoOne = new HashSet<int>();
     private long seen;
@@ -53,11 +56,13 @@ internal sealed class RecipientGate(
     /// <summary>Why the recipient does not go now, or null once the rate limiter has let it through.</summary>
     private async Task<GateVerdict?> StopAsync(BatchRecipient recipient, IReadOnlyList<BatchRecipient> chunk, CancellationToken cancellationToken)
     {
+        if (await pauses.IsPausedAsync(content.Channel, cancellationToken))
+            return GateVerdict.Paused;
         if (optOuts.Version is var version && version != seen)
             (seen, optedOut) = (version, await run.OptedOutAsync(chunk));
         if (recipient.ContactId is { } contactId && optedOut.Contains(contactId))
             return GateVerdict.SkipOptedOut;
-        if (MessagingWindow.Check(content.Channel, recipient.LastInboundAt, content.MessageTag, clock.GetUtcNow()) is { } refused)
+        if (MessagingWindow.Check(content.Channel, recipient.LastInboundAt, clock.GetUtcNow()) is { } refused)
             return GateVerdict.Refuse(refused);
         if (dailyLimit is { } limit && !await quota.TryTakeAsync(content.Channel, limit, cancellationToken))
             return GateVerdict.Hold;

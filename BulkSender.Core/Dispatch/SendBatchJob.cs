@@ -1,4 +1,6 @@
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.Errors;
+using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
 using BulkSender.Core.Retries;
@@ -40,8 +42,11 @@ namespace BulkSender.Core.Dispatch;
 /// <item>End: Completed (or Cancelled, with its Pending deliveries), then the send is completed if this was its last
 /// batch. A held batch goes back to Pending, due at the next UTC day, where reconciliation enqueues it again: its
 /// unsent recipients stay Pending, nothing fails and no attempt is used up. At shutdown the sends in flight are
-/// stopped and the batch goes back to Pending at once. A batch that broke waits for its sends in flight, then fails
-/// its unsent deliveries.</item>
+/// stopped and the batch goes back to Pending at once. A paused channel (<see cref="ChannelPauses"/>: the gate says
+/// so, or the channel's answer was a pausing error) sends the batch back to Pending with its unsent recipients, those
+/// whose answer was the pausing error included: nothing fails, no attempt is used, and no batch of that channel is
+/// claimed until an admin resumes it. A batch that broke waits for its sends in flight, then fails its unsent
+/// deliveries.</item>
 /// </list>
 /// </remarks>
 [AutomaticRetry(Attempts = 0)]
@@ -54,6 +59,7 @@ public sealed class SendBatchJob(
     OptOutSignal optOuts,
     IDispatchProgress progress,
     SendCompletion completion,
+    ChannelPauses pauses,
     IOptions<DispatchOptions> options,
     TimeProvider clock,
     ILogger<SendBatchJob> log)
@@ -97,7 +103,8 @@ public sealed class SendBatchJob(
     {
         var content = await run.ContentAsync(cancellationToken);
         var channel = await channels.ForAsync(content.Channel, cancellationToken);
-        var gate = new RecipientGate(optOuts, quota, limiter, inFlight, clock, run, content, await quota.LimitAsync(content.Channel, cancellationToken));
+        var gate = new RecipientGate(optOuts, quota, limiter, inFlight, clock, run, content,
+            await quota.LimitAsync(content.Channel, cancellationToken), pauses);
         var chunks = await run.RecipientsAsync(cancellationToken);
         if (chunks.Count == 0)
             return BatchStop.None;
@@ -159,6 +166,9 @@ public sealed class SendBatchJob(
                 case GateVerdict.Kind.Hold:
                     sends.Unsent(sending.Skip(i));
                     return BatchStop.DailyLimit;
+                case GateVerdict.Kind.Paused:
+                    sends.Unsent(sending.Skip(i));
+                    return BatchStop.ChannelPaused;
                 default:
                     sends.Add(recipient, SendOneAsync(channel, run.Batch.MessageId, recipient, content, verdict.Slot!, cancellationToken));
                     break;
@@ -181,7 +191,11 @@ public sealed class SendBatchJob(
         }
     }
 
-    /// <summary>One call to the provider, holding one of the channel's in-flight slots until it answers; null when a shutdown stopped it.</summary>
+    /// <summary>
+    /// One call to the provider, holding one of the channel's in-flight slots until it answers. Null when the recipient
+    /// was not sent: a shutdown stopped the call, or the answer was a pausing error (the channel's, not the recipient's:
+    /// it goes back to Pending with the rest, and the gate holds the next recipients).
+    /// </summary>
     private async Task<ChannelResult?> SendOneAsync(IChannel channel, int messageId, BatchRecipient recipient, BatchContent content,
         InFlightLimiter.InFlightLease slot, CancellationToken cancellationToken)
     {
@@ -190,8 +204,9 @@ public sealed class SendBatchJob(
             try
             {
                 slot.Start();
-                return await channel.SendAsync(new OutgoingMessage(recipient.DeliveryId, messageId, content.Channel, recipient.Address, recipient.Name,
+                var result = await channel.SendAsync(new OutgoingMessage(recipient.DeliveryId, messageId, content.Channel, recipient.Address, recipient.Name,
                     recipient.AttemptNumber, content.Title, content.Text, content.MessageTag), cancellationToken);
+                return result.Action == ErrorAction.PauseChannel ? null : result;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -220,6 +235,12 @@ public sealed class SendBatchJob(
                 return;
             case (_, BatchStop.Shutdown):
                 await run.ReleaseAsync(null);
+                progress.BatchChanged(run.Snapshot);
+                return;
+            case (_, BatchStop.ChannelPaused):
+                await run.ReleaseAsync(null);
+                log.LogWarning("The channel is paused: batch {BatchId} of message {MessageId} waits until an admin resumes it",
+                    batch.Id, batch.MessageId);
                 progress.BatchChanged(run.Snapshot);
                 return;
             case (_, BatchStop.DailyLimit):

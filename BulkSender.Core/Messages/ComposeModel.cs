@@ -28,7 +28,10 @@ public sealed class ComposeModel
     public string Content { get; set; } = "";
     public ChannelKind Channel { get; set; }
 
-    /// <summary>Messenger only: one of Channels:MessengerTags.</summary>
+    /// <summary>
+    /// Messenger only, and only from sends saved before 2026-04-27: a bulk send carries no tag (the validator refuses
+    /// retired tags and HUMAN_AGENT; a saved message's tag is dropped when it is sent).
+    /// </summary>
     public string? MessageTag { get; set; }
 
     public AudienceKind Audience { get; set; }
@@ -58,7 +61,7 @@ public sealed class ComposeModel
         Title = message.Title,
         Content = message.Content,
         Channel = message.Channel,
-        MessageTag = message.MessageTag,
+        MessageTag = null, // A tag saved before 2026-04-27 is retired (or HUMAN_AGENT, never for bulk): the draft goes on without it.
         Audience = message.Audience,
         AudienceTag = message.AudienceTag,
         ContactIds = draftContactIds.ToList(),

@@ -1,7 +1,7 @@
 using BulkSender.Core.Channels;
 using BulkSender.Core.Dispatch;
+using BulkSender.Core.Channels.Messenger;
 using FluentValidation;
-using Microsoft.Extensions.Options;
 
 namespace BulkSender.Core.Messages;
 
@@ -15,7 +15,7 @@ public sealed class ComposeValidator : AbstractValidator<ComposeModel>
     public const int MaxTitleLength = 200;
     public const int MaxDailyLimit = 10_000;
 
-    public ComposeValidator(IOptions<ChannelsOptions> channels, TimeProvider clock)
+    public ComposeValidator(TimeProvider clock)
     {
         RuleFor(m => m.Title)
             .NotEmpty().WithMessage("Give the message a title.")
@@ -33,9 +33,17 @@ public sealed class ComposeValidator : AbstractValidator<ComposeModel>
             .WithMessage("The content cannot be null: leave it empty instead.");
 
         RuleFor(m => m.MessageTag)
-            .Must(tag => channels.Value.MessengerTags.Contains(tag!))
-            .When(m => !string.IsNullOrEmpty(m.MessageTag) && m.Channel == ChannelKind.Messenger)
-            .WithMessage(m => $"'{m.MessageTag}' is not a configured Messenger message tag.");
+            .Must(tag => !MessengerMessaging.IsRetired(tag)).When(m => m.Channel == ChannelKind.Messenger)
+            .WithMessage(m => $"'{m.MessageTag?.Trim().ToUpperInvariant()}' was retired by Meta on {MessengerMessaging.TagsRetiredOn:yyyy-MM-dd}: " +
+                "Messenger refuses it. Send without a tag: people who wrote in the last 24 hours get the message.");
+        RuleFor(m => m.MessageTag)
+            .Must(tag => !MessengerMessaging.IsHumanAgent(tag)).When(m => m.Channel == ChannelKind.Messenger)
+            .WithMessage("HUMAN_AGENT is only for a reply a person writes to one contact (the Reply action on the message page), " +
+                "never for a bulk send.");
+        RuleFor(m => m.MessageTag)
+            .Empty()
+            .When(m => m.Channel == ChannelKind.Messenger && !MessengerMessaging.IsRetired(m.MessageTag) && !MessengerMessaging.IsHumanAgent(m.MessageTag))
+            .WithMessage("A bulk Messenger send carries no message tag.");
         RuleFor(m => m.MessageTag)
             .Empty().When(m => m.Channel != ChannelKind.Messenger)
             .WithMessage("Message tags are for Messenger only.");

@@ -24,7 +24,14 @@ public sealed class RetryFailedJob(IDbContextFactory<AppDbContext> dbs, RetryPla
         {
             var outcome = await planner.RetryAsync(messageId, RetryRequest.All, Actor.System, RetryTrigger.Scheduled, cancellationToken);
             log.LogInformation("Scheduled retry of message {MessageId}: {Outcome}", messageId, outcome.Message);
-            if (outcome.Status is RetryStatus.NothingToRetry or RetryStatus.NotRetryable or RetryStatus.NotFound)
+            if (outcome is { Status: RetryStatus.NotYetDue, NotBefore: { } notBefore })
+            {
+                // The first run of this job at or after the provider's not-before time.
+                await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+                var next = RetryFollowUp.NextRun(notBefore - RetryFollowUp.ScheduledInterval);
+                await db.Messages.Where(m => m.Id == messageId).ExecuteUpdateAsync(s => s.SetProperty(m => m.NextRetryAt, next), cancellationToken);
+            }
+            else if (outcome.Status is RetryStatus.NothingToRetry or RetryStatus.NotRetryable or RetryStatus.NotFound)
             {
                 await using var db = await dbs.CreateDbContextAsync(cancellationToken);
                 await db.Messages.Where(m => m.Id == messageId).ExecuteUpdateAsync(s =>

@@ -27,12 +27,18 @@ public enum RetryStatus
     /// <summary>Drafts, scheduled and cancelled sends are not retried.</summary>
     NotRetryable,
     NothingToRetry,
+
+    /// <summary>The chosen recipients may be retried, but not yet (the provider asked to wait; <see cref="RetryOutcome.NotBefore"/>).</summary>
+    NotYetDue,
 }
 
 /// <summary>A retry round: how many recipients, in which batches (numbered after the message's existing ones).</summary>
 public sealed record RetryOutcome(RetryStatus Status, int Recipients, int Batches, int FirstBatchNumber, int BatchSize, string Message)
 {
     public bool Started => Status == RetryStatus.Started;
+
+    /// <summary>With <see cref="RetryStatus.NotYetDue"/>: when the first of them may be retried.</summary>
+    public DateTime? NotBefore { get; init; }
 
     public static RetryOutcome Refused(RetryStatus status, string message) => new(status, 0, 0, 0, 0, message);
 }
@@ -70,7 +76,7 @@ public sealed class RetryPlanner(
                 var message = await db.Messages.SingleOrDefaultAsync(m => m.Id == messageId, ct);
                 if (RefuseMessage(message, now) is { } refused)
                     return (refused, []);
-                var (retryable, nothing) = await ChooseAsync(db, message!, request, ct);
+                var (retryable, nothing) = await ChooseAsync(db, message!, request, now, ct);
                 return nothing is null ? await StartRoundAsync(db, message!, retryable, actor, trigger, now, ct) : (nothing, []);
             }, cancellationToken, IsolationLevel.Serializable);
         }
@@ -105,16 +111,23 @@ public sealed class RetryPlanner(
 
     /// <summary>
     /// The recipient guards: the chosen deliveries that may be retried (<see cref="RetryRules.Retryable"/>), none
-    /// meaning nothing to retry; a campaign's round takes only what room the current day's limit has left.
+    /// meaning nothing to retry; those the provider asked to wait for (<see cref="Delivery.RetryNotBefore"/>) wait; a
+    /// campaign's round takes only what room the current day's limit has left.
     /// </summary>
     private static async Task<(List<long> Retryable, RetryOutcome? Nothing)> ChooseAsync(AppDbContext db, Message message, RetryRequest request,
-        CancellationToken cancellationToken)
+        DateTime now, CancellationToken cancellationToken)
     {
-        var retryable = await RetryRules.Retryable(db, message.Id, message.MaxAttempts)
-            .Chosen(request.ContactIds, request.ErrorTypes)
+        var chosen = RetryRules.Retryable(db, message.Id, message.MaxAttempts).Chosen(request.ContactIds, request.ErrorTypes);
+        var retryable = await chosen.Where(RetryRules.DueBy(now))
             .OrderBy(d => d.Id)
             .Select(d => d.Id)
             .ToListAsync(cancellationToken);
+        if (retryable.Count == 0 && await chosen.MinAsync(d => d.RetryNotBefore, cancellationToken) is { } notBefore)
+            return ([], RetryOutcome.Refused(RetryStatus.NotYetDue,
+                string.Create(CultureInfo.InvariantCulture,
+                    $"Not yet: the provider asked to wait; the first retry is due at {notBefore:yyyy-MM-dd HH:mm} UTC."))
+                with
+            { NotBefore = notBefore });
         if (retryable.Count == 0)
             return ([], RetryOutcome.Refused(RetryStatus.NothingToRetry, "Nothing to retry: no chosen recipient has a retryable failure."));
         return await CampaignScheduler.RoomTodayAsync(db, message.Id, cancellationToken) switch

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
@@ -9,7 +10,8 @@ namespace BulkSender.Core.Retries;
 /// succeeded, the failure was not <see cref="ErrorType.InvalidRecipient"/>, it is below the message's max attempts,
 /// and the contact still exists and has not opted out. A recipient refused for Messenger's 24-hour window waits until
 /// the contact writes again (another attempt before that would be refused the same way and only use up an attempt).
-/// Everything that counts, lists or retries asks these queries.
+/// A failure with a not-before time (<see cref="Delivery.RetryNotBefore"/>, WhatsApp 131049) is retryable, but a round
+/// takes it only once that time has come (<see cref="DueBy"/>). Everything that counts, lists or retries asks these queries.
 /// </summary>
 public static class RetryRules
 {
@@ -31,6 +33,9 @@ public static class RetryRules
             && d.AttemptNumber < maxAttempts
             && db.Contacts.Any(c => c.Id == d.ContactId && !c.OptedOut))
             .Where(MessagingWindow.NotWaitingForInbound(db));
+
+    /// <summary>Retryable deliveries that a round may take at <paramref name="now"/>: no not-before time, or it has passed.</summary>
+    public static Expression<Func<Delivery, bool>> DueBy(DateTime now) => d => d.RetryNotBefore == null || d.RetryNotBefore <= now;
 
     /// <summary>Narrows to chosen recipients (contact ids) and/or error types; null or empty means all.</summary>
     public static IQueryable<Delivery> Chosen(this IQueryable<Delivery> deliveries, IReadOnlyCollection<int>? contactIds, IReadOnlyCollection<ErrorType>? errorTypes)

@@ -81,7 +81,6 @@ public sealed class CoreHost : IAsyncDisposable
             ["Channels:RatePerSecond:Messenger"] = "0",
             ["Channels:RatePerSecond:Email"] = "0",
             ["Channels:RatePerSecond:WhatsApp"] = "0",
-            ["Channels:MessengerTags:0"] = "CONFIRMED_EVENT_UPDATE",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             config[key] = value;

@@ -66,6 +66,33 @@ public sealed class ProviderServer : IAsyncDisposable
         await ctx.Response.WriteAsync(json);
     };
 
+    private int sent;
+
+    /// <summary>Accepts every Send API / Cloud API message, each with a message id of its own (m_1, wamid.2, …).</summary>
+    public void AcceptAll() => Respond = async (request, ctx) =>
+    {
+        var n = Interlocked.Increment(ref sent);
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.WriteAsync(request.Body.Contains("\"messaging_product\"", StringComparison.Ordinal)
+            ? $$"""{"messaging_product":"whatsapp","contacts":[{"input":"1","wa_id":"1"}],"messages":[{"id":"wamid.{{n}}"}]}"""
+            : $$"""{"recipient_id":"1","message_id":"m_{{n}}"}""");
+    };
+
+    /// <summary>Graph's answer to an expired page token (code 190, subcode 463), as Meta sends it.</summary>
+    public static string ExpiredToken => GraphError(190,
+        "Error validating access token: Session has expired on Friday, 04-Dec-26 10:00:00 PDT. "
+        + "The current time is Friday, 04-Dec-26 11:00:00 PDT.", 463);
+
+    /// <summary>A Cloud API error as Meta sends it: code, title, message and error_data.details.</summary>
+    public static string CloudApiError(int code, string title, string details) => System.Text.Json.JsonSerializer.Serialize(new
+    {
+        error = new
+        {
+            message = $"({code}) {title}", type = "OAuthException", code, error_data = new { messaging_product = "whatsapp", details },
+            fbtrace_id = "Az8or2yhqkZfEZ-_4Qn_Bam"
+        },
+    });
+
     /// <summary>The error payload Graph and the Cloud API answer with.</summary>
     public static string GraphError(int code, string message, int? subcode = null, string type = "OAuthException", string? details = null) =>
         System.Text.Json.JsonSerializer.Serialize(new

@@ -7,12 +7,15 @@ public sealed record MessengerSettings(Uri? BaseUrl, string ApiVersion, string P
 {
     public const string AccessTokenName = "AccessToken";
 
+    /// <summary>The current Graph API version (v25.0 is supported until 2028-07).</summary>
+    public const string DefaultApiVersion = "v26.0";
+
     /// <summary>Enough to send: a base URL and a page access token.</summary>
     public bool IsConfigured => BaseUrl is not null && AccessToken is not null;
 
     public string Requirement => "set the Graph API base URL and the page access token in Settings.";
 
     public static MessengerSettings From(ChannelSettingValues v) => new(
-        v.Url("BaseUrl"), v.Text("ApiVersion") ?? "v23.0", v.Text("PageId") ?? "me", v.Text(AccessTokenName),
+        v.Url("BaseUrl"), v.Text("ApiVersion") ?? DefaultApiVersion, v.Text("PageId") ?? "me", v.Text(AccessTokenName),
         v.Text("AppSecret"), v.Text("VerifyToken"), v.Url("StatusUrl"), v.Number("RatePerSecond"));
 }

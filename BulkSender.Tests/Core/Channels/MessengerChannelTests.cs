@@ -36,7 +36,8 @@ public sealed class MessengerChannelTests : ProviderTest
 
         var result = await Channel.SendAsync(Message(), CancellationToken.None);
 
-        result.ShouldBe(ChannelResult.Sent("m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM"));
+        (result.Succeeded, result.ProviderMessageId, result.ErrorCode).ShouldBe((true, "m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM", (string?)null));
+        result.AcceptedAt.ShouldNotBeNull();
         var request = Server.Requests.Single();
         request.Method.ShouldBe("POST");
         request.Path.ShouldBe("/v23.0/1122334455/messages");
@@ -50,10 +51,12 @@ public sealed class MessengerChannelTests : ProviderTest
     }
 
     [Theory]
-    [InlineData("CONFIRMED_EVENT_UPDATE", "MESSAGE_TAG", "CONFIRMED_EVENT_UPDATE")]
-    [InlineData("account_update", "MESSAGE_TAG", "ACCOUNT_UPDATE")]
+    [InlineData("CONFIRMED_EVENT_UPDATE", "UPDATE", null)]
+    [InlineData("account_update", "UPDATE", null)]
+    [InlineData("POST_PURCHASE_UPDATE", "UPDATE", null)]
+    [InlineData("HUMAN_AGENT", "UPDATE", null)]
     [InlineData("RESPONSE", "RESPONSE", null)]
-    public async Task A_message_tag_sets_the_messaging_type(string tag, string messagingType, string? sentTag)
+    public async Task A_bulk_message_carries_no_tag_even_when_saved_with_one(string tag, string messagingType, string? sentTag)
     {
         Server.AnswerJson(200, """{"recipient_id":"2460001234567","message_id":"m_1"}""");
 
@@ -64,30 +67,45 @@ public sealed class MessengerChannelTests : ProviderTest
         (body.RootElement.TryGetProperty("tag", out var t) ? t.GetString() : null).ShouldBe(sentTag);
     }
 
-    public static TheoryData<int, int, int?, ErrorType, string> GraphErrors => new()
+    [Fact]
+    public async Task A_persons_reply_goes_with_the_human_agent_tag()
     {
-        { 400, 190, 460, ErrorType.AccessToken, "190/460" },
-        { 400, 190, null, ErrorType.AccessToken, "190" },
-        { 400, 4, null, ErrorType.RateLimit, "4" },
-        { 400, 17, null, ErrorType.RateLimit, "17" },
-        { 400, 32, null, ErrorType.RateLimit, "32" },
-        { 400, 613, null, ErrorType.RateLimit, "613" },
-        { 400, 100, 2018022, ErrorType.RateLimit, "100/2018022" },
-        { 400, 551, 1545041, ErrorType.InvalidRecipient, "551/1545041" },
-        { 400, 100, 2018001, ErrorType.InvalidRecipient, "100/2018001" },
-        { 400, 100, null, ErrorType.Other, "100" },
-        { 403, 10, null, ErrorType.Permission, "10" },
-        { 403, 200, null, ErrorType.Permission, "200" },
-        { 403, 230, null, ErrorType.Permission, "230" },
-        { 500, 1, null, ErrorType.Network, "1" },
-        { 500, 2, null, ErrorType.Network, "2" },
-        { 400, 1200, null, ErrorType.Network, "1200" },
-        { 503, 999999, null, ErrorType.Network, "999999" },
+        Server.AnswerJson(200, """{"recipient_id":"2460001234567","message_id":"m_1"}""");
+
+        await Channel.SendAsync(Message() with { IsHumanReply = true }, CancellationToken.None);
+
+        using var body = JsonDocument.Parse(Server.Requests.Single().Body);
+        body.RootElement.GetProperty("messaging_type").GetString().ShouldBe("MESSAGE_TAG");
+        body.RootElement.GetProperty("tag").GetString().ShouldBe("HUMAN_AGENT");
+    }
+
+    private const string Expired = "the Page access token expired or was revoked: paste a new one in Settings: ";
+    private const string NotAvailable = "this person is not available (turned off messages from the Page): ";
+
+    public static TheoryData<int, int, int?, ErrorType, string, string> GraphErrors => new()
+    {
+        { 400, 190, 460, ErrorType.AccessToken, "190/460", Expired },
+        { 400, 190, null, ErrorType.AccessToken, "190", Expired },
+        { 400, 4, null, ErrorType.RateLimit, "4", "" },
+        { 400, 17, null, ErrorType.RateLimit, "17", "" },
+        { 400, 32, null, ErrorType.RateLimit, "32", "" },
+        { 400, 613, null, ErrorType.RateLimit, "613", "" },
+        { 400, 100, 2018022, ErrorType.RateLimit, "100/2018022", "" },
+        { 400, 551, 1545041, ErrorType.InvalidRecipient, "551/1545041", NotAvailable },
+        { 400, 100, 2018001, ErrorType.InvalidRecipient, "100/2018001", "no matching user: this person cannot be reached: " },
+        { 400, 100, null, ErrorType.Other, "100", "" },
+        { 403, 10, null, ErrorType.Permission, "10", "" },
+        { 403, 200, null, ErrorType.Permission, "200", "" },
+        { 403, 230, null, ErrorType.Permission, "230", "" },
+        { 500, 1, null, ErrorType.Network, "1", "" },
+        { 500, 2, null, ErrorType.Network, "2", "" },
+        { 400, 1200, null, ErrorType.Network, "1200", "" },
+        { 503, 999999, null, ErrorType.Network, "999999", "" },
     };
 
     [Theory]
     [MemberData(nameof(GraphErrors))]
-    public async Task Graph_errors_map_to_error_types(int status, int code, int? subcode, ErrorType type, string errorCode)
+    public async Task Graph_errors_map_to_error_types(int status, int code, int? subcode, ErrorType type, string errorCode, string reason)
     {
         Server.AnswerJson(status, ProviderServer.GraphError(code, $"(#{code}) Something the provider says", subcode));
 
@@ -96,7 +114,7 @@ public sealed class MessengerChannelTests : ProviderTest
         result.Succeeded.ShouldBeFalse();
         result.ErrorType.ShouldBe(type);
         result.ErrorCode.ShouldBe(errorCode);
-        result.ErrorMessage.ShouldBe($"(#{code}) Something the provider says [fbtrace_id AbCdEfGh123]");
+        result.ErrorMessage.ShouldBe($"{reason}(#{code}) Something the provider says [fbtrace_id AbCdEfGh123]");
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.WhatsApp;
 using BulkSender.Core.Retries;
 using BulkSender.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,7 +35,8 @@ public sealed class WhatsAppChannelTests : ProviderTest
 
         var result = await Channel.SendAsync(Message, CancellationToken.None);
 
-        result.ShouldBe(ChannelResult.Sent("wamid.HBgLMTQxNTU1NTAxMjMVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"));
+        (result.Succeeded, result.ProviderMessageId).ShouldBe((true, "wamid.HBgLMTQxNTU1NTAxMjMVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"));
+        result.AcceptedAt.ShouldNotBeNull();
         var request = Server.Requests.Single();
         request.Path.ShouldBe("/v23.0/106540352242922/messages");
         request.Authorization.ShouldBe($"Bearer {Token}");
@@ -48,6 +50,8 @@ public sealed class WhatsAppChannelTests : ProviderTest
     public static TheoryData<int, int, ErrorType> CloudApiErrors => new()
     {
         { 401, 190, ErrorType.AccessToken },
+        { 400, 131049, ErrorType.Other },
+        { 400, 131050, ErrorType.Permission },
         { 400, 4, ErrorType.RateLimit },
         { 400, 80007, ErrorType.RateLimit },
         { 429, 130429, ErrorType.RateLimit },
@@ -71,7 +75,8 @@ public sealed class WhatsAppChannelTests : ProviderTest
 
         result.ErrorType.ShouldBe(type);
         result.ErrorCode.ShouldBe(code.ToString(CultureInfo.InvariantCulture));
-        result.ErrorMessage.ShouldBe("Provider says no (Some details) [fbtrace_id AbCdEfGh123]");
+        var reason = WhatsAppErrors.Table.Find(new GraphError(code, null, "", null, null))?.Reason is { } known ? $"{known}: " : "";
+        result.ErrorMessage.ShouldBe($"{reason}Provider says no (Some details) [fbtrace_id AbCdEfGh123]");
     }
 
     [Fact]

@@ -72,18 +72,19 @@ public sealed class ComplianceSendTests
     }
 
     [Fact]
-    public async Task With_a_message_tag_Messenger_recipients_outside_the_window_are_sent()
+    public async Task A_message_saved_with_a_retired_tag_still_reaches_only_the_contacts_inside_the_window()
     {
         await using var host = await CoreHost.StartAsync(clock: new FakeTimeProvider(Now));
         var (inside, outside) = await TenMessengerContactsAsync(host);
-        var model = CoreHost.Compose(ChannelKind.Messenger, [.. inside, .. outside]);
-        model.MessageTag = "CONFIRMED_EVENT_UPDATE";
-        var messageId = await host.SendAsync(model);
+        var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.Messenger, [.. inside, .. outside]));
+        await using (var db = host.NewDbContext())
+            await db.Messages.Where(m => m.Id == messageId).ExecuteUpdateAsync(s => s.SetProperty(m => m.MessageTag, "CONFIRMED_EVENT_UPDATE"));
 
         await host.RunEnqueuedAsync();
 
-        host.Provider.ForMessage(messageId).Count.ShouldBe(10);
-        (await host.MessageAsync(messageId)).Status.ShouldBe(MessageStatus.Sent);
+        host.Provider.ForMessage(messageId).Count.ShouldBe(6);
+        var message = await host.MessageAsync(messageId);
+        (message.Status, message.SentCount, message.FailedCount).ShouldBe((MessageStatus.PartiallySent, 6, 4));
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class MessagingWindowTests
         var lastInbound = clock.GetUtcNow().UtcDateTime;
         clock.Advance(TimeSpan.FromHours(23).Add(TimeSpan.FromMinutes(59)));
 
-        MessagingWindow.Check(ChannelKind.Messenger, lastInbound, null, clock.GetUtcNow()).ShouldBeNull();
+        MessagingWindow.Check(ChannelKind.Messenger, lastInbound, clock.GetUtcNow()).ShouldBeNull();
     }
 
     [Fact]
@@ -27,7 +27,7 @@ public sealed class MessagingWindowTests
         var lastInbound = clock.GetUtcNow().UtcDateTime;
         clock.Advance(TimeSpan.FromHours(24));
 
-        var failure = MessagingWindow.Check(ChannelKind.Messenger, lastInbound, null, clock.GetUtcNow());
+        var failure = MessagingWindow.Check(ChannelKind.Messenger, lastInbound, clock.GetUtcNow());
 
         failure.ShouldNotBeNull();
         failure.ErrorType.ShouldBe(ErrorType.Permission);
@@ -37,21 +37,7 @@ public sealed class MessagingWindowTests
     [Fact]
     public void A_contact_who_never_wrote_is_outside_the_window()
     {
-        MessagingWindow.Check(ChannelKind.Messenger, null, null, clock.GetUtcNow())!.ErrorType.ShouldBe(ErrorType.Permission);
-        MessagingWindow.Check(ChannelKind.Messenger, null, "UPDATE", clock.GetUtcNow()).ShouldNotBeNull();
-    }
-
-    [Theory]
-    [InlineData("CONFIRMED_EVENT_UPDATE")]
-    [InlineData("POST_PURCHASE_UPDATE")]
-    [InlineData("ACCOUNT_UPDATE")]
-    [InlineData("HUMAN_AGENT")]
-    public void A_message_tag_may_go_outside_the_window(string tag)
-    {
-        var lastInbound = clock.GetUtcNow().UtcDateTime;
-        clock.Advance(TimeSpan.FromDays(3));
-
-        MessagingWindow.Check(ChannelKind.Messenger, lastInbound, tag, clock.GetUtcNow()).ShouldBeNull();
+        MessagingWindow.Check(ChannelKind.Messenger, null, clock.GetUtcNow())!.ErrorType.ShouldBe(ErrorType.Permission);
     }
 
     [Theory]
@@ -59,7 +45,7 @@ public sealed class MessagingWindowTests
     [InlineData(ChannelKind.WhatsApp)]
     public void Other_channels_have_no_window_here(ChannelKind channel)
     {
-        MessagingWindow.Check(channel, null, null, clock.GetUtcNow()).ShouldBeNull();
+        MessagingWindow.Check(channel, null, clock.GetUtcNow()).ShouldBeNull();
     }
 
     [Fact]
@@ -84,6 +70,6 @@ public sealed class MessagingWindowTests
             .CountOutsideMessengerWindowAsync(read, now, CancellationToken.None);
 
         counted.ShouldBe(2);
-        lastInbound.Count(at => MessagingWindow.Check(ChannelKind.Messenger, at, null, clock.GetUtcNow()) is not null).ShouldBe(counted);
+        lastInbound.Count(at => MessagingWindow.Check(ChannelKind.Messenger, at, clock.GetUtcNow()) is not null).ShouldBe(counted);
     }
 }

@@ -77,12 +77,11 @@ public sealed class SendServiceTests : IAsyncLifetime
         var messageId = await host.SendAsync(new ComposeModel
         {
             Title = "VIP", Content = "Hi", Channel = ChannelKind.Messenger, Audience = AudienceKind.Tag, AudienceTag = "vip",
-            MessageTag = "CONFIRMED_EVENT_UPDATE",
         });
 
         (await host.DeliveriesAsync(messageId)).Select(d => d.ContactId!.Value).Order().ShouldBe(expected.Order());
         var message = await host.MessageAsync(messageId);
-        (message.Audience, message.AudienceTag, message.MessageTag).ShouldBe((AudienceKind.Tag, "vip", "CONFIRMED_EVENT_UPDATE"));
+        (message.Audience, message.AudienceTag, message.MessageTag).ShouldBe((AudienceKind.Tag, "vip", null));
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using BulkSender.Core.Channels;
 using BulkSender.Core.Messages;
 using BulkSender.Core.Retries;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace BulkSender.Tests.Core.Messages;
@@ -11,8 +10,7 @@ public sealed class ComposeValidatorTests
 {
     private static readonly FakeTimeProvider Clock = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
 
-    private static readonly ComposeValidator Validator = new(
-        Options.Create(new ChannelsOptions { MessengerTags = ["CONFIRMED_EVENT_UPDATE", "ACCOUNT_UPDATE"] }), Clock);
+    private static readonly ComposeValidator Validator = new(Clock);
 
     private static ComposeModel Valid() => new()
     {
@@ -34,7 +32,16 @@ public sealed class ComposeValidatorTests
         { "Title", m => m.Title = new string('x', 201), "Keep the title under 200 characters." },
         { "Content", m => m.Content = "", "Write the message." },
         { "Content", m => m.Content = new string('x', 2001), "Too long for Messenger: 2,001 of 2,000 characters." },
-        { "MessageTag", m => m.MessageTag = "MADE_UP", "'MADE_UP' is not a configured Messenger message tag." },
+        { "MessageTag", m => m.MessageTag = "MADE_UP", "A bulk Messenger send carries no message tag." },
+        { "MessageTag", m => m.MessageTag = "account_update", "'ACCOUNT_UPDATE' was retired by Meta on 2026-04-27: Messenger refuses it. "
+            + "Send without a tag: people who wrote in the last 24 hours get the message." },
+        { "MessageTag", m => m.MessageTag = "CONFIRMED_EVENT_UPDATE",
+            "'CONFIRMED_EVENT_UPDATE' was retired by Meta on 2026-04-27: Messenger refuses it. "
+            + "Send without a tag: people who wrote in the last 24 hours get the message." },
+        { "MessageTag", m => m.MessageTag = "POST_PURCHASE_UPDATE", "'POST_PURCHASE_UPDATE' was retired by Meta on 2026-04-27: Messenger refuses it. "
+            + "Send without a tag: people who wrote in the last 24 hours get the message." },
+        { "MessageTag", m => m.MessageTag = "HUMAN_AGENT",
+            "HUMAN_AGENT is only for a reply a person writes to one contact (the Reply action on the message page), never for a bulk send." },
         { "MessageTag", m => (m.Channel, m.MessageTag) = (ChannelKind.Email, "ACCOUNT_UPDATE"), "Message tags are for Messenger only." },
         { "ContactIds", m => m.ContactIds = [], "No contacts selected: pick them on the Contacts page, or choose an audience." },
         { "ContactIds", m => m.ContactIds = Enumerable.Range(1, 2001).ToList(), "Select at most 2,000 contacts: this selection has 2,001." },

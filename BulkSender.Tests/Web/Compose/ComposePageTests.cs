@@ -96,7 +96,19 @@ public sealed class ComposePageTests : MudTestContext, IAsyncLifetime
 
         page.WaitForAssertion(() => page.Find("[data-testid=recipient-count]").TextContent.ShouldContain("10 recipients"));
         page.Find("[data-testid=messenger-window]").TextContent
-            .ShouldContain("6 recipients last wrote more than 24 hours ago: Messenger delivers to them only with a message tag.");
+            .ShouldContain("6 recipients last wrote more than 24 hours ago: Messenger will not deliver to them; they are skipped");
+    }
+
+    [Fact]
+    public async Task A_Messenger_send_offers_no_message_tag()
+    {
+        Services.GetRequiredService<ContactSelection>().AddRange(await host.ActiveContactIdsAsync(ChannelKind.Messenger, 3));
+
+        var page = RenderWithPopovers();
+
+        page.WaitForAssertion(() => page.Find("[data-testid=recipient-count]").TextContent.ShouldContain("3 recipients"));
+        page.FindAll("[data-testid=message-tag]").ShouldBeEmpty();
+        page.Markup.ShouldNotContain("Message tag");
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using BulkSender.Core.Campaigns;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Funnel;
@@ -32,7 +33,8 @@ public sealed class MessagePageQueryTests : MudTestContext, IAsyncLifetime
         host = await CoreHost.StartAsync(contacts: 300, clock: clock,
             services: s => s.ConfigureDbContext<SqliteDbContext>(o => o.AddInterceptors(commands)));
         foreach (var type in new[] { typeof(MessageQueries), typeof(SendService), typeof(CampaignQueries), typeof(CampaignService),
-                     typeof(FunnelQueries), typeof(DeliveryStatusUpdater), typeof(RetryPolicies), typeof(TimeProvider) })
+                     typeof(FunnelQueries), typeof(DeliveryStatusUpdater), typeof(RetryPolicies), typeof(TimeProvider),
+                     typeof(ChannelPauses), typeof(ChannelResume) })
             Services.AddSingleton(type, host.Services.GetRequiredService(type));
         Services.AddSingleton(feed);
         AddAuthorization().SetAuthorized("operator@test.local");

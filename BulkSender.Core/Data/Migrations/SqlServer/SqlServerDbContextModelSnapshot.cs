@@ -141,6 +141,30 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
                     b.ToTable("CampaignDays");
                 });
 
+            modelBuilder.Entity("BulkSender.Core.Channels.Pauses.ChannelPause", b =>
+                {
+                    b.Property<string>("Channel")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<string>("ErrorCode")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)");
+
+                    b.Property<DateTime>("Since")
+                        .HasColumnType("datetime2");
+
+                    b.HasKey("Channel");
+
+                    b.ToTable("ChannelPauses");
+                });
+
             modelBuilder.Entity("BulkSender.Core.Contacts.Contact", b =>
                 {
                     b.Property<int>("Id")
@@ -169,6 +193,10 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("nvarchar(200)");
+
+                    b.Property<string>("OptOutReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("nvarchar(500)");
 
                     b.Property<bool>("OptedOut")
                         .HasColumnType("bit");
@@ -274,6 +302,9 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
                         .HasColumnType("nvarchar(200)");
 
                     b.Property<DateTime?>("RepliedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<DateTime?>("RetryNotBefore")
                         .HasColumnType("datetime2");
 
                     b.Property<DateTime?>("SentAt")

@@ -130,6 +130,30 @@ namespace BulkSender.Core.Data.Migrations.Sqlite
                     b.ToTable("CampaignDays");
                 });
 
+            modelBuilder.Entity("BulkSender.Core.Channels.Pauses.ChannelPause", b =>
+                {
+                    b.Property<string>("Channel")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ErrorCode")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("Since")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Channel");
+
+                    b.ToTable("ChannelPauses");
+                });
+
             modelBuilder.Entity("BulkSender.Core.Contacts.Contact", b =>
                 {
                     b.Property<int>("Id")
@@ -155,6 +179,10 @@ namespace BulkSender.Core.Data.Migrations.Sqlite
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OptOutReason")
+                        .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("OptedOut")
@@ -259,6 +287,9 @@ namespace BulkSender.Core.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("RepliedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("RetryNotBefore")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("SentAt")
