@@ -32,9 +32,9 @@ namespace BulkSender.Core.Dispatch;
 /// together. A contact of this process who opts out while its chunk is in flight raises <see cref="OptOutSignal"/>:
 /// the chunk's opted-out flags are read again before the next recipient goes, so nobody gets a message after opting
 /// out (another instance's opt-out counts from the next chunk). Messenger recipients outside the 24-hour window fail as
-/// permission ("outside the 24-hour messaging window") without reaching the provider, unless the message has a tag. A
-/// channel with a daily limit (e-mail) is sent to while the day's allowance lasts (<see cref="DailySendQuota"/>); then
-/// the batch is held. Then the shared rate limiter gives the slot.</item>
+/// permission ("outside the 24-hour messaging window") without reaching the provider (bulk sends carry no message
+/// tag). A channel with a daily limit (e-mail) is sent to while the day's allowance lasts (<see cref="DailySendQuota"/>);
+/// then the batch is held. Then the shared rate limiter gives the slot.</item>
 /// <item>Once the chunk is handed over, record every outcome answered so far, with the counters and the heartbeat, in
 /// the same transaction that marks the next chunk; report progress; go on with step 3. So a batch has in Sending at
 /// most its sends in flight at its last write plus one chunk. After the last chunk (or a stop), the answers still to
