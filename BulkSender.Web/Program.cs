@@ -6,6 +6,7 @@ using BulkSender.Web.Features.Contacts;
 using BulkSender.Web.Features.Health;
 using BulkSender.Web.Features.Jobs;
 using BulkSender.Web.Features.Settings;
+using BulkSender.Web.Features.Templates;
 using BulkSender.Web.Features.Unsubscribe;
 using BulkSender.Web.Features.Webhooks;
 using BulkSender.Web.Features.Messages;
@@ -29,6 +30,7 @@ app.MapHealthEndpoint();
 app.MapWebhookEndpoints();
 app.MapUnsubscribeEndpoints();
 app.MapSettingsEndpoints();
+app.MapTemplateEndpoints();
 app.MapApiReferenceEndpoints();
 
 await app.RunAsync();

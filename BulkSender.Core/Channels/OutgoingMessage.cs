@@ -1,6 +1,6 @@
 namespace BulkSender.Core.Channels;
 
-/// <summary>What an adapter needs to reach one recipient.</summary>
+/// <summary>What an adapter needs to reach one recipient; <see cref="Template"/> is set for a WhatsApp template message.</summary>
 public sealed record OutgoingMessage(
     long DeliveryId,
     int MessageId,
@@ -10,4 +10,5 @@ public sealed record OutgoingMessage(
     int AttemptNumber,
     string Title,
     string Content,
-    string? MessageTag);
+    string? MessageTag,
+    OutgoingTemplate? Template = null);

@@ -2,6 +2,7 @@ using BulkSender.Core.Channels;
 using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
 using BulkSender.Core.Retries;
+using BulkSender.Core.Templates;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -152,7 +153,8 @@ public sealed class SendBatchJob(
         try
         {
             return await channel.SendAsync(new OutgoingMessage(recipient.DeliveryId, messageId, content.Channel, recipient.Address, recipient.Name,
-                recipient.AttemptNumber, content.Title, content.Text, content.MessageTag), cancellationToken);
+                recipient.AttemptNumber, content.Title, content.Text, content.MessageTag,
+                content.Template is { } template ? TemplateMessage.For(template, new RecipientValues(recipient.Name, recipient.Address)) : null), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

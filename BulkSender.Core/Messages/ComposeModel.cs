@@ -1,5 +1,6 @@
 using BulkSender.Core.Channels;
 using BulkSender.Core.Retries;
+using BulkSender.Core.Templates;
 
 namespace BulkSender.Core.Messages;
 
@@ -31,6 +32,9 @@ public sealed class ComposeModel
     /// <summary>Messenger only: one of Channels:MessengerTags.</summary>
     public string? MessageTag { get; set; }
 
+    /// <summary>WhatsApp only: the approved template to send and its parameters; null sends <see cref="Content"/> as free text.</summary>
+    public WhatsAppTemplateInput? WhatsAppTemplate { get; set; }
+
     public AudienceKind Audience { get; set; }
 
     /// <summary>For <see cref="AudienceKind.Selection"/>: the hand-picked contacts (at most 2,000).</summary>
@@ -59,6 +63,7 @@ public sealed class ComposeModel
         Content = message.Content,
         Channel = message.Channel,
         MessageTag = message.MessageTag,
+        WhatsAppTemplate = message.WhatsAppTemplate?.ToInput(),
         Audience = message.Audience,
         AudienceTag = message.AudienceTag,
         ContactIds = draftContactIds.ToList(),

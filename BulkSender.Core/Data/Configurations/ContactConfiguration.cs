@@ -10,6 +10,7 @@ public sealed class ContactConfiguration : IEntityTypeConfiguration<Contact>
     {
         e.Property(c => c.Address).HasMaxLength(320);
         e.Property(c => c.Name).HasMaxLength(200);
+        e.Property(c => c.BusinessScopedUserId).HasMaxLength(128);
         e.HasIndex(c => new { c.Channel, c.Address }).IsUnique();
         e.HasIndex(c => c.Name);
         e.HasIndex(c => new { c.OptedOut, c.Channel });

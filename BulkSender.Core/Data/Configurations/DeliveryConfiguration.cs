@@ -15,6 +15,9 @@ public sealed class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
         e.Property(d => d.ProviderMessageId).HasMaxLength(200);
         e.Property(d => d.ErrorCode).HasMaxLength(64);
         e.Property(d => d.ErrorMessage).HasMaxLength(1000);
+        e.Property(d => d.PricingCategory).HasMaxLength(32);
+        e.Property(d => d.PricingModel).HasMaxLength(32);
+        e.Property(d => d.PricingType).HasMaxLength(32);
         e.HasOne<Message>().WithMany().HasForeignKey(d => d.MessageId).OnDelete(DeleteBehavior.Cascade);
         // No cascade through batches: SQL Server refuses two cascade paths from Messages.
         e.HasOne<MessageBatch>().WithMany().HasForeignKey(d => d.BatchId).OnDelete(DeleteBehavior.NoAction);
