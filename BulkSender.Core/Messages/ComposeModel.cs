@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Retries;
 using BulkSender.Core.Templates;
@@ -33,6 +34,8 @@ public sealed class ComposeModel
     public string? MessageTag { get; set; }
 
     /// <summary>WhatsApp only: the approved template to send and its parameters; null sends <see cref="Content"/> as free text.</summary>
+    /// <remarks>The API's naming policy would say "whats_app_template"; the product's name for it is one word.</remarks>
+    [JsonPropertyName("whatsapp_template")]
     public WhatsAppTemplateInput? WhatsAppTemplate { get; set; }
 
     public AudienceKind Audience { get; set; }

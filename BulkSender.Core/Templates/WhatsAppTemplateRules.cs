@@ -12,16 +12,19 @@ namespace BulkSender.Core.Templates;
 /// </summary>
 public sealed class WhatsAppTemplateRules : AbstractValidator<ComposeModel>
 {
+    /// <summary>The errors' property name: the API's naming policy makes it "whatsapp_template", the JSON name of the field.</summary>
+    public const string PropertyName = "WhatsappTemplate";
+
     public WhatsAppTemplateRules(WhatsAppTemplateQueries templates)
     {
         RuleFor(m => m.WhatsAppTemplate)
             .Null().When(m => m.Channel != ChannelKind.WhatsApp)
-            .WithMessage("Templates are for WhatsApp only.");
+            .WithMessage("Templates are for WhatsApp only.").OverridePropertyName(PropertyName);
         RuleFor(m => m.WhatsAppTemplate)
             .CustomAsync(async (input, context, ct) =>
             {
                 foreach (var problem in await ProblemsAsync(input!, templates, ct))
-                    context.AddFailure(problem);
+                    context.AddFailure(PropertyName, problem);
             })
             .When(m => m.Channel == ChannelKind.WhatsApp && m.WhatsAppTemplate is not null && m.When != SendTiming.Draft);
     }
