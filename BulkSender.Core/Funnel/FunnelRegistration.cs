@@ -13,6 +13,7 @@ internal static class FunnelRegistration
     {
         services.AddSingleton<DeliveryStatusUpdater>();
         services.AddSingleton<FunnelQueries>();
+        services.AddSingleton<WhatsAppStatusDetails>();
 
         services.AddOptions<StatusPollingOptions>().BindConfiguration(StatusPollingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddProviderHttpClient<PollDeliveryStatusJob>();
