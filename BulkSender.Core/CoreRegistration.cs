@@ -10,6 +10,7 @@ using BulkSender.Core.Funnel;
 using BulkSender.Core.Identity;
 using BulkSender.Core.Jobs;
 using BulkSender.Core.Retries;
+using BulkSender.Core.Templates;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -54,6 +55,7 @@ public static class CoreRegistration
         services.AddRealChannels();
         services.AddCompliance();
         services.AddFunnel();
+        services.AddTemplates();
         return builder;
     }
 }

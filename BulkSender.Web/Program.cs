@@ -8,6 +8,7 @@ using BulkSender.Web.Features.Health;
 using BulkSender.Web.Features.Jobs;
 using BulkSender.Web.Features.Messages;
 using BulkSender.Web.Features.Settings;
+using BulkSender.Web.Features.Templates;
 using BulkSender.Web.Features.Unsubscribe;
 using BulkSender.Web.Features.Webhooks;
 
@@ -32,6 +33,7 @@ app.MapWebhookEndpoints();
 app.MapUnsubscribeEndpoints();
 app.MapSettingsEndpoints();
 app.MapChannelPauseEndpoints();
+app.MapTemplateEndpoints();
 app.MapApiReferenceEndpoints();
 
 await app.RunAsync();

@@ -1,6 +1,6 @@
 namespace BulkSender.Core.Channels;
 
-/// <summary>What an adapter needs to reach one recipient.</summary>
+/// <summary>What an adapter needs to reach one recipient; <see cref="Template"/> is set for a WhatsApp template message.</summary>
 public sealed record OutgoingMessage(
     long DeliveryId,
     int MessageId,
@@ -10,7 +10,8 @@ public sealed record OutgoingMessage(
     int AttemptNumber,
     string Title,
     string Content,
-    string? MessageTag)
+    string? MessageTag,
+    OutgoingTemplate? Template = null)
 {
     /// <summary>A reply a person wrote to this one contact (Messenger sends it with the HUMAN_AGENT tag); never a bulk send.</summary>
     public bool IsHumanReply { get; init; }

@@ -8,11 +8,12 @@ using BulkSender.Core.Retries;
 namespace BulkSender.Core.Compliance;
 
 /// <summary>
-/// Messenger's 24-hour rule: a page may message a person within 24 hours of that person's last message to it. A bulk
-/// send has no way around it since Meta retired the message tags (2026-04-27; <see cref="MessengerMessaging"/>).
-/// This is the rule's only statement: the send's check (<see cref="Check"/>), the count shown while composing
-/// (<see cref="OutsideSql"/> with <see cref="Cutoff"/>) and the retry rules (<see cref="WaitsForInbound"/>,
-/// <see cref="NotWaitingForInbound"/>) all ask it.
+/// The 24-hour rule. Messenger: a page may message a person within 24 hours of that person's last message to it; a
+/// bulk send has no way around it since Meta retired the message tags (2026-04-27; <see cref="MessengerMessaging"/>).
+/// WhatsApp: a business may send free text within 24 hours of the customer's last message (the customer service
+/// window), later only an approved template. This is the rule's only statement: the send's check (<see cref="Check"/>),
+/// the count shown while composing (<see cref="OutsideSql"/> with <see cref="Cutoff"/>) and the retry rules
+/// (<see cref="WaitsForInbound"/>, <see cref="NotWaitingForInbound"/>) all ask it.
 /// </summary>
 public static class MessagingWindow
 {
@@ -40,14 +41,23 @@ public static class MessagingWindow
     /// </summary>
     public static string OutsideSql(string lastInboundColumn) => $"({lastInboundColumn} IS NULL OR {lastInboundColumn} <= {{0}})";
 
+    /// <summary>Why a WhatsApp free-text message was refused before the Cloud API was asked.</summary>
+    public const string WhatsAppOutsideWindowReason = "outside the 24-hour customer service window: only a template message reaches this contact";
+
     /// <summary>
-    /// Null when a Messenger message may go to the contact now; otherwise the failure to record on its delivery
-    /// (permission, "outside the 24-hour messaging window"). Other channels always may.
+    /// Null when the message may go to the contact now; otherwise the failure to record on its delivery (permission,
+    /// "outside the 24-hour messaging window"). Messenger without a tag and WhatsApp free text (not a
+    /// <paramref name="template"/>) are windowed; templates and e-mail always may.
     /// </summary>
-    public static ChannelResult? Check(ChannelKind channel, DateTime? lastInboundAt, DateTimeOffset now) =>
-        channel != ChannelKind.Messenger || IsInside(lastInboundAt, now)
-            ? null
-            : ChannelResult.Failed(ErrorType.Permission, ErrorCode, MessengerMessaging.OutsideWindowReason);
+    public static ChannelResult? Check(ChannelKind channel, DateTime? lastInboundAt, DateTimeOffset now, bool template = false) =>
+        channel switch
+        {
+            ChannelKind.Messenger when !IsInside(lastInboundAt, now) =>
+                ChannelResult.Failed(ErrorType.Permission, ErrorCode, MessengerMessaging.OutsideWindowReason),
+            ChannelKind.WhatsApp when !template && !IsInside(lastInboundAt, now) =>
+                ChannelResult.Failed(ErrorType.Permission, ErrorCode, WhatsAppOutsideWindowReason),
+            _ => null,
+        };
 
     /// <summary>
     /// A failure refused for the window that the contact has not answered since: another attempt would be refused the

@@ -18,6 +18,9 @@ public sealed class Contact
 
     /// <summary>Last message the contact sent us; Messenger's 24-hour window counts from here.</summary>
     public DateTime? LastInboundAt { get; set; }
+
+    /// <summary>WhatsApp's business-scoped user id (status webhooks' <c>recipient_user_id</c>), when Meta sent one.</summary>
+    public string? BusinessScopedUserId { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 

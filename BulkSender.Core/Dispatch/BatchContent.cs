@@ -1,6 +1,7 @@
 using BulkSender.Core.Channels;
+using BulkSender.Core.Templates;
 
 namespace BulkSender.Core.Dispatch;
 
-/// <summary>What a batch sends: its message's text, channel and Messenger tag, read once per batch.</summary>
-internal sealed record BatchContent(string Title, string Text, ChannelKind Channel, string? MessageTag);
+/// <summary>What a batch sends: its message's text, channel, Messenger tag and WhatsApp template, read once per batch.</summary>
+internal sealed record BatchContent(string Title, string Text, ChannelKind Channel, string? MessageTag, TemplateChoice? Template = null);

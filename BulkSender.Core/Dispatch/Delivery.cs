@@ -31,4 +31,12 @@ public sealed class Delivery
     public DateTime? ReadAt { get; set; }
     public DateTime? RepliedAt { get; set; }
     public DateTime? ClosedAt { get; set; }
+
+    /// <summary>WhatsApp status webhooks' <c>pricing</c>: category (marketing, utility, …), pricing model and type.</summary>
+    public string? PricingCategory { get; set; }
+    public string? PricingModel { get; set; }
+    public string? PricingType { get; set; }
+
+    /// <summary>Whether Meta charges for this message (pricing type "regular", or the older <c>billable</c> flag).</summary>
+    public bool? Billable { get; set; }
 }

@@ -62,7 +62,7 @@ internal sealed class RecipientGate(
             (seen, optedOut) = (version, await run.OptedOutAsync(chunk));
         if (recipient.ContactId is { } contactId && optedOut.Contains(contactId))
             return GateVerdict.SkipOptedOut;
-        if (MessagingWindow.Check(content.Channel, recipient.LastInboundAt, clock.GetUtcNow()) is { } refused)
+        if (MessagingWindow.Check(content.Channel, recipient.LastInboundAt, clock.GetUtcNow(), content.Template is not null) is { } refused)
             return GateVerdict.Refuse(refused);
         if (dailyLimit is { } limit && !await quota.TryTakeAsync(content.Channel, limit, cancellationToken))
             return GateVerdict.Hold;

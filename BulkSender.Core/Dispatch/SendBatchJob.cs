@@ -4,6 +4,7 @@ using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
 using BulkSender.Core.Retries;
+using BulkSender.Core.Templates;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -204,8 +205,11 @@ public sealed class SendBatchJob(
             try
             {
                 slot.Start();
-                var result = await channel.SendAsync(new OutgoingMessage(recipient.DeliveryId, messageId, content.Channel, recipient.Address, recipient.Name,
-                    recipient.AttemptNumber, content.Title, content.Text, content.MessageTag), cancellationToken);
+                var template = content.Template is { } choice
+                    ? TemplateMessage.For(choice, new RecipientValues(recipient.Name, recipient.Address))
+                    : null;
+                var result = await channel.SendAsync(new OutgoingMessage(recipient.DeliveryId, messageId, content.Channel, recipient.Address,
+                    recipient.Name, recipient.AttemptNumber, content.Title, content.Text, content.MessageTag, template), cancellationToken);
                 return result.Action == ErrorAction.PauseChannel ? null : result;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -6,6 +6,7 @@ using BulkSender.Core.Data;
 using BulkSender.Core.Idempotency;
 using BulkSender.Core.Messages;
 using BulkSender.Core.Retries;
+using BulkSender.Core.Templates;
 using FluentValidation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -62,6 +63,7 @@ public sealed class SendService(
     IdempotencyKeys keys,
     IDispatchProgress progress,
     IOptions<DispatchOptions> options,
+    WhatsAppTemplateQueries templates,
     TimeProvider clock)
 {
     /// <summary>Validates and saves the form: a new message, or the draft <paramref name="draftId"/> (edited, and sent unless saved as a draft again).</summary>
@@ -96,10 +98,13 @@ public sealed class SendService(
 
         var retry = await retryDefaults.GetAsync(cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
+        var template = model.Channel == Channels.ChannelKind.WhatsApp && model.WhatsAppTemplate is { } choice
+            ? await templates.FindAsync(choice.Name.Trim(), choice.Language.Trim(), cancellationToken)
+            : null;
         ComposeOutcome saved;
         try
         {
-            saved = await CreateAsync(model, draftId, recipients, sender, retry, now, key, cancellationToken);
+            saved = await CreateAsync(model, draftId, recipients, sender, retry, now, key, template, cancellationToken);
         }
         catch (NoRecipientsException)
         {
@@ -128,14 +133,14 @@ public sealed class SendService(
     /// on it, and the row is kept (with the outcome) only when the send is made.
     /// </summary>
     private Task<ComposeOutcome> CreateAsync(ComposeModel model, int? draftId, Recipients recipients, Actor sender, RetrySettings retry,
-        DateTime now, SendKey? key, CancellationToken cancellationToken) =>
+        DateTime now, SendKey? key, TemplateView? template, CancellationToken cancellationToken) =>
         dbs.InTransactionAsync(async (db, ct) =>
         {
             if (key is null)
-                return await WriteAsync(db, model, draftId, recipients, sender, retry, now, ct);
+                return await WriteAsync(db, model, draftId, recipients, sender, retry, now, template, ct);
             var record = db.IdempotencyKeys.Add(key.NewRecord(now)).Entity;
             await db.SaveChangesAsync(ct);
-            var outcome = await WriteAsync(db, model, draftId, recipients, sender, retry, now, ct);
+            var outcome = await WriteAsync(db, model, draftId, recipients, sender, retry, now, template, ct);
             if (outcome.Succeeded)
                 (record.MessageId, record.Status, record.Recipients, record.Batches, record.CampaignId) =
                     (outcome.MessageId, outcome.Status, outcome.Recipients, outcome.Batches, outcome.CampaignId);
@@ -146,7 +151,7 @@ public sealed class SendService(
         }, cancellationToken, IsolationLevel.Serializable);
 
     private async Task<ComposeOutcome> WriteAsync(AppDbContext db, ComposeModel model, int? draftId, Recipients recipients, Actor sender,
-        RetrySettings retry, DateTime now, CancellationToken ct)
+        RetrySettings retry, DateTime now, TemplateView? template, CancellationToken ct)
     {
         var message = draftId is null ? null : await db.Messages.SingleOrDefaultAsync(m => m.Id == draftId && m.Status == MessageStatus.Draft, ct);
         if (draftId is not null && message is null)
@@ -156,7 +161,7 @@ public sealed class SendService(
             message = new Message { Title = "", Content = "", CreatedAt = now, CreatedById = sender.UserId, CreatedByName = sender.UserName };
             db.Messages.Add(message);
         }
-        Apply(model, message, retry, now);
+        Apply(model, message, retry, now, template);
         await db.SaveChangesAsync(ct);
         await db.DraftRecipients.Where(r => r.MessageId == message.Id).ExecuteDeleteAsync(ct);
 
@@ -317,10 +322,16 @@ public sealed class SendService(
         return problems.Count == 0 ? null : string.Join("; ", problems) + ". Remove them from the selection and try again.";
     }
 
-    private static void Apply(ComposeModel model, Message message, RetrySettings retry, DateTime now)
+    /// <summary>The form onto the message; a WhatsApp template's parameters are matched to <paramref name="template"/>'s, its body is the content when none was written.</summary>
+    private static void Apply(ComposeModel model, Message message, RetrySettings retry, DateTime now, TemplateView? template)
     {
         message.Title = model.Title.Trim();
         message.Content = model.Content;
+        message.WhatsAppTemplate = model.Channel == Channels.ChannelKind.WhatsApp && model.WhatsAppTemplate is { } choice
+            ? TemplateChoice.From(choice, template?.Slots)
+            : null;
+        if (message.WhatsAppTemplate is { } chosen && string.IsNullOrEmpty(message.Content))
+            message.Content = template?.BodyText ?? $"WhatsApp template {chosen.Name} ({chosen.Language})";
         message.Channel = model.Channel;
         message.MessageTag = string.IsNullOrWhiteSpace(model.MessageTag) ? null : model.MessageTag;
         message.Audience = model.Audience;

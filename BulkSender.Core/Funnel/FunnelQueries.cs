@@ -26,6 +26,20 @@ public sealed class FunnelQueries(IDbContextFactory<AppDbContext> dbs)
             .SingleOrDefaultAsync(cancellationToken) ?? MessageFunnel.Empty;
     }
 
+    /// <summary>
+    /// WhatsApp deliveries Meta charges for (pricing type "regular"), by pricing category, most first: every attempt
+    /// counts, as each one is billed.
+    /// </summary>
+    public async Task<IReadOnlyList<BillableCount>> BillableByCategoryAsync(int messageId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        return await db.Deliveries.Where(d => d.MessageId == messageId && d.Billable == true)
+            .GroupBy(d => d.PricingCategory ?? "unknown")
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key)
+            .Select(g => new BillableCount(g.Key, g.Count()))
+            .ToListAsync(cancellationToken);
+    }
+
     /// <summary>Recipients who replied, open conversations first, the latest reply first; at most <paramref name="limit"/>.</summary>
     public async Task<IReadOnlyList<RepliedRecipient>> RepliedAsync(int messageId, int limit, CancellationToken cancellationToken)
     {

@@ -14,6 +14,7 @@ internal static class FunnelRegistration
         services.AddSingleton<DeliveryStatusUpdater>();
         services.AddSingleton<FunnelQueries>();
         services.AddSingleton<HumanAgentReplies>();
+        services.AddSingleton<WhatsAppStatusDetails>();
 
         services.AddOptions<StatusPollingOptions>().BindConfiguration(StatusPollingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddProviderHttpClient<PollDeliveryStatusJob>();

@@ -11,6 +11,12 @@ namespace BulkSender.Core.Funnel;
 /// </summary>
 public sealed record ProviderStatus(string ProviderMessageId, ProviderStatusKind Kind, DateTime At, GraphError? Error)
 {
+    /// <summary>WhatsApp's <c>pricing</c> object, when the status carries one.</summary>
+    public StatusPricing? Pricing { get; init; }
+
+    /// <summary>WhatsApp's <c>recipient_user_id</c>: the business-scoped user id of the recipient, when Meta sends it.</summary>
+    public string? RecipientUserId { get; init; }
+
     /// <summary>Null for an object without an id, a known status or a timestamp.</summary>
     public static ProviderStatus? From(JsonElement status)
     {
@@ -23,7 +29,12 @@ public sealed record ProviderStatus(string ProviderMessageId, ProviderStatusKind
         var error = status.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0
             ? GraphError.From(errors[0])
             : null;
-        return new ProviderStatus(messageId, parsed, at, error);
+        return new ProviderStatus(messageId, parsed, at, error)
+        {
+            Pricing = status.TryGetProperty("pricing", out var pricing) ? StatusPricing.From(pricing) : null,
+            RecipientUserId = status.TryGetProperty("recipient_user_id", out var user) && user.ValueKind == JsonValueKind.String
+                && user.GetString() is { Length: > 0 and <= 128 } userId ? userId : null,
+        };
     }
 
     /// <summary>A unix time in seconds, as a number or a string of digits.</summary>

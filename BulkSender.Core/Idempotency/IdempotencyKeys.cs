@@ -65,7 +65,7 @@ public sealed class IdempotencyKeys(IDbContextFactory<AppDbContext> dbs, TimePro
         {
             draftId, model.Title, model.Content, model.Channel, model.MessageTag, model.Audience,
             ContactIds = model.ContactIds?.Distinct().Order().ToList(), model.AudienceTag, model.When, model.ScheduledAt,
-            model.DailyLimit, model.RetryPolicy, model.MaxAttempts,
+            model.DailyLimit, model.RetryPolicy, model.MaxAttempts, model.WhatsAppTemplate,
         };
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(request, HashJson))));
     }

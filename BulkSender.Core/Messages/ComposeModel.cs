@@ -1,5 +1,7 @@
+using System.Text.Json.Serialization;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Retries;
+using BulkSender.Core.Templates;
 
 namespace BulkSender.Core.Messages;
 
@@ -34,6 +36,11 @@ public sealed class ComposeModel
     /// </summary>
     public string? MessageTag { get; set; }
 
+    /// <summary>WhatsApp only: the approved template to send and its parameters; null sends <see cref="Content"/> as free text.</summary>
+    /// <remarks>The API's naming policy would say "whats_app_template"; the product's name for it is one word.</remarks>
+    [JsonPropertyName("whatsapp_template")]
+    public WhatsAppTemplateInput? WhatsAppTemplate { get; set; }
+
     public AudienceKind Audience { get; set; }
 
     /// <summary>For <see cref="AudienceKind.Selection"/>: the hand-picked contacts (at most 2,000).</summary>
@@ -62,6 +69,7 @@ public sealed class ComposeModel
         Content = message.Content,
         Channel = message.Channel,
         MessageTag = null, // A tag saved before 2026-04-27 is retired (or HUMAN_AGENT, never for bulk): the draft goes on without it.
+        WhatsAppTemplate = message.WhatsAppTemplate?.ToInput(),
         Audience = message.Audience,
         AudienceTag = message.AudienceTag,
         ContactIds = draftContactIds.ToList(),

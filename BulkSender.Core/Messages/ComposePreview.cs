@@ -2,6 +2,7 @@ using BulkSender.Core.Channels;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
+using BulkSender.Core.Templates;
 using Microsoft.EntityFrameworkCore;
 
 namespace BulkSender.Core.Messages;
@@ -81,9 +82,23 @@ public sealed class ComposePreview(IDbContextFactory<AppDbContext> dbs, TimeProv
             return new ComposeCounts(tags, 0, 0);
         var audience = Recipients.Of(model);
         var recipients = await audience.CountAsync(db, cancellationToken);
-        var outsideWindow = model.Channel == ChannelKind.Messenger
+        var outsideWindow = model.Channel == ChannelKind.Messenger || (model.Channel == ChannelKind.WhatsApp && model.WhatsAppTemplate is null)
             ? await audience.CountOutsideMessengerWindowAsync(db, clock.GetUtcNow().UtcDateTime, cancellationToken)
             : 0;
         return new ComposeCounts(tags, recipients, outsideWindow);
+    }
+
+    /// <summary>The first <paramref name="count"/> recipients (by contact id) a send of this form reaches: the template preview's people.</summary>
+    public async Task<IReadOnlyList<RecipientValues>> SampleAsync(ComposeModel model, int count, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var contacts = db.Contacts.AsNoTracking().Where(c => c.Channel == model.Channel && !c.OptedOut);
+        contacts = model.Audience switch
+        {
+            AudienceKind.Selection => contacts.Where(c => model.ContactIds.Contains(c.Id)),
+            AudienceKind.Tag => contacts.Where(c => db.ContactTags.Any(t => t.ContactId == c.Id && t.Tag == model.AudienceTag)),
+            _ => contacts,
+        };
+        return await contacts.OrderBy(c => c.Id).Take(count).Select(c => new RecipientValues(c.Name, c.Address)).ToListAsync(cancellationToken);
     }
 }

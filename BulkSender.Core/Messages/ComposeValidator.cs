@@ -1,6 +1,7 @@
 using BulkSender.Core.Channels;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Channels.Messenger;
+using BulkSender.Core.Templates;
 using FluentValidation;
 
 namespace BulkSender.Core.Messages;
@@ -15,7 +16,8 @@ public sealed class ComposeValidator : AbstractValidator<ComposeModel>
     public const int MaxTitleLength = 200;
     public const int MaxDailyLimit = 10_000;
 
-    public ComposeValidator(TimeProvider clock)
+    /// <param name="templates">The stored WhatsApp templates a template send is checked against (<see cref="WhatsAppTemplateRules"/>).</param>
+    public ComposeValidator(TimeProvider clock, WhatsAppTemplateQueries? templates = null)
     {
         RuleFor(m => m.Title)
             .NotEmpty().WithMessage("Give the message a title.")
@@ -65,7 +67,7 @@ public sealed class ComposeValidator : AbstractValidator<ComposeModel>
 
         When(m => m.When != SendTiming.Draft, () =>
         {
-            RuleFor(m => m.Content).NotEmpty().WithMessage("Write the message.");
+            RuleFor(m => m.Content).NotEmpty().When(m => m.WhatsAppTemplate is null).WithMessage("Write the message.");
             RuleFor(m => m.ContactIds)
                 .NotEmpty().When(m => m.Audience == AudienceKind.Selection)
                 .WithMessage("No contacts selected: pick them on the Contacts page, or choose an audience.");
@@ -82,5 +84,7 @@ public sealed class ComposeValidator : AbstractValidator<ComposeModel>
         RuleFor(m => m.DailyLimit)
             .InclusiveBetween(1, MaxDailyLimit).When(m => m.DailyLimit is not null)
             .WithMessage($"The daily limit is between 1 and {MaxDailyLimit:N0}.");
+        if (templates is not null)
+            Include(new WhatsAppTemplateRules(templates));
     }
 }

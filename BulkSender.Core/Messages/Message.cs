@@ -1,5 +1,6 @@
 using BulkSender.Core.Channels;
 using BulkSender.Core.Retries;
+using BulkSender.Core.Templates;
 
 namespace BulkSender.Core.Messages;
 
@@ -12,6 +13,9 @@ public sealed class Message
 
     /// <summary>Messenger message tag (e.g. CONFIRMED_EVENT_UPDATE) for recipients outside the 24-hour window.</summary>
     public string? MessageTag { get; set; }
+
+    /// <summary>WhatsApp: the template sent, with each parameter's contact field or text (a JSON column); null for free text.</summary>
+    public TemplateChoice? WhatsAppTemplate { get; set; }
     public MessageStatus Status { get; set; }
 
     /// <summary>How the recipients were chosen; the recipients themselves are delivery rows.</summary>

@@ -115,6 +115,19 @@ public sealed class CoreHost : IAsyncDisposable
         return await db.Contacts.Where(c => c.Channel == channel && !c.OptedOut).OrderBy(c => c.Id).Select(c => c.Id).Take(count).ToListAsync();
     }
 
+    /// <summary>
+    /// Active contacts of a channel who wrote to us a minute ago, so free text reaches them: inside Messenger's and
+    /// WhatsApp's 24-hour windows.
+    /// </summary>
+    public async Task<List<int>> ContactsWhoWroteAsync(ChannelKind channel, int count)
+    {
+        var ids = await ActiveContactIdsAsync(channel, count);
+        var wrote = Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime.AddMinutes(-1);
+        await using var db = NewDbContext();
+        await db.Contacts.Where(c => ids.Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, wrote));
+        return ids;
+    }
+
     /// <summary>Creates a send now and returns its id; fails the test with the errors if it is refused.</summary>
     public async Task<int> SendAsync(ComposeModel model)
     {

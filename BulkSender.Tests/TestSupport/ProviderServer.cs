@@ -108,5 +108,51 @@ public sealed class ProviderServer : IAsyncDisposable
             }.Where(p => p.Value is not null).ToDictionary(),
         });
 
+    /// <summary>
+    /// Answers as the Cloud API: <c>GET …/message_templates</c> with <paramref name="templatePages"/> one page at a time
+    /// (<c>paging.next</c> pointing at the next page while there is one), and every <c>POST …/messages</c> (text or
+    /// template) with a new wamid.
+    /// </summary>
+    public void ServeCloudApi(params string[][] templatePages)
+    {
+        var sent = 0;
+        Respond = async (request, ctx) =>
+        {
+            ctx.Response.ContentType = "application/json";
+            if (request.Method == "GET" && request.Path.EndsWith("/message_templates", StringComparison.Ordinal))
+            {
+                var page = int.TryParse(ctx.Request.Query["after"], out var after) ? after : 0;
+                var data = page < templatePages.Length ? templatePages[page] : [];
+                var next = page + 1 < templatePages.Length
+                    ? $",\"next\":\"{BaseAddress.ToString().TrimEnd('/')}{request.Path}?fields=name&limit=100&after={page + 1}\""
+                    : "";
+                await ctx.Response.WriteAsync($"{{\"data\":[{string.Join(",", data)}],\"paging\":{{\"cursors\":{{\"before\":\"b\",\"after\":\"a\"}}{next}}}}}");
+                return;
+            }
+            if (request.Method == "POST" && request.Path.EndsWith("/messages", StringComparison.Ordinal))
+            {
+                var id = Interlocked.Increment(ref sent);
+                await ctx.Response.WriteAsync($"{{\"messaging_product\":\"whatsapp\",\"contacts\":[],\"messages\":[{{\"id\":\"wamid.test{id}\"}}]}}");
+                return;
+            }
+            ctx.Response.StatusCode = 404;
+        };
+    }
+
+    /// <summary>A template as <c>message_templates</c> lists it: a body (and optionally a TEXT header) with their parameters.</summary>
+    public static string Template(string name, string body, string status = "APPROVED", string language = "en_US", string category = "MARKETING",
+        string? header = null, string? id = null) =>
+        System.Text.Json.JsonSerializer.Serialize(new
+        {
+            id = id ?? $"{Math.Abs(name.GetHashCode(StringComparison.Ordinal))}",
+            name,
+            language,
+            status,
+            category,
+            components = (object[])(header is null
+                ? [new { type = "BODY", text = body }]
+                : [new { type = "HEADER", format = "TEXT", text = header }, new { type = "BODY", text = body }]),
+        });
+
     public async ValueTask DisposeAsync() => await app.DisposeAsync();
 }

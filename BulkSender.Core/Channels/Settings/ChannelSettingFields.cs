@@ -27,11 +27,12 @@ public static class ChannelSettingFields
 
     /// <summary>Messenger and WhatsApp both speak Graph: the same settings but for the sender's id.</summary>
     private static IReadOnlyList<ChannelSettingField> Graph(ChannelKind channel, string baseUrlLabel, string idName,
-        string idLabel, string? idHelp) =>
+        string idLabel, string? idHelp, params ChannelSettingField[] ids) =>
     [
         Field(channel, "BaseUrl", baseUrlLabel, SettingKind.Url, "https://graph.facebook.com"),
         Field(channel, "ApiVersion", "API version", SettingKind.Text, "For example v23.0"),
         Field(channel, idName, idLabel, SettingKind.Text, idHelp),
+        .. ids,
         Field(channel, "AccessToken", channel == ChannelKind.Messenger ? "Page access token" : "Access token", SettingKind.Secret),
         Field(channel, "AppSecret", "App secret", SettingKind.Secret,
             $"Checks the X-Hub-Signature-256 of /webhooks/{channel.ToString().ToLowerInvariant()}"),
@@ -44,7 +45,9 @@ public static class ChannelSettingFields
         Graph(ChannelKind.Messenger, "Graph API base URL", "PageId", "Page ID", "The page's id, or \"me\" for the token's page");
 
     private static readonly IReadOnlyList<ChannelSettingField> WhatsApp =
-        Graph(ChannelKind.WhatsApp, "Cloud API base URL", "PhoneNumberId", "Phone number ID", null);
+        Graph(ChannelKind.WhatsApp, "Cloud API base URL", "PhoneNumberId", "Phone number ID", null,
+            Field(ChannelKind.WhatsApp, WhatsAppSettings.BusinessAccountIdName, "WhatsApp Business Account ID", SettingKind.Text,
+                "The WABA id in WhatsApp Manager: its message templates are listed from here"));
 
     private static readonly IReadOnlyList<ChannelSettingField> Email =
     [

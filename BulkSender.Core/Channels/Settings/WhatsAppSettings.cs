@@ -6,6 +6,13 @@ public sealed record WhatsAppSettings(Uri? BaseUrl, string ApiVersion, string? P
     : IChannelSettings
 {
     public const string AccessTokenName = "AccessToken";
+    public const string BusinessAccountIdName = "BusinessAccountId";
+
+    /// <summary>The WhatsApp Business Account (WABA) whose message templates are listed.</summary>
+    public string? BusinessAccountId { get; init; }
+
+    /// <summary>Enough to list the account's templates: a base URL, the business account id and an access token.</summary>
+    public bool CanListTemplates => BaseUrl is not null && BusinessAccountId is not null && AccessToken is not null;
 
     /// <summary>Enough to send: a base URL, a phone number id and an access token.</summary>
     public bool IsConfigured => BaseUrl is not null && PhoneNumberId is not null && AccessToken is not null;
@@ -14,5 +21,8 @@ public sealed record WhatsAppSettings(Uri? BaseUrl, string ApiVersion, string? P
 
     public static WhatsAppSettings From(ChannelSettingValues v) => new(
         v.Url("BaseUrl"), v.Text("ApiVersion") ?? "v23.0", v.Text("PhoneNumberId"), v.Text(AccessTokenName),
-        v.Text("AppSecret"), v.Text("VerifyToken"), v.Url("StatusUrl"), v.Number("RatePerSecond"));
+        v.Text("AppSecret"), v.Text("VerifyToken"), v.Url("StatusUrl"), v.Number("RatePerSecond"))
+    {
+        BusinessAccountId = v.Text(BusinessAccountIdName),
+    };
 }

@@ -11,6 +11,7 @@ public sealed class ContactConfiguration : IEntityTypeConfiguration<Contact>
         builder.Property(c => c.Address).HasMaxLength(320);
         builder.Property(c => c.Name).HasMaxLength(200);
         builder.Property(c => c.OptOutReason).HasMaxLength(500);
+        builder.Property(c => c.BusinessScopedUserId).HasMaxLength(128);
         builder.HasIndex(c => new { c.Channel, c.Address }).IsUnique();
         builder.HasIndex(c => c.Name);
         builder.HasIndex(c => new { c.OptedOut, c.Channel });

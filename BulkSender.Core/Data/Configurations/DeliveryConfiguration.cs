@@ -15,6 +15,9 @@ public sealed class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
         builder.Property(d => d.ProviderMessageId).HasMaxLength(200);
         builder.Property(d => d.ErrorCode).HasMaxLength(64);
         builder.Property(d => d.ErrorMessage).HasMaxLength(1000);
+        builder.Property(d => d.PricingCategory).HasMaxLength(32);
+        builder.Property(d => d.PricingModel).HasMaxLength(32);
+        builder.Property(d => d.PricingType).HasMaxLength(32);
         builder.HasOne<Message>().WithMany().HasForeignKey(d => d.MessageId).OnDelete(DeleteBehavior.Cascade);
         // No cascade through batches: SQL Server refuses two cascade paths from Messages.
         builder.HasOne<MessageBatch>().WithMany().HasForeignKey(d => d.BatchId).OnDelete(DeleteBehavior.NoAction);

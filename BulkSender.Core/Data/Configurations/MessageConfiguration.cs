@@ -1,5 +1,8 @@
+using System.Text.Json;
 using BulkSender.Core.Messages;
+using BulkSender.Core.Templates;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace BulkSender.Core.Data.Configurations;
@@ -12,6 +15,8 @@ public sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         builder.Property(m => m.Content).HasMaxLength(20_000);
         builder.Property(m => m.MessageTag).HasMaxLength(64);
         builder.Property(m => m.AudienceTag).HasMaxLength(64);
+        builder.Property(m => m.WhatsAppTemplate).HasMaxLength(20_000).HasConversion(c => ToJson(c), json => FromJson(json),
+            new ValueComparer<TemplateChoice?>((a, b) => ToJson(a) == ToJson(b), c => ToJson(c).GetHashCode(StringComparison.Ordinal), c => c));
         builder.Property(m => m.Summary).HasMaxLength(500);
         builder.Property(m => m.CreatedById).HasMaxLength(450);
         builder.Property(m => m.CreatedByName).HasMaxLength(256);
@@ -20,4 +25,8 @@ public sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         builder.HasIndex(m => new { m.RetryPolicy, m.NextRetryAt });
         builder.HasIndex(m => new { m.Status, m.ScheduledAt });
     }
+
+    private static string ToJson(TemplateChoice? choice) => JsonSerializer.Serialize(choice, JsonSerializerOptions.Web);
+
+    private static TemplateChoice? FromJson(string json) => JsonSerializer.Deserialize<TemplateChoice>(json, JsonSerializerOptions.Web);
 }

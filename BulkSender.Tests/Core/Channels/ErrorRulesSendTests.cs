@@ -132,6 +132,12 @@ public sealed class ErrorRulesSendTests : IAsyncLifetime
         }
         server.Requests.Count.ShouldBe(1, "23 h 45 min later: not yet");
 
+        // Free text needs WhatsApp's 24-hour window at the retry too: the contact has written again meanwhile.
+        await using (var db = host.NewDbContext())
+        {
+            var wrote = Now.UtcDateTime.AddHours(23);
+            await db.Contacts.Where(c => ids.Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, wrote));
+        }
         clock.Advance(TimeSpan.FromMinutes(15));
         await job.RunAsync(CancellationToken.None);
         await host.RunEnqueuedAsync();

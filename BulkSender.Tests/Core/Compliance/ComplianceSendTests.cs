@@ -174,6 +174,7 @@ public sealed class ComplianceSendTests
         var channel = new GatedChannel(holdAtSend: 7);
         await using var host = await CoreHost.StartAsync(services: s => s.AddKeyedSingleton<IRealChannel>(ChannelKind.WhatsApp, channel));
         var ids = await host.ActiveContactIdsAsync(ChannelKind.WhatsApp, 40);
+        await SetLastInboundAsync(host, ids, DateTime.UtcNow.AddMinutes(-5)); // free text reaches only the customer service window
         var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.WhatsApp, ids));
         Contact[] contacts;
         await using (var db = host.NewDbContext())

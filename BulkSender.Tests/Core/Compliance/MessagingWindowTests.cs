@@ -40,12 +40,23 @@ public sealed class MessagingWindowTests
         MessagingWindow.Check(ChannelKind.Messenger, null, clock.GetUtcNow())!.ErrorType.ShouldBe(ErrorType.Permission);
     }
 
-    [Theory]
-    [InlineData(ChannelKind.Email)]
-    [InlineData(ChannelKind.WhatsApp)]
-    public void Other_channels_have_no_window_here(ChannelKind channel)
+    [Fact]
+    public void Email_has_no_window_here()
     {
-        MessagingWindow.Check(channel, null, clock.GetUtcNow()).ShouldBeNull();
+        MessagingWindow.Check(ChannelKind.Email, null, clock.GetUtcNow()).ShouldBeNull();
+    }
+
+    [Fact]
+    public void WhatsApp_free_text_outside_the_customer_service_window_is_refused_as_permission_but_a_template_is_not()
+    {
+        var lastInbound = clock.GetUtcNow().UtcDateTime.AddHours(-25);
+
+        var refused = MessagingWindow.Check(ChannelKind.WhatsApp, lastInbound, clock.GetUtcNow())!;
+        (refused.ErrorType, refused.ErrorCode, refused.ErrorMessage).ShouldBe(
+            (ErrorType.Permission, MessagingWindow.ErrorCode, MessagingWindow.WhatsAppOutsideWindowReason));
+        MessagingWindow.Check(ChannelKind.WhatsApp, null, clock.GetUtcNow()).ShouldNotBeNull();
+        MessagingWindow.Check(ChannelKind.WhatsApp, lastInbound, clock.GetUtcNow(), template: true).ShouldBeNull();
+        MessagingWindow.Check(ChannelKind.WhatsApp, clock.GetUtcNow().UtcDateTime.AddHours(-23), clock.GetUtcNow()).ShouldBeNull();
     }
 
     [Fact]

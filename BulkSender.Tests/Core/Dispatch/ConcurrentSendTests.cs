@@ -47,7 +47,7 @@ public sealed class ConcurrentSendTests
         await using var host = await CoreHost.StartAsync(
             settings: new Dictionary<string, string?> { ["Dispatch:BatchSize"] = "40", ["Channels:MaxInFlight:WhatsApp"] = "6" },
             services: s => s.AddKeyedSingleton<IRealChannel>(ChannelKind.WhatsApp, channel));
-        var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.WhatsApp, await host.ActiveContactIdsAsync(ChannelKind.WhatsApp, 120)));
+        var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.WhatsApp, await host.ContactsWhoWroteAsync(ChannelKind.WhatsApp, 120)));
 
         await host.RunEnqueuedAsync(workers: 3);
 
@@ -65,7 +65,7 @@ public sealed class ConcurrentSendTests
         await using var host = await CoreHost.StartAsync(
             settings: new Dictionary<string, string?> { ["Channels:MaxInFlight:WhatsApp"] = "10" },
             services: s => s.AddKeyedSingleton<IRealChannel>(ChannelKind.WhatsApp, channel));
-        var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.WhatsApp, await host.ActiveContactIdsAsync(ChannelKind.WhatsApp, 100)));
+        var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.WhatsApp, await host.ContactsWhoWroteAsync(ChannelKind.WhatsApp, 100)));
         var run = Task.Run(() => host.RunEnqueuedAsync());
 
         await SendBatchJobTests.Until(() => channel.Calls >= 20);

@@ -16,7 +16,7 @@ public sealed class NavMenuTests : MudTestContext
         var menu = Render<NavMenu>();
 
         var links = menu.FindAll("a").Select(a => a.TextContent.Trim()).ToList();
-        links.ShouldBe(["Dashboard", "Contacts", "Compose", "Messages", "Campaigns", "Activity"]);
+        links.ShouldBe(["Dashboard", "Contacts", "Compose", "Messages", "Campaigns", "Templates", "Activity"]);
     }
 
     [Fact]
@@ -27,7 +27,7 @@ public sealed class NavMenuTests : MudTestContext
         var menu = Render<NavMenu>();
 
         var links = menu.FindAll("a").Select(a => a.TextContent.Trim()).ToList();
-        links.ShouldBe(["Dashboard", "Contacts", "Compose", "Messages", "Campaigns", "Activity", "Users", "Settings", "Hangfire"]);
+        links.ShouldBe(["Dashboard", "Contacts", "Compose", "Messages", "Campaigns", "Templates", "Activity", "Users", "Settings", "Hangfire"]);
         var hangfire = menu.FindAll("a").Single(a => a.TextContent.Trim() == "Hangfire");
         hangfire.GetAttribute("href").ShouldBe("/hangfire");
         hangfire.GetAttribute("target").ShouldBe("_blank");

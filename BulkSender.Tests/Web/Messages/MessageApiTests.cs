@@ -206,7 +206,7 @@ public sealed class MessageApiTests(AppFixture app)
         using var client = await OperatorAsync();
         var response = await client.PostAsJsonAsync("/api/messages", new
         {
-            title = "Twice", content = "Hi", channel = "whatsapp", audience = "selection", contact_ids = await ActiveIdsAsync(ChannelKind.WhatsApp, 80),
+            title = "Twice", content = "Hi", channel = "email", audience = "selection", contact_ids = await ActiveIdsAsync(ChannelKind.Email, 80),
         });
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
         await using (var scope = app.Services.CreateAsyncScope())

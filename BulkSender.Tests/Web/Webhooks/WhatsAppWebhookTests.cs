@@ -3,9 +3,11 @@ using System.Net;
 using System.Text.Json;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Dispatch;
+using BulkSender.Core.Funnel;
 using BulkSender.Core.Retries;
 using BulkSender.Tests.TestSupport;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BulkSender.Tests.Web.Webhooks;
 
@@ -165,5 +167,120 @@ public sealed class WhatsAppWebhookTests(AppFixture app)
 
         response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await ReloadAsync(sent.Id)).ReadAt.ShouldBeNull();
+    }
+
+    private static object Priced(string wamid, string status, DateTime at, string category, string type, string userId) => new
+    {
+        id = wamid, status, timestamp = Webhook.Seconds(at).ToString(CultureInfo.InvariantCulture), recipient_id = "14155550123", recipient_user_id = userId,
+        pricing = new { billable = type == "regular", pricing_model = "PMP", category, type },
+    };
+
+    [Fact]
+    public async Task Pricing_is_kept_per_delivery_and_summed_as_billable_templates_by_category()
+    {
+        var now = DateTime.UtcNow;
+        await using var db = app.NewDbContext();
+        var (message, deliveries) = await DeliveryBuilder.SentAsync(db, ChannelKind.WhatsApp, ContactBuilder.Many(3, ChannelKind.WhatsApp), now.AddMinutes(-5));
+        var ids = deliveries.Select(d => d.ProviderMessageId!).ToList();
+
+        (await PostAsync(Payload([
+            Priced(ids[0], "sent", now.AddMinutes(-4), "marketing", "regular", "US.13491208655302741918"),
+            Priced(ids[1], "delivered", now.AddMinutes(-4), "marketing", "regular", "US.13491208655302741919"),
+            Priced(ids[2], "sent", now.AddMinutes(-4), "service", "free_customer_service", "US.13491208655302741920"),
+        ]))).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var first = await ReloadAsync(deliveries[0].Id);
+        (first.PricingCategory, first.PricingModel, first.PricingType, first.Billable).ShouldBe(("marketing", "PMP", "regular", true));
+        (await ReloadAsync(deliveries[2].Id)).Billable.ShouldBe(false);
+        var billable = await app.Services.GetRequiredService<FunnelQueries>().BillableByCategoryAsync(message.Id, CancellationToken.None);
+        billable.ShouldBe([new BillableCount("marketing", 2)]);
+    }
+
+    [Fact]
+    public async Task The_recipients_business_scoped_user_id_is_kept_on_the_contact()
+    {
+        var now = DateTime.UtcNow;
+        var (_, sent) = await SentAsync(now.AddMinutes(-5));
+
+        (await PostAsync(Payload([Priced(sent.ProviderMessageId!, "delivered", now, "utility", "regular", "US.1349120865530274")])))
+            .StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        await using var db = app.NewDbContext();
+        (await db.Contacts.SingleAsync(c => c.Id == sent.ContactId)).BusinessScopedUserId.ShouldBe("US.1349120865530274");
+    }
+
+    /// <summary>Statuses in the order they arrive (minutes after the send), and the state they must end in.</summary>
+    public static TheoryData<string, string[], DeliveryStatus, bool, bool> OutOfOrder => new()
+    {
+        { "read before delivered", ["read:3", "delivered:2"], DeliveryStatus.Sent, true, true },
+        { "delivered after read", ["sent:1", "read:3", "delivered:4"], DeliveryStatus.Sent, true, true },
+        { "failed after sent", ["sent:1", "failed:2"], DeliveryStatus.Failed, false, false },
+        { "sent after delivered", ["delivered:2", "sent:1"], DeliveryStatus.Sent, true, false },
+        { "read without delivered", ["sent:1", "read:3"], DeliveryStatus.Sent, true, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(OutOfOrder))]
+    public async Task Statuses_out_of_order_or_skipping_delivered_end_in_the_right_state(string _, string[] events, DeliveryStatus status, bool delivered,
+        bool read)
+    {
+        var sentAt = DateTime.UtcNow.AddMinutes(-10);
+        var (_, sent) = await SentAsync(sentAt);
+
+        foreach (var e in events)
+        {
+            var (kind, minutes) = (e.Split(':')[0], int.Parse(e.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture));
+            var at = sentAt.AddMinutes(minutes);
+            (await PostAsync(Payload([kind == "failed" ? Status(sent.ProviderMessageId!, kind, at, 131026) : Status(sent.ProviderMessageId!, kind, at)])))
+                .StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        var end = await ReloadAsync(sent.Id);
+        (end.Status, end.DeliveredAt is not null, end.ReadAt is not null).ShouldBe((status, delivered, read));
+        if (read)
+            end.DeliveredAt!.Value.ShouldBeLessThanOrEqualTo(end.ReadAt!.Value);
+    }
+
+    [Fact]
+    public async Task A_template_status_update_changes_the_templates_list()
+    {
+        await using (var db = app.NewDbContext())
+        {
+            db.WhatsAppTemplates.Add(new BulkSender.Core.Templates.WhatsAppTemplate
+            {
+                ProviderId = "594425479261596", Name = "webhook_paused", Language = "en_US", Category = "MARKETING", Status = "APPROVED",
+                Components = "[]", SyncedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        }
+        var json = JsonSerializer.Serialize(new
+        {
+            @object = "whatsapp_business_account",
+            entry = new[]
+            {
+                new
+                {
+                    id = "102290129340398", time = 1764000000,
+                    changes = new[]
+                    {
+                        new
+                        {
+                            field = "message_template_status_update",
+                            value = new
+                            {
+                                @event = "PAUSED", message_template_id = 594425479261596, message_template_name = "webhook_paused",
+                                message_template_language = "en_US", reason = "Your template has been paused due to low quality.",
+                            },
+                        },
+                    },
+                },
+            },
+        });
+
+        (await PostAsync(json)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        await using var check = app.NewDbContext();
+        var template = await check.WhatsAppTemplates.SingleAsync(t => t.Name == "webhook_paused");
+        (template.Status, template.StatusReason).ShouldBe(("PAUSED", "Your template has been paused due to low quality."));
     }
 }

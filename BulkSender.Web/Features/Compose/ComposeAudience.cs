@@ -1,5 +1,6 @@
 using BulkSender.Core.Channels;
 using BulkSender.Core.Messages;
+using BulkSender.Core.Templates;
 using BulkSender.Web.Features.Contacts;
 
 namespace BulkSender.Web.Features.Compose;
@@ -15,11 +16,17 @@ public sealed class ComposeAudience(ComposePreview preview, ContactSelection sel
 
     public ComposeCounts Counts { get; private set; } = ComposeCounts.Empty;
 
+    /// <summary>The first recipients (up to <see cref="SampleSize"/>) a WhatsApp template's preview is shown for.</summary>
+    public IReadOnlyList<RecipientValues> Samples { get; private set; } = [];
+
+    public const int SampleSize = 5;
+
     /// <summary>A new form: the current selection, on the channel most of it is on.</summary>
     public async Task StartAsync(ComposeModel model, CancellationToken cancellationToken)
     {
         await LoadAsync(selection.Ids.ToList(), cancellationToken);
         model.Channel = Selected.MainChannel;
+        model.WhatsAppTemplate = model.Channel == ChannelKind.WhatsApp ? new WhatsAppTemplateInput() : null;
         model.Audience = Selected.Count > 0 ? AudienceKind.Selection : AudienceKind.Channel;
         await CountAsync(model, cancellationToken);
     }
@@ -50,6 +57,8 @@ public sealed class ComposeAudience(ComposePreview preview, ContactSelection sel
         model.Channel = channel;
         if (channel != ChannelKind.Messenger)
             model.MessageTag = null;
+        // WhatsApp: a template by default (free text only reaches people who wrote in the last 24 hours).
+        model.WhatsAppTemplate = channel == ChannelKind.WhatsApp ? model.WhatsAppTemplate ?? new WhatsAppTemplateInput() : null;
         model.AudienceTag = null;
         return CountAsync(model, cancellationToken);
     }
@@ -78,5 +87,9 @@ public sealed class ComposeAudience(ComposePreview preview, ContactSelection sel
     {
         model.ContactIds = Selected.Eligible(model.Channel);
         Counts = await preview.CountAsync(model, cancellationToken);
+        Samples = model.Channel == ChannelKind.WhatsApp ? await preview.SampleAsync(model, SampleSize, cancellationToken) : [];
     }
+
+    /// <summary>Template or free text changed: the count of recipients outside the 24-hour window follows it.</summary>
+    public Task WhatsAppModeChangedAsync(ComposeModel model, CancellationToken cancellationToken) => CountAsync(model, cancellationToken);
 }

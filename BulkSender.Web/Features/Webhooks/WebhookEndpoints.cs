@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BulkSender.Core.Channels.Settings;
 using BulkSender.Core.Funnel;
+using BulkSender.Core.Templates;
 
 namespace BulkSender.Web.Features.Webhooks;
 
@@ -24,8 +25,10 @@ public static class WebhookEndpoints
 
         group.MapGet("/whatsapp", async (HttpRequest request, ChannelSettingsStore settings, CancellationToken cancellationToken) =>
             Verify(request, (await settings.WhatsAppAsync(cancellationToken)).VerifyToken));
-        group.MapPost("/whatsapp", async (HttpRequest request, ChannelSettingsStore settings, DeliveryStatusUpdater updater, ILoggerFactory logs, CancellationToken cancellationToken) =>
-            await ReceiveAsync(request, (await settings.WhatsAppAsync(cancellationToken)).AppSecret, root => WhatsAppWebhook.ApplyAsync(root, updater, cancellationToken),
+        group.MapPost("/whatsapp", async (HttpRequest request, ChannelSettingsStore settings, DeliveryStatusUpdater updater, WhatsAppStatusDetails details,
+            WhatsAppTemplateSync templates, ILoggerFactory logs, CancellationToken cancellationToken) =>
+            await ReceiveAsync(request, (await settings.WhatsAppAsync(cancellationToken)).AppSecret,
+                root => WhatsAppWebhook.ApplyAsync(root, updater, details, templates, cancellationToken),
                 logs.CreateLogger(typeof(WhatsAppWebhook)), cancellationToken));
 
         return app;

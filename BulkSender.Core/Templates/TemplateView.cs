@@ -1,0 +1,14 @@
+namespace BulkSender.Core.Templates;
+
+/// <summary>A template as the templates list and the compose picker show it.</summary>
+public sealed record TemplateView(int Id, string Name, string Language, string Category, string Status, string? StatusReason, string Components,
+    DateTime SyncedAt)
+{
+    public bool Approved => TemplateStatuses.IsApproved(Status);
+
+    public IReadOnlyList<TemplateSlot> Slots => TemplateText.Slots(Components);
+
+    public string? HeaderText => TemplateText.Of(Components, TemplateText.Header);
+
+    public string? BodyText => TemplateText.Of(Components, TemplateText.Body);
+}
