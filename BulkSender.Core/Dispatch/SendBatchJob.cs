@@ -97,7 +97,8 @@ public sealed class SendBatchJob(
     {
         var content = await run.ContentAsync(cancellationToken);
         var channel = await channels.ForAsync(content.Channel, cancellationToken);
-        var gate = new RecipientGate(optOuts, quota, limiter, inFlight, clock, run, content, await quota.LimitAsync(content.Channel, cancellationToken));
+        var gate = new RecipientGate(optOuts, quota, limiter, inFlight, clock, run, content,
+            await quota.LimitAsync(content.Channel, cancellationToken));
         var chunks = await run.RecipientsAsync(cancellationToken);
         if (chunks.Count == 0)
             return BatchStop.None;
@@ -109,7 +110,9 @@ public sealed class SendBatchJob(
             var marked = await run.MarkFirstAsync(chunks[0], cancellationToken);
             for (var i = 0; ; i++)
             {
-                var (sending, stop) = marked == chunks[i].Length ? (chunks[i], BatchStop.None) : await run.ResolveAsync(chunks[i], cancellationToken);
+                var (sending, stop) = marked == chunks[i].Length
+                    ? (chunks[i], BatchStop.None)
+                    : await run.ResolveAsync(chunks[i], cancellationToken);
                 if (stop == BatchStop.None)
                     stop = await HandOverAsync(run, channel, content, gate, sending, sends, cancellationToken);
                 if (stop != BatchStop.None || i + 1 == chunks.Count)
@@ -190,8 +193,8 @@ public sealed class SendBatchJob(
             try
             {
                 slot.Start();
-                return await channel.SendAsync(new OutgoingMessage(recipient.DeliveryId, messageId, content.Channel, recipient.Address, recipient.Name,
-                    recipient.AttemptNumber, content.Title, content.Text, content.MessageTag), cancellationToken);
+                return await channel.SendAsync(new OutgoingMessage(recipient.DeliveryId, messageId, content.Channel, recipient.Address,
+                    recipient.Name, recipient.AttemptNumber, content.Title, content.Text, content.MessageTag), cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -200,7 +203,8 @@ public sealed class SendBatchJob(
             catch (Exception ex)
             {
                 log.LogWarning(ex, "The {Channel} adapter threw for delivery {DeliveryId}", content.Channel, recipient.DeliveryId);
-                return ChannelResult.Failed(ErrorType.Other, "adapter_exception", BatchTransitions.Truncate($"The adapter failed: {ex.Message}", 1000));
+                return ChannelResult.Failed(ErrorType.Other, "adapter_exception",
+                    BatchTransitions.Truncate($"The adapter failed: {ex.Message}", 1000));
             }
         }
     }

@@ -7,7 +7,8 @@ namespace BulkSender.Core.Channels.WhatsApp;
 /// <summary>WhatsApp through the Cloud API: POST {base}/{version}/{phone number id}/messages, a text message.</summary>
 public sealed class WhatsAppChannel(HttpClient http, ChannelSettingsStore settings) : RealChannel<WhatsAppSettings>(ChannelKind.WhatsApp)
 {
-    public const string ReEngagementReason = "re-engagement required: more than 24 hours since the customer last wrote, only a template message can be sent";
+    public const string ReEngagementReason =
+        "re-engagement required: more than 24 hours since the customer last wrote, only a template message can be sent";
 
     protected override Task<WhatsAppSettings> SettingsAsync(CancellationToken cancellationToken) => settings.WhatsAppAsync(cancellationToken);
 
