@@ -24,7 +24,9 @@ public sealed class CampaignScheduler(
 {
     public static readonly TimeSpan DayLength = TimeSpan.FromHours(24);
 
-    /// <summary>Cuts the campaign's next day if it is due. Safe to call twice or from two processes: returns false when there was nothing to cut.</summary>
+    /// <summary>
+    /// Cuts the campaign's next day if it is due. Safe to call twice or from two processes: returns false when there was nothing to cut.
+    /// </summary>
     public async Task<bool> ReleaseDueAsync(int campaignId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
@@ -68,12 +70,15 @@ public sealed class CampaignScheduler(
     }
 
     /// <summary>A campaign whose message was cancelled (or is a draft again) is cancelled instead of cut.</summary>
-    private static async Task<bool> EndedWithItsMessageAsync(AppDbContext db, DueCampaign campaign, DateTime now, CancellationToken cancellationToken)
+    private static async Task<bool> EndedWithItsMessageAsync(AppDbContext db, DueCampaign campaign, DateTime now,
+        CancellationToken cancellationToken)
     {
         if (campaign.MessageStatus is not (MessageStatus.Cancelled or MessageStatus.Draft))
             return false;
         await db.Campaigns.Where(c => c.Id == campaign.Id && c.Status == CampaignStatus.Active).ExecuteUpdateAsync(s => s
-            .SetProperty(c => c.Status, CampaignStatus.Cancelled).SetProperty(c => c.NextBatchAt, (DateTime?)null).SetProperty(c => c.CompletedAt, now),
+            .SetProperty(c => c.Status, CampaignStatus.Cancelled)
+            .SetProperty(c => c.NextBatchAt, (DateTime?)null)
+            .SetProperty(c => c.CompletedAt, now),
             cancellationToken);
         return true;
     }
@@ -105,12 +110,14 @@ public sealed class CampaignScheduler(
 
         var batchId = batch.Id;
         var taken = Unbatched(db, campaign.MessageId).OrderBy(d => d.Id).Take(size).Select(d => d.Id);
-        var written = await db.Deliveries.Where(d => taken.Contains(d.Id)).ExecuteUpdateAsync(s => s.SetProperty(d => d.BatchId, batchId), cancellationToken);
+        var written = await db.Deliveries.Where(d => taken.Contains(d.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.BatchId, batchId), cancellationToken);
         if (written != size)
             throw new DbUpdateConcurrencyException($"Campaign {campaign.Id}: {size} deliveries were to be cut, {written} were.");
 
         var day = (await db.CampaignDays.Where(d => d.CampaignId == campaign.Id).MaxAsync(d => (int?)d.DayNumber, cancellationToken) ?? 0) + 1;
-        db.CampaignDays.Add(new CampaignDay { CampaignId = campaign.Id, DayNumber = day, BatchId = batchId, ReleasedAt = now, RemainingAfter = remaining - size });
+        db.CampaignDays.Add(
+            new CampaignDay { CampaignId = campaign.Id, DayNumber = day, BatchId = batchId, ReleasedAt = now, RemainingAfter = remaining - size });
         await db.Messages.Where(m => m.Id == campaign.MessageId).ExecuteUpdateAsync(s => s
             .SetProperty(m => m.Status, MessageStatus.Sending)
             .SetProperty(m => m.StartedAt, m => m.StartedAt ?? now)
@@ -125,7 +132,8 @@ public sealed class CampaignScheduler(
     public void ScheduleDay(int campaignId, DateTime at)
     {
         var delay = at - clock.GetUtcNow().UtcDateTime;
-        jobs.Schedule<ReleaseCampaignDayJob>(JobQueues.Default, j => j.RunAsync(campaignId, CancellationToken.None), delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
+        jobs.Schedule<ReleaseCampaignDayJob>(JobQueues.Default, j => j.RunAsync(campaignId, CancellationToken.None),
+            delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
     }
 
     /// <summary>Cuts the day now when it is due, or schedules it.</summary>
@@ -156,8 +164,11 @@ public sealed class CampaignScheduler(
         return Math.Max(0, today.DailyLimit - used);
     }
 
-    /// <summary>Called when the campaign's message gets a final status: the campaign ends with it when no contact remains (or it was cancelled).</summary>
-    public static async Task AfterMessageCompletedAsync(AppDbContext db, int messageId, MessageStatus status, DateTime now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Called when the campaign's message gets a final status: the campaign ends with it when no contact remains (or it was cancelled).
+    /// </summary>
+    public static async Task AfterMessageCompletedAsync(AppDbContext db, int messageId, MessageStatus status, DateTime now,
+        CancellationToken cancellationToken)
     {
         if (status == MessageStatus.Cancelled)
         {

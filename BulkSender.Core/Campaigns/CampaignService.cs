@@ -41,7 +41,9 @@ public sealed class CampaignService(
         return result;
     }
 
-    /// <summary>The next day starts now, or 24 hours after the last day's start when that is later (a day never holds more than the limit).</summary>
+    /// <summary>
+    /// The next day starts now, or 24 hours after the last day's start when that is later (a day never holds more than the limit).
+    /// </summary>
     public async Task<CampaignChange> ResumeAsync(int campaignId, Actor actor, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;

@@ -37,7 +37,8 @@ public static class GraphApi
             if (response.IsSuccessStatusCode)
                 return json is { } ok && readMessageId(ok) is { Length: > 0 } id
                     ? ChannelResult.Sent(id) with { AcceptedAt = answeredAt }
-                    : ChannelResult.Failed(ErrorType.Other, "no_message_id", Truncate($"HTTP {(int)response.StatusCode} without a message id: {text}"));
+                    : ChannelResult.Failed(ErrorType.Other, "no_message_id",
+                        Truncate($"HTTP {(int)response.StatusCode} without a message id: {text}"));
             return Failure(response, json, errors, answeredAt);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -69,7 +70,8 @@ public static class GraphApi
         var status = (int)response.StatusCode;
         var error = json is { } body && body.TryGetProperty("error", out var e) ? GraphError.From(e) : null;
         var known = error is null ? null : errors.Find(error);
-        var type = known?.Type ?? (status >= 500 ? ErrorType.Network : response.StatusCode == HttpStatusCode.TooManyRequests ? ErrorType.RateLimit : ErrorType.Other);
+        var type = known?.Type ?? (status >= 500 ? ErrorType.Network : response.StatusCode == HttpStatusCode.TooManyRequests
+            ? ErrorType.RateLimit : ErrorType.Other);
         var code = error?.CodeText ?? $"http_{status}";
         var message = error?.Describe() ?? $"HTTP {status} {response.ReasonPhrase}";
         if (known?.Reason is { } reason)

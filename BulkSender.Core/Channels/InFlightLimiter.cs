@@ -97,8 +97,8 @@ public sealed class InFlightLimiter(IOptions<ChannelsOptions> options, ChannelRa
             return new ValueTask<InFlightLease>(WaitAsync(waiter, node, cancellationToken));
         }
 
-        private async Task<InFlightLease> WaitAsync(TaskCompletionSource<InFlightLease> waiter, LinkedListNode<TaskCompletionSource<InFlightLease>> node,
-            CancellationToken cancellationToken)
+        private async Task<InFlightLease> WaitAsync(TaskCompletionSource<InFlightLease> waiter,
+            LinkedListNode<TaskCompletionSource<InFlightLease>> node, CancellationToken cancellationToken)
         {
             await using (cancellationToken.Register(() =>
                          {
@@ -122,7 +122,9 @@ public sealed class InFlightLimiter(IOptions<ChannelsOptions> options, ChannelRa
                 inFlight--;
                 if (latency is { } observedLatency)
                 {
-                    latencySeconds = observed ? latencySeconds + Smoothing * (observedLatency.TotalSeconds - latencySeconds) : observedLatency.TotalSeconds;
+                    latencySeconds = observed
+                        ? latencySeconds + Smoothing * (observedLatency.TotalSeconds - latencySeconds)
+                        : observedLatency.TotalSeconds;
                     observed = true;
                 }
                 var target = TargetNow();

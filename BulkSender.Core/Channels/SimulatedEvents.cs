@@ -45,7 +45,8 @@ public sealed class SimulatedEvents(
             return new SimulatedEventCounts(0, 0, 0);
 
         // The latest an event can come is twice each delay after the send.
-        var from = (lastPass ?? now - settings.EventsCatchUp) - 2 * (settings.DeliveredAfter + settings.ReadAfter + settings.ReplyAfter) - LateCommit;
+        var from = (lastPass ?? now - settings.EventsCatchUp)
+            - 2 * (settings.DeliveredAfter + settings.ReadAfter + settings.ReplyAfter) - LateCommit;
         List<Candidate> candidates;
         await using (var db = await dbs.CreateDbContextAsync(cancellationToken))
         {

@@ -194,7 +194,8 @@ public sealed class ContactEditor(IDbContextFactory<AppDbContext> dbs, OptOutSig
     {
         var parsed = ContactTags.Parse(tag);
         if (parsed.Count != 1 || !ContactTags.IsValid(parsed[0]))
-            throw new ArgumentException($"'{tag}' is not a tag: use letters, digits, '-' and '_' (up to {ContactTags.MaxLength} characters).", nameof(tag));
+            throw new ArgumentException(
+                $"'{tag}' is not a tag: use letters, digits, '-' and '_' (up to {ContactTags.MaxLength} characters).", nameof(tag));
         return parsed[0];
     }
 }

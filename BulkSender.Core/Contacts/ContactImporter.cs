@@ -68,7 +68,8 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
             throw new ImportFileException("The file is empty.");
         if (header.Missing is { Count: > 0 } missing)
             throw new ImportFileException(
-                $"The first row must be a header naming the columns name, address and channel (missing: {string.Join(", ", missing)}). Download the sample file to see the format.");
+                $"The first row must be a header naming the columns name, address and channel (missing: {string.Join(", ", missing)}). " +
+                "Download the sample file to see the format.");
         var latestInbound = clock.GetUtcNow().UtcDateTime + FutureSkew;
         var unnamedWithValues = new HashSet<int>();
 

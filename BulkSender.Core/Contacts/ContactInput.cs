@@ -16,7 +16,9 @@ public sealed class ContactInput
     /// <summary>true/false, yes/no, 1/0, or empty for false.</summary>
     public string? OptedOut { get; set; }
 
-    /// <summary>When the contact last wrote to us (Messenger's 24-hour window): ISO 8601, UTC unless it names an offset; empty for unknown.</summary>
+    /// <summary>
+    /// When the contact last wrote to us (Messenger's 24-hour window): ISO 8601, UTC unless it names an offset; empty for unknown.
+    /// </summary>
     public string? LastInboundAt { get; set; }
 
     public ChannelKind? ParsedChannel => ContactAddress.TryParseChannel(Channel, out var c) ? c : null;
@@ -32,7 +34,10 @@ public sealed class ContactInput
         _ => null,
     };
 
-    /// <summary>The ISO 8601 forms accepted for <see cref="LastInboundAt"/>: a date and time (with seconds and fractions optional) and an optional Z or offset.</summary>
+    /// <summary>
+    /// The ISO 8601 forms accepted for <see cref="LastInboundAt"/>: a date and time (with seconds and fractions optional) and an
+    /// optional Z or offset.
+    /// </summary>
     private static readonly string[] IsoFormats =
         ["yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd HH:mm:ss.FFFFFFFK",
             "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mmK"];

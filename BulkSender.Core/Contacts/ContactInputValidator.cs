@@ -21,7 +21,8 @@ public sealed class ContactInputValidator : AbstractValidator<ContactInput>
             .OverridePropertyName(nameof(ContactInput.Address));
         RuleFor(c => c.ParsedTags)
             .Must(tags => tags.All(ContactTags.IsValid))
-            .WithMessage(c => $"Tags may use letters, digits, '-' and '_' (up to {ContactTags.MaxLength} characters): '{string.Join("', '", c.ParsedTags.Where(t => !ContactTags.IsValid(t)))}'.")
+            .WithMessage(c => $"Tags may use letters, digits, '-' and '_' (up to {ContactTags.MaxLength} characters): " +
+                $"'{string.Join("', '", c.ParsedTags.Where(t => !ContactTags.IsValid(t)))}'.")
             .OverridePropertyName(nameof(ContactInput.Tags));
         RuleFor(c => c.ParsedOptedOut)
             .NotNull().WithMessage(c => $"opted_out must be true or false, not '{c.OptedOut}'.")

@@ -88,7 +88,8 @@ public sealed class ContactQueries(IDbContextFactory<AppDbContext> dbs)
     public async Task<IReadOnlyList<TagCount>> TagsAsync(CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        return await db.ContactTags.GroupBy(t => t.Tag).OrderBy(g => g.Key).Select(g => new TagCount(g.Key, g.Count())).ToListAsync(cancellationToken);
+        return await db.ContactTags.GroupBy(t => t.Tag).OrderBy(g => g.Key).Select(g => new TagCount(g.Key, g.Count()))
+            .ToListAsync(cancellationToken);
     }
 
     private static IQueryable<Contact> Filtered(AppDbContext db, ContactFilter filter)

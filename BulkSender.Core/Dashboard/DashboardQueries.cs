@@ -19,13 +19,15 @@ public sealed record DailySends(DateOnly Day, ChannelKind Channel, int Sent, int
 public sealed record UpcomingItem(int MessageId, string Title, ChannelKind Channel, DateTime DueAt, string Kind, int? Remaining);
 
 /// <summary>A send whose batches are running (or stopping after a cancel).</summary>
-public sealed record InFlightSend(int MessageId, string Title, ChannelKind Channel, MessageStatus Status, int TotalRecipients, int Sent, int Failed, int Skipped)
+public sealed record InFlightSend(int MessageId, string Title, ChannelKind Channel, MessageStatus Status, int TotalRecipients, int Sent,
+    int Failed, int Skipped)
 {
     public int Processed => Sent + Failed + Skipped;
 }
 
 /// <summary>A message with recipients that may get another attempt, and when (by its policy) they will.</summary>
-public sealed record RetryQueueItem(int MessageId, string Title, ChannelKind Channel, int Retryable, RetryPolicyType Policy, DateTime? NextRetryAt, int RetryCount, int MaxAttempts);
+public sealed record RetryQueueItem(int MessageId, string Title, ChannelKind Channel, int Retryable, RetryPolicyType Policy,
+    DateTime? NextRetryAt, int RetryCount, int MaxAttempts);
 
 public sealed record DashboardSummary(
     SendTotals Today,
@@ -35,7 +37,9 @@ public sealed record DashboardSummary(
     IReadOnlyList<InFlightSend> InFlight,
     IReadOnlyList<RetryQueueItem> RetryQueue);
 
-/// <summary>The dashboard's headline counts: contacts that can be reached and that opted out, messages sent (not drafts), active campaigns.</summary>
+/// <summary>
+/// The dashboard's headline counts: contacts that can be reached and that opted out, messages sent (not drafts), active campaigns.
+/// </summary>
 public sealed record DashboardCounts(int ActiveContacts, int OptedOut, int Messages, int ActiveCampaigns);
 
 /// <summary>The figures on the dashboard home: every attempt counts once, on the UTC day it ended.</summary>

@@ -57,7 +57,8 @@ public sealed class DatabaseInitializer(
 
         if (!environment.IsDevelopment() && await users.CheckPasswordAsync(user, defaultPassword))
             throw new InvalidOperationException(
-                $"The {role} account {account.Email} still has its default password. Outside Development BulkSender refuses to start until it is changed: " +
+                $"The {role} account {account.Email} still has its default password. " +
+                "Outside Development BulkSender refuses to start until it is changed: " +
                 $"set Seed:{role}:Password before the first start, or change the password in the app while running in Development.");
     }
 

@@ -26,7 +26,8 @@ internal static class DatabaseRegistration
                 var sqlServer = configuration.GetConnectionString("SqlServer");
                 if (string.IsNullOrWhiteSpace(sqlServer))
                     throw new InvalidOperationException(
-                        "Database:Provider is SqlServer but ConnectionStrings:SqlServer is empty. Set it in appsettings.json or the ConnectionStrings__SqlServer environment variable.");
+                        "Database:Provider is SqlServer but ConnectionStrings:SqlServer is empty. " +
+                        "Set it in appsettings.json or the ConnectionStrings__SqlServer environment variable.");
                 services.AddDbContextFactory<SqlServerDbContext>(o => o.UseSqlServer(sqlServer, s => s.EnableRetryOnFailure()));
                 services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderContextFactory<SqlServerDbContext>>();
                 break;

@@ -41,6 +41,7 @@ public sealed class DispatchOptions : IValidatableObject
         if (HeartbeatInterval <= TimeSpan.Zero)
             yield return new ValidationResult("Dispatch:HeartbeatInterval must be positive.");
         if (StaleAfter < 2 * HeartbeatInterval)
-            yield return new ValidationResult("Dispatch:StaleAfter must be at least twice Dispatch:HeartbeatInterval, or live batches would be taken back.");
+            yield return new ValidationResult(
+                "Dispatch:StaleAfter must be at least twice Dispatch:HeartbeatInterval, or live batches would be taken back.");
     }
 }

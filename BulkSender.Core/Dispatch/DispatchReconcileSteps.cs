@@ -15,12 +15,14 @@ public sealed class ReleaseScheduledSendsStep(IDbContextFactory<AppDbContext> db
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var due = await db.Messages.Where(m => m.Status == MessageStatus.Scheduled && m.ScheduledAt <= now).Select(m => m.Id).ToListAsync(cancellationToken);
+        var due = await db.Messages.Where(m => m.Status == MessageStatus.Scheduled && m.ScheduledAt <= now).Select(m => m.Id)
+            .ToListAsync(cancellationToken);
         var released = 0;
         foreach (var id in due)
         {
             if (await db.Messages.Where(m => m.Id == id && m.Status == MessageStatus.Scheduled)
-                    .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, MessageStatus.Sending).SetProperty(m => m.StartedAt, now), cancellationToken) == 0)
+                    .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, MessageStatus.Sending).SetProperty(m => m.StartedAt, now),
+                        cancellationToken) == 0)
                 continue;
             released++;
             progress.MessageChanged(id);
@@ -34,7 +36,8 @@ public sealed class ReleaseScheduledSendsStep(IDbContextFactory<AppDbContext> db
 /// that died (or hangs): they go back to Pending and are enqueued again. The new run re-sends the deliveries the dead
 /// worker left in Sending; if the old worker is merely slow, it notices it lost the batch and stops.
 /// </summary>
-public sealed class RecoverStalledBatchesStep(IDbContextFactory<AppDbContext> dbs, BatchQueue queue, IOptions<DispatchOptions> options, TimeProvider clock)
+public sealed class RecoverStalledBatchesStep(IDbContextFactory<AppDbContext> dbs, BatchQueue queue, IOptions<DispatchOptions> options,
+    TimeProvider clock)
     : IReconcileStep
 {
     public string Name => "recover-stalled-batches";
@@ -48,7 +51,8 @@ public sealed class RecoverStalledBatchesStep(IDbContextFactory<AppDbContext> db
         var taken = new List<int>();
         foreach (var id in stalled)
             if (await db.Batches.Where(b => b.Id == id && b.Status == BatchStatus.Processing && (b.HeartbeatAt == null || b.HeartbeatAt < cutoff))
-                    .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Pending).SetProperty(b => b.ClaimedBy, (string?)null), cancellationToken) == 1)
+                    .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Pending).SetProperty(b => b.ClaimedBy, (string?)null),
+                        cancellationToken) == 1)
                 taken.Add(id);
         // Enqueued here, whatever the job storage says: a hung job may still look alive there.
         await queue.EnqueueAsync(taken, cancellationToken);

@@ -17,7 +17,8 @@ internal static class DispatchRegistration
     public static void AddDispatch(this IServiceCollection services)
     {
         services.AddOptions<ChannelsOptions>().BindConfiguration(ChannelsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<SimulatedChannelOptions>().BindConfiguration(SimulatedChannelOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SimulatedChannelOptions>().BindConfiguration(SimulatedChannelOptions.Section).ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddOptions<RetryOptions>().BindConfiguration(RetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<SimulatedChannelLog>();

@@ -1,6 +1,9 @@
 namespace BulkSender.Core.Dispatch;
 
-/// <summary>A batch's counters at one moment; <paramref name="DueAt"/> when a pending batch waits for a time (a schedule, or the e-mail daily limit).</summary>
+/// <summary>
+/// A batch's counters at one moment; <paramref name="DueAt"/> when a pending batch waits for a time (a schedule, or the e-mail daily
+/// limit).
+/// </summary>
 public sealed record BatchSnapshot(
     int MessageId,
     int BatchId,

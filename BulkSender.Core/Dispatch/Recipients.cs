@@ -37,7 +37,8 @@ public sealed record Recipients(ChannelKind Channel, AudienceKind Audience, stri
         var where = Where(args);
         var m = Arg(args, messageId);
         var sql = $"""
-            INSERT INTO "Deliveries" ("MessageId", "BatchId", "ContactId", "RecipientAddress", "RecipientName", "AttemptNumber", "Status", "CreatedAt")
+            INSERT INTO "Deliveries" ("MessageId", "BatchId", "ContactId", "RecipientAddress", "RecipientName", "AttemptNumber",
+                "Status", "CreatedAt")
             SELECT {m}, b."Id", r."Id", r."Address", r."Name", {Arg(args, attempt)}, {Arg(args, nameof(DeliveryStatus.Pending))}, {Arg(args, now)}
             FROM (
                 SELECT c."Id", c."Address", c."Name",
@@ -59,7 +60,8 @@ public sealed record Recipients(ChannelKind Channel, AudienceKind Audience, stri
         var args = new List<object>();
         var where = Where(args);
         var sql = $"""
-            INSERT INTO "Deliveries" ("MessageId", "BatchId", "ContactId", "RecipientAddress", "RecipientName", "AttemptNumber", "Status", "CreatedAt")
+            INSERT INTO "Deliveries" ("MessageId", "BatchId", "ContactId", "RecipientAddress", "RecipientName", "AttemptNumber",
+                "Status", "CreatedAt")
             SELECT {Arg(args, messageId)}, NULL, c."Id", c."Address", c."Name", 1, {Arg(args, nameof(DeliveryStatus.Pending))}, {Arg(args, now)}
             FROM "Contacts" AS c
             WHERE {where}
@@ -84,7 +86,8 @@ public sealed record Recipients(ChannelKind Channel, AudienceKind Audience, stri
         return Audience switch
         {
             AudienceKind.Channel => where,
-            AudienceKind.Tag => where + $" AND EXISTS (SELECT 1 FROM \"ContactTags\" AS t WHERE t.\"ContactId\" = c.\"Id\" AND t.\"Tag\" = {Arg(args, Tag ?? "")})",
+            AudienceKind.Tag => where +
+                $" AND EXISTS (SELECT 1 FROM \"ContactTags\" AS t WHERE t.\"ContactId\" = c.\"Id\" AND t.\"Tag\" = {Arg(args, Tag ?? "")})",
             // At most 2,000 integers, written as literals: no user text reaches the SQL, and no parameter limit applies.
             AudienceKind.Selection => where + (ContactIds.Count == 0
                 ? " AND 1 = 0"

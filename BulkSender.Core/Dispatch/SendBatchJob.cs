@@ -117,7 +117,9 @@ public sealed class SendBatchJob(
             var marked = await run.MarkFirstAsync(chunks[0], cancellationToken);
             for (var i = 0; ; i++)
             {
-                var (sending, stop) = marked == chunks[i].Length ? (chunks[i], BatchStop.None) : await run.ResolveAsync(chunks[i], cancellationToken);
+                var (sending, stop) = marked == chunks[i].Length
+                    ? (chunks[i], BatchStop.None)
+                    : await run.ResolveAsync(chunks[i], cancellationToken);
                 if (stop == BatchStop.None)
                     stop = await HandOverAsync(run, channel, content, gate, sending, sends, cancellationToken);
                 if (stop != BatchStop.None || i + 1 == chunks.Count)
@@ -219,7 +221,8 @@ public sealed class SendBatchJob(
             catch (Exception ex)
             {
                 log.LogWarning(ex, "The {Channel} adapter threw for delivery {DeliveryId}", content.Channel, recipient.DeliveryId);
-                return ChannelResult.Failed(ErrorType.Other, "adapter_exception", BatchTransitions.Truncate($"The adapter failed: {ex.Message}", 1000));
+                return ChannelResult.Failed(ErrorType.Other, "adapter_exception",
+                    BatchTransitions.Truncate($"The adapter failed: {ex.Message}", 1000));
             }
         }
     }

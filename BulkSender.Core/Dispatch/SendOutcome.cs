@@ -27,6 +27,7 @@ public sealed record SendOutcome(MessageStatus Status, string Summary)
         };
         var skippedText = skipped > 0 ? string.Create(CultureInfo.InvariantCulture, $" {skipped:N0} skipped (opted out).") : "";
         return new SendOutcome(status, string.Create(CultureInfo.InvariantCulture,
-            $"Sent to {Text.Count(sent, "recipient", "recipients")}. {failed:N0} failed.{skippedText} Processed in {Text.Count(batches, "batch", "batches")}."));
+            $"Sent to {Text.Count(sent, "recipient", "recipients")}. {failed:N0} failed.{skippedText} " +
+            $"Processed in {Text.Count(batches, "batch", "batches")}."));
     }
 }

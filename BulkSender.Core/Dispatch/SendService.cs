@@ -66,7 +66,10 @@ public sealed class SendService(
     WhatsAppTemplateQueries templates,
     TimeProvider clock)
 {
-    /// <summary>Validates and saves the form: a new message, or the draft <paramref name="draftId"/> (edited, and sent unless saved as a draft again).</summary>
+    /// <summary>
+    /// Validates and saves the form: a new message, or the draft <paramref name="draftId"/> (edited, and sent unless saved as a draft
+    /// again).
+    /// </summary>
     public Task<ComposeOutcome> SaveAsync(ComposeModel model, int? draftId, Actor sender, CancellationToken cancellationToken) =>
         SaveAsync(model, draftId, sender, idempotencyKey: null, cancellationToken);
 
@@ -75,7 +78,8 @@ public sealed class SendService(
     /// a repeated request gets the first one's outcome (<see cref="ComposeOutcome.Replayed"/>), a different request
     /// with a used key is refused (<see cref="ComposeOutcome.KeyReused"/>).
     /// </summary>
-    public async Task<ComposeOutcome> SaveAsync(ComposeModel model, int? draftId, Actor sender, string? idempotencyKey, CancellationToken cancellationToken)
+    public async Task<ComposeOutcome> SaveAsync(ComposeModel model, int? draftId, Actor sender, string? idempotencyKey,
+        CancellationToken cancellationToken)
     {
         SendKey? key = null;
         if (idempotencyKey is not null)
@@ -193,11 +197,13 @@ public sealed class SendService(
 
         var written = await recipients.InsertDeliveriesAsync(db, message.Id, attempt: 1, firstBatchNumber: 1, options.Value.BatchSize, now, ct);
         if (written != count)
-            throw new DbUpdateConcurrencyException($"The audience changed while the send was being created ({count} counted, {written} written); nothing was saved.");
+            throw new DbUpdateConcurrencyException(
+                $"The audience changed while the send was being created ({count} counted, {written} written); nothing was saved.");
         message.TotalRecipients = count;
         message.BatchCount = batches.Count;
         Log(db, sender, message.Status == MessageStatus.Scheduled ? ActivityActions.MessageScheduled : ActivityActions.MessageSent,
-            message.Id, string.Create(CultureInfo.InvariantCulture, $"\"{message.Title}\" to {count:N0} recipients in {batches.Count} batches"), now);
+            message.Id, string.Create(CultureInfo.InvariantCulture, $"\"{message.Title}\" to {count:N0} recipients in {batches.Count} batches"),
+            now);
         await db.SaveChangesAsync(ct);
         return new ComposeOutcome(message.Id, message.Status, count, batches.Count, new Dictionary<string, string[]>());
     }
@@ -206,12 +212,13 @@ public sealed class SendService(
     /// A campaign: every recipient's delivery now, with no batch; its days cut them into batches. The message stays
     /// Scheduled until the first day is cut.
     /// </summary>
-    private static async Task<ComposeOutcome> CreateCampaignAsync(AppDbContext db, ComposeModel model, Message message, Recipients recipients, int count,
-        Actor sender, DateTime now, CancellationToken cancellationToken)
+    private static async Task<ComposeOutcome> CreateCampaignAsync(AppDbContext db, ComposeModel model, Message message, Recipients recipients,
+        int count, Actor sender, DateTime now, CancellationToken cancellationToken)
     {
         var written = await recipients.InsertUnbatchedDeliveriesAsync(db, message.Id, now, cancellationToken);
         if (written != count)
-            throw new DbUpdateConcurrencyException($"The audience changed while the campaign was being created ({count} counted, {written} written); nothing was saved.");
+            throw new DbUpdateConcurrencyException(
+                $"The audience changed while the campaign was being created ({count} counted, {written} written); nothing was saved.");
         var start = model.ScheduledAt ?? now;
         var campaign = new Campaign
         {
@@ -227,7 +234,9 @@ public sealed class SendService(
         await db.SaveChangesAsync(cancellationToken);
         db.Activity.Add(ActivityLog.Entry(sender, ActivityActions.CampaignCreated, now, nameof(Campaign),
             campaign.Id.ToString(CultureInfo.InvariantCulture),
-            string.Create(CultureInfo.InvariantCulture, $"\"{message.Title}\" (message {message.Id}) to {count:N0} recipients, {campaign.DailyLimit:N0} a day from {start:yyyy-MM-dd HH:mm} UTC")));
+            string.Create(CultureInfo.InvariantCulture,
+                $"\"{message.Title}\" (message {message.Id}) to {count:N0} recipients, " +
+                $"{campaign.DailyLimit:N0} a day from {start:yyyy-MM-dd HH:mm} UTC")));
         await db.SaveChangesAsync(cancellationToken);
         return new ComposeOutcome(message.Id, message.Status, count, 0, new Dictionary<string, string[]>(), campaign.Id);
     }
@@ -318,11 +327,15 @@ public sealed class SendService(
         if (found.Count(c => c.OptedOut) is > 0 and var optedOut)
             problems.Add(Text.Count(optedOut, "selected contact has opted out", "selected contacts have opted out"));
         if (found.Count(c => !c.OptedOut && c.Channel != recipients.Channel) is > 0 and var elsewhere)
-            problems.Add(Text.Count(elsewhere, $"selected contact is not a {recipients.Channel} contact", $"selected contacts are not {recipients.Channel} contacts"));
+            problems.Add(Text.Count(elsewhere, $"selected contact is not a {recipients.Channel} contact",
+                $"selected contacts are not {recipients.Channel} contacts"));
         return problems.Count == 0 ? null : string.Join("; ", problems) + ". Remove them from the selection and try again.";
     }
 
-    /// <summary>The form onto the message; a WhatsApp template's parameters are matched to <paramref name="template"/>'s, its body is the content when none was written.</summary>
+    /// <summary>
+    /// The form onto the message; a WhatsApp template's parameters are matched to <paramref name="template"/>'s, its
+    /// body is the content when none was written.
+    /// </summary>
     private static void Apply(ComposeModel model, Message message, RetrySettings retry, DateTime now, TemplateView? template)
     {
         message.Title = model.Title.Trim();

@@ -63,7 +63,9 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
         IReadOnlyCollection<(string ProviderMessageId, DateTime At)> events) =>
         events.Select(e => ((Func<AppDbContext, IQueryable<Delivery>>)(db => ByProviderId(db, channel, e.ProviderMessageId)), e.At)).ToList();
 
-    /// <summary>Messenger's delivery watermark: everything sent to the recipient at or before it, and the listed message ids, is delivered.</summary>
+    /// <summary>
+    /// Messenger's delivery watermark: everything sent to the recipient at or before it, and the listed message ids, is delivered.
+    /// </summary>
     public Task<int> MarkDeliveredUpToAsync(ChannelKind channel, string recipientAddress, DateTime watermark,
         IReadOnlyCollection<string> providerMessageIds, DateTime at, CancellationToken cancellationToken) =>
         AdvanceAsync(db => Accepted(db, channel).Where(d => d.RecipientAddress == recipientAddress
@@ -265,7 +267,8 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
         foreach (var (messageId, count) in perMessage)
         {
             var delta = toSent ? count : -count;
-            await db.Messages.Where(m => m.Id == messageId).ExecuteUpdateAsync(new RecipientCounts(Sent: delta, Failed: -delta).AddTo, cancellationToken);
+            await db.Messages.Where(m => m.Id == messageId)
+                .ExecuteUpdateAsync(new RecipientCounts(Sent: delta, Failed: -delta).AddTo, cancellationToken);
         }
     }
 }

@@ -55,7 +55,10 @@ public sealed class PollDeliveryStatusJob(
         long cursor;
         await using (var db = await dbs.CreateDbContextAsync(cancellationToken))
         {
-            cursor = long.TryParse(await db.Settings.Where(s => s.Key == cursorKey).Select(s => s.Value).FirstOrDefaultAsync(cancellationToken), out var c) ? c : 0;
+            cursor = long.TryParse(
+                await db.Settings.Where(s => s.Key == cursorKey).Select(s => s.Value).FirstOrDefaultAsync(cancellationToken), out var c)
+                ? c
+                : 0;
             var rows = await db.Deliveries
                 .Where(d => d.Id > cursor && d.Status == DeliveryStatus.Sent && d.ProviderMessageId != null && d.ReadAt == null && d.SentAt >= since
                     && db.Messages.Any(m => m.Id == d.MessageId && m.Channel == channel))
@@ -119,7 +122,8 @@ public sealed class PollDeliveryStatusJob(
         {
             throw;
         }
-        catch (Exception ex) when (ex is HttpRequestException or JsonException or OperationCanceledException or Polly.Timeout.TimeoutRejectedException)
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or OperationCanceledException
+            or Polly.Timeout.TimeoutRejectedException)
         {
             log.LogWarning("The status endpoint could not be read ({Error}); polling stops until the next run", ex.GetType().Name);
             return new Answer.Stop();

@@ -44,7 +44,8 @@ public sealed record ProviderStatus(string ProviderMessageId, ProviderStatusKind
     public static DateTime? UnixMilliseconds(JsonElement owner, string name) => UnixTime(owner, name, 1000);
 
     private static DateTime? UnixTime(JsonElement owner, string name, long perSecond) =>
-        owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(name, out var value) && Seconds(value) is { } n && n / perSecond is >= 0 and <= MaxUnixSeconds
+        owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(name, out var value)
+            && Seconds(value) is { } n && n / perSecond is >= 0 and <= MaxUnixSeconds
             ? DateTime.UnixEpoch.AddTicks(n * (TimeSpan.TicksPerSecond / perSecond))
             : null;
 

@@ -8,7 +8,9 @@ namespace BulkSender.Core.Identity;
 /// </summary>
 public sealed class AccountChanges
 {
-    /// <summary>The id of the account that changed. Handlers run on the caller's thread: they only start their check, never block or throw.</summary>
+    /// <summary>
+    /// The id of the account that changed. Handlers run on the caller's thread: they only start their check, never block or throw.
+    /// </summary>
     public event Action<string>? Changed;
 
     public void Raise(string userId) => Changed?.Invoke(userId);

@@ -16,7 +16,10 @@ public enum SendTiming
     /// <summary>Saved without recipients being written; can be reopened, edited and sent.</summary>
     Draft,
 
-    /// <summary>A daily-limited campaign: <see cref="ComposeModel.DailyLimit"/> recipients a day, from <see cref="ComposeModel.ScheduledAt"/> (or now).</summary>
+    /// <summary>
+    /// A daily-limited campaign: <see cref="ComposeModel.DailyLimit"/> recipients a day, from <see cref="ComposeModel.ScheduledAt"/>
+    /// (or now).
+    /// </summary>
     Campaign,
 }
 

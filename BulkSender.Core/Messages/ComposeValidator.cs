@@ -1,6 +1,6 @@
 using BulkSender.Core.Channels;
-using BulkSender.Core.Dispatch;
 using BulkSender.Core.Channels.Messenger;
+using BulkSender.Core.Dispatch;
 using BulkSender.Core.Templates;
 using FluentValidation;
 
@@ -44,7 +44,8 @@ public sealed class ComposeValidator : AbstractValidator<ComposeModel>
                 "never for a bulk send.");
         RuleFor(m => m.MessageTag)
             .Empty()
-            .When(m => m.Channel == ChannelKind.Messenger && !MessengerMessaging.IsRetired(m.MessageTag) && !MessengerMessaging.IsHumanAgent(m.MessageTag))
+            .When(m => m.Channel == ChannelKind.Messenger && !MessengerMessaging.IsRetired(m.MessageTag)
+                && !MessengerMessaging.IsHumanAgent(m.MessageTag))
             .WithMessage("A bulk Messenger send carries no message tag.");
         RuleFor(m => m.MessageTag)
             .Empty().When(m => m.Channel != ChannelKind.Messenger)

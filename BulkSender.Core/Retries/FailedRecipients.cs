@@ -69,8 +69,8 @@ public sealed class FailedRecipientQueries(IDbContextFactory<AppDbContext> dbs)
             })
             .ToListAsync(cancellationToken);
         var recipients = rows.Select(r => new FailedRecipient(
-            r.Id, r.ContactId, r.Contact?.Name ?? r.RecipientName, r.Contact?.Address ?? r.RecipientAddress, r.ErrorCode, r.ErrorMessage, r.ErrorType,
-            r.AttemptNumber, r.FailedAt,
+            r.Id, r.ContactId, r.Contact?.Name ?? r.RecipientName, r.Contact?.Address ?? r.RecipientAddress, r.ErrorCode, r.ErrorMessage,
+            r.ErrorType, r.AttemptNumber, r.FailedAt,
             RetryRules.NotRetryableReason(r.ErrorType, r.AttemptNumber, message.MaxAttempts, r.Contact is not null, r.Contact?.OptedOut == true,
                 MessagingWindow.WaitsForInbound(r.ErrorCode, r.FailedAt, r.Contact?.LastInboundAt)))).ToList();
         var retryable = await RetryRules.Retryable(db, messageId, message.MaxAttempts).CountAsync(cancellationToken);

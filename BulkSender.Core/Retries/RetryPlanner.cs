@@ -65,7 +65,8 @@ public sealed class RetryPlanner(
 {
     private const int InsertChunk = 1000;
 
-    public async Task<RetryOutcome> RetryAsync(int messageId, RetryRequest request, Actor actor, RetryTrigger trigger, CancellationToken cancellationToken)
+    public async Task<RetryOutcome> RetryAsync(int messageId, RetryRequest request, Actor actor, RetryTrigger trigger,
+        CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         (RetryOutcome Outcome, List<int> BatchIds) round;
@@ -101,11 +102,13 @@ public sealed class RetryPlanner(
     private RetryOutcome? RefuseMessage(Message? message, DateTime now) => message switch
     {
         null => RetryOutcome.Refused(RetryStatus.NotFound, "This message does not exist."),
-        { Status: MessageStatus.Sending } => RetryOutcome.Refused(RetryStatus.StillSending, "The send is still running: retry when it has finished."),
+        { Status: MessageStatus.Sending } =>
+            RetryOutcome.Refused(RetryStatus.StillSending, "The send is still running: retry when it has finished."),
         { Status: not (MessageStatus.Sent or MessageStatus.PartiallySent or MessageStatus.Failed) } =>
             RetryOutcome.Refused(RetryStatus.NotRetryable, $"A {message.Status.ToString().ToLowerInvariant()} message is not retried."),
         _ when message.CreatedAt < now.AddDays(-cleanup.Value.KeepSuccessfulDays) => RetryOutcome.Refused(RetryStatus.NotRetryable,
-            $"This send is older than the {cleanup.Value.KeepSuccessfulDays}-day history of successful deliveries, so it can no longer be retried safely."),
+            $"This send is older than the {cleanup.Value.KeepSuccessfulDays}-day history of successful deliveries, " +
+            "so it can no longer be retried safely."),
         _ => null,
     };
 
@@ -143,8 +146,8 @@ public sealed class RetryPlanner(
     /// and the message Sending again. The retried recipients are in flight again: they count as failed only if this
     /// round fails them.
     /// </summary>
-    private async Task<(RetryOutcome, List<int>)> StartRoundAsync(AppDbContext db, Message message, List<long> retryable, Actor actor, RetryTrigger trigger,
-        DateTime now, CancellationToken cancellationToken)
+    private async Task<(RetryOutcome, List<int>)> StartRoundAsync(AppDbContext db, Message message, List<long> retryable, Actor actor,
+        RetryTrigger trigger, DateTime now, CancellationToken cancellationToken)
     {
         var batchSize = options.Value.BatchSize;
         var first = (await db.Batches.Where(b => b.MessageId == message.Id).MaxAsync(b => (int?)b.Number, cancellationToken) ?? 0) + 1;
@@ -179,12 +182,14 @@ public sealed class RetryPlanner(
                 .SetProperty(m => m.CompletedAt, (DateTime?)null)
                 .SetProperty(m => m.Summary, (string?)null);
         }, cancellationToken);
-        db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.RetryStarted, now, nameof(Message), message.Id.ToString(CultureInfo.InvariantCulture),
+        db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.RetryStarted, now, nameof(Message),
+            message.Id.ToString(CultureInfo.InvariantCulture),
             string.Create(CultureInfo.InvariantCulture,
                 $"{Describe(trigger)} retry of \"{message.Title}\": {written:N0} recipients in {batches.Count} batch(es), from batch {first}.")));
         await db.SaveChangesAsync(cancellationToken);
         return (new RetryOutcome(RetryStatus.Started, written, batches.Count, first, batchSize,
-            string.Create(CultureInfo.InvariantCulture, $"Retrying {written:N0} recipient(s) in {batches.Count} batch(es).")), batches.Select(b => b.Id).ToList());
+            string.Create(CultureInfo.InvariantCulture, $"Retrying {written:N0} recipient(s) in {batches.Count} batch(es).")),
+            batches.Select(b => b.Id).ToList());
     }
 
     /// <summary>
@@ -197,7 +202,8 @@ public sealed class RetryPlanner(
         // Delivery ids come from the database, written as literals: no user text reaches the SQL.
         var ids = string.Join(',', deliveryIds.Select(id => id.ToString(CultureInfo.InvariantCulture)));
         var sql = $$"""
-            INSERT INTO "Deliveries" ("MessageId", "BatchId", "ContactId", "RecipientAddress", "RecipientName", "AttemptNumber", "Status", "CreatedAt")
+            INSERT INTO "Deliveries" ("MessageId", "BatchId", "ContactId", "RecipientAddress", "RecipientName", "AttemptNumber",
+                "Status", "CreatedAt")
             SELECT {0}, b."Id", r."ContactId", r."Address", r."Name", r."AttemptNumber" + 1, {1}, {2}
             FROM (
                 SELECT d."ContactId", c."Address", c."Name", d."AttemptNumber",
@@ -208,7 +214,8 @@ public sealed class RetryPlanner(
             ) AS r
             INNER JOIN "Batches" AS b ON b."MessageId" = {0} AND b."Number" = r."Number"
             """;
-        return db.Database.ExecuteSqlRawAsync(sql, [messageId, nameof(DeliveryStatus.Pending), now, offset, batchSize, firstBatchNumber], cancellationToken);
+        return db.Database.ExecuteSqlRawAsync(sql, [messageId, nameof(DeliveryStatus.Pending), now, offset, batchSize, firstBatchNumber],
+            cancellationToken);
     }
 
     private static string Describe(RetryTrigger trigger) => trigger switch

@@ -15,7 +15,8 @@ namespace BulkSender.Core.Retries;
 /// </summary>
 public static class RetryRules
 {
-    public const string InvalidRecipientReason = "Invalid recipient: the provider says this address cannot receive messages, so it is never retried.";
+    public const string InvalidRecipientReason =
+        "Invalid recipient: the provider says this address cannot receive messages, so it is never retried.";
     public const string MaxAttemptsReason = "Max attempts reached.";
     public const string OptedOutReason = "Opted out since.";
     public const string DeletedReason = "The contact was deleted.";
@@ -38,7 +39,8 @@ public static class RetryRules
     public static Expression<Func<Delivery, bool>> DueBy(DateTime now) => d => d.RetryNotBefore == null || d.RetryNotBefore <= now;
 
     /// <summary>Narrows to chosen recipients (contact ids) and/or error types; null or empty means all.</summary>
-    public static IQueryable<Delivery> Chosen(this IQueryable<Delivery> deliveries, IReadOnlyCollection<int>? contactIds, IReadOnlyCollection<ErrorType>? errorTypes)
+    public static IQueryable<Delivery> Chosen(this IQueryable<Delivery> deliveries, IReadOnlyCollection<int>? contactIds,
+        IReadOnlyCollection<ErrorType>? errorTypes)
     {
         if (contactIds is { Count: > 0 })
             deliveries = deliveries.Where(d => d.ContactId != null && contactIds.Contains(d.ContactId.Value));
@@ -49,7 +51,8 @@ public static class RetryRules
 
     /// <summary>Why a latest failed delivery is not retryable, or null when it is.</summary>
     /// <param name="waitsForInbound">Refused for Messenger's 24-hour window, and the contact has not written since.</param>
-    public static string? NotRetryableReason(ErrorType? errorType, int attemptNumber, int maxAttempts, bool contactExists, bool optedOut, bool waitsForInbound) =>
+    public static string? NotRetryableReason(ErrorType? errorType, int attemptNumber, int maxAttempts, bool contactExists, bool optedOut,
+        bool waitsForInbound) =>
         (errorType, contactExists, optedOut) switch
         {
             (ErrorType.InvalidRecipient, _, _) => InvalidRecipientReason,

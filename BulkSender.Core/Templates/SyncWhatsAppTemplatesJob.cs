@@ -2,7 +2,10 @@ using Microsoft.Extensions.Logging;
 
 namespace BulkSender.Core.Templates;
 
-/// <summary>The recurring job "sync-whatsapp-templates" (daily): the account's templates copied again. Does nothing until WhatsApp can list them.</summary>
+/// <summary>
+/// The recurring job "sync-whatsapp-templates" (daily): the account's templates copied again. Does nothing until
+/// WhatsApp can list them.
+/// </summary>
 public sealed class SyncWhatsAppTemplatesJob(WhatsAppTemplateSync sync, ILogger<SyncWhatsAppTemplatesJob> log)
 {
     public const string RecurringId = "sync-whatsapp-templates";

@@ -9,7 +9,10 @@ public sealed record TemplateArgument(string? Field, string? Text, string? Compo
 /// <summary>The template a WhatsApp message is sent with, stored with the message (a JSON column).</summary>
 public sealed record TemplateChoice(string Name, string Language, IReadOnlyList<TemplateArgument> Parameters)
 {
-    /// <summary>The arguments of <paramref name="input"/> matched in order to the template's <paramref name="slots"/> (none known: as given).</summary>
+    /// <summary>
+    /// The arguments of <paramref name="input"/> matched in order to the template's <paramref name="slots"/> (none
+    /// known: as given).
+    /// </summary>
     public static TemplateChoice From(WhatsAppTemplateInput input, IReadOnlyList<TemplateSlot>? slots) => new(
         input.Name.Trim(), input.Language.Trim(),
         input.Parameters.Select((p, i) => new TemplateArgument(

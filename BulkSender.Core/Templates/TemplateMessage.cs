@@ -7,7 +7,8 @@ public static class TemplateMessage
 {
     public static OutgoingTemplate For(TemplateChoice choice, RecipientValues recipient) =>
         new(choice.Name, choice.Language, choice.Parameters
-            .Select(p => new OutgoingTemplateParameter(p.Component ?? TemplateText.Body, p.Key is { } key && !key.All(char.IsAsciiDigit) ? key : null,
+            .Select(p => new OutgoingTemplateParameter(p.Component ?? TemplateText.Body,
+                p.Key is { } key && !key.All(char.IsAsciiDigit) ? key : null,
                 ValueOf(p.Field, p.Text, recipient)))
             .ToList());
 

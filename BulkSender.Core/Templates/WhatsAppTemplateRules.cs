@@ -29,7 +29,8 @@ public sealed class WhatsAppTemplateRules : AbstractValidator<ComposeModel>
             .When(m => m.Channel == ChannelKind.WhatsApp && m.WhatsAppTemplate is not null && m.When != SendTiming.Draft);
     }
 
-    private static async Task<List<string>> ProblemsAsync(WhatsAppTemplateInput input, WhatsAppTemplateQueries templates, CancellationToken cancellationToken)
+    private static async Task<List<string>> ProblemsAsync(WhatsAppTemplateInput input, WhatsAppTemplateQueries templates,
+        CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(input.Name) || string.IsNullOrWhiteSpace(input.Language))
             return ["Choose a WhatsApp template (its name and language)."];
@@ -50,7 +51,8 @@ public sealed class WhatsAppTemplateRules : AbstractValidator<ComposeModel>
             if (!string.IsNullOrWhiteSpace(parameter?.Field))
             {
                 if (ContactFields.Find(parameter.Field) is null)
-                    problems.Add($"{slot.Label}: \"{parameter.Field}\" is not a contact field (use {string.Join(", ", ContactFields.All.Select(f => f.Key))}).");
+                    problems.Add($"{slot.Label}: \"{parameter.Field}\" is not a contact field "
+                        + $"(use {string.Join(", ", ContactFields.All.Select(f => f.Key))}).");
                 continue;
             }
             var text = parameter?.Text;

@@ -30,7 +30,8 @@ public sealed class WhatsAppTemplateSync(HttpClient http, ChannelSettingsStore s
     {
         var options = await settings.WhatsAppAsync(cancellationToken);
         if (!options.CanListTemplates)
-            return TemplateSyncResult.Failed("WhatsApp templates cannot be listed: set the Cloud API base URL, the WhatsApp Business Account ID and the access token in Settings.");
+            return TemplateSyncResult.Failed("WhatsApp templates cannot be listed: set the Cloud API base URL, "
+                + "the WhatsApp Business Account ID and the access token in Settings.");
 
         var listed = new List<Listed>();
         var first = GraphApi.Url(options.BaseUrl!, options.ApiVersion, options.BusinessAccountId!, "message_templates");
@@ -50,7 +51,8 @@ public sealed class WhatsAppTemplateSync(HttpClient http, ChannelSettingsStore s
     }
 
     /// <summary>Meta's <c>message_template_status_update</c>: the template's new status (e.g. APPROVED → PAUSED) and its reason.</summary>
-    public async Task<int> ApplyStatusAsync(string? providerId, string? name, string? language, string status, string? reason, CancellationToken cancellationToken)
+    public async Task<int> ApplyStatusAsync(string? providerId, string? name, string? language, string status, string? reason,
+        CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -87,7 +89,8 @@ public sealed class WhatsAppTemplateSync(HttpClient http, ChannelSettingsStore s
             var items = root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array
                 ? data.EnumerateArray().Select(Read).OfType<Listed>().ToList()
                 : [];
-            var next = root.TryGetProperty("paging", out var paging) && paging.TryGetProperty("next", out var n) && n.ValueKind == JsonValueKind.String
+            var next = root.TryGetProperty("paging", out var paging)
+                && paging.TryGetProperty("next", out var n) && n.ValueKind == JsonValueKind.String
                 && Uri.TryCreate(n.GetString(), UriKind.Absolute, out var nextUrl) ? nextUrl : null;
             return (items, next, null);
         }
@@ -139,9 +142,11 @@ public sealed class WhatsAppTemplateSync(HttpClient http, ChannelSettingsStore s
                     added++;
                     continue;
                 }
-                if ((template.ProviderId, template.Category, template.Status, template.Components) != (item.Id, item.Category, item.Status, item.Components))
+                if ((template.ProviderId, template.Category, template.Status, template.Components) != (item.Id, item.Category, item.Status,
+                    item.Components))
                 {
-                    (template.ProviderId, template.Category, template.Components, template.UpdatedAt) = (item.Id, item.Category, item.Components, now);
+                    (template.ProviderId, template.Category, template.Components, template.UpdatedAt) = (item.Id, item.Category,
+                        item.Components, now);
                     if (template.Status != item.Status)
                         (template.Status, template.StatusReason) = (item.Status, null);
                     updated++;

@@ -64,7 +64,8 @@ public sealed class FunnelBrowserTests(AppFixture app, BrowserFixture browser)
             DateTime.UtcNow.ShouldBeLessThan(deadline, $"the page showed {shown}, the API {expected}, {pending} deliveries could still move");
             await page.WaitForTimeoutAsync(200);
         }
-        (await page.EvaluateAsync<bool>("() => window.sameDocument === true")).ShouldBeTrue("the funnel updated itself; the page was never reloaded");
+        (await page.EvaluateAsync<bool>("() => window.sameDocument === true"))
+            .ShouldBeTrue("the funnel updated itself; the page was never reloaded");
         await page.GetByTestId("funnel").ScreenshotAsync(new() { Path = Screenshots.PathFor("message-funnel.png") });
     }
 }

@@ -92,7 +92,8 @@ public sealed partial class NewUserWalkBrowserTests(BrowserFixture browser)
         await Expect(page.GetByTestId("progress-percent")).ToHaveTextAsync(new Regex(@"^([1-9]|[1-9]\d|100)%$"), new() { Timeout = 60_000 });
         await page.ScreenshotAsync(new() { Path = Screenshots.PathFor("tour-4-sending.png") });
         await Expect(page.GetByTestId("progress-percent")).ToHaveTextAsync("100%", new() { Timeout = 120_000 });
-        await Expect(page.GetByTestId("summary")).ToContainTextAsync(new Regex(@"^Sent to \d+ recipients\. [1-9]\d* failed\..* Processed in 3 batches\.$"));
+        await Expect(page.GetByTestId("summary"))
+            .ToContainTextAsync(new Regex(@"^Sent to \d+ recipients\. [1-9]\d* failed\..* Processed in 3 batches\.$"));
         await Expect(page.GetByTestId("stat-processed-value")).ToHaveTextAsync("250 / 250");
         (await page.EvaluateAsync<bool>("() => window.sameDocument === true")).ShouldBeTrue("the page followed the send by itself");
 

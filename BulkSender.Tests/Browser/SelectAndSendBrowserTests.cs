@@ -42,7 +42,8 @@ public sealed class SelectAndSendBrowserTests(AppFixture app, BrowserFixture bro
 
         await Expect(page).ToHaveURLAsync(new Regex(@"/messages/\d+$"));
         await Expect(page.GetByTestId("progress-percent")).ToHaveTextAsync("100%", new() { Timeout = 60_000 });
-        await Expect(page.GetByTestId("summary")).ToContainTextAsync(new Regex(@"^Sent to \d+ recipients\. \d+ failed\..* Processed in 3 batches\.$"));
+        await Expect(page.GetByTestId("summary"))
+            .ToContainTextAsync(new Regex(@"^Sent to \d+ recipients\. \d+ failed\..* Processed in 3 batches\.$"));
         await Expect(page.GetByTestId("stat-processed-value")).ToHaveTextAsync("250 / 250");
         await page.ScreenshotAsync(new() { Path = Screenshots.PathFor("message-sent.png") });
     }

@@ -156,7 +156,9 @@ public sealed class SendBrowserTests(AppFixture app, BrowserFixture browser)
         await using var db = app.NewDbContext();
         var message = await db.Messages.SingleAsync(m => m.Id == sentId);
         await Expect(sentRow).ToContainTextAsync(new Regex(
-            $"Listed send\\s*{(message.FailedCount > 0 ? "Partially sent" : "Sent")}.*{message.SentCount}\\s*{message.FailedCount}\\s*{(message.FailedCount > 0 ? "View failed & retry\\s*" : "")}Email\\s*{Regex.Escape(AppFixture.OperatorEmail)}\\s*\\d{{4}}-\\d\\d-\\d\\d \\d\\d:\\d\\d", RegexOptions.Singleline));
+            $"Listed send\\s*{(message.FailedCount > 0 ? "Partially sent" : "Sent")}.*{message.SentCount}\\s*{message.FailedCount}\\s*" +
+            $"{(message.FailedCount > 0 ? "View failed & retry\\s*" : "")}Email\\s*{Regex.Escape(AppFixture.OperatorEmail)}\\s*" +
+            $"\\d{{4}}-\\d\\d-\\d\\d \\d\\d:\\d\\d", RegexOptions.Singleline));
         await Expect(sentRow.GetByRole(AriaRole.Link, new() { Name = "Listed send" })).ToHaveAttributeAsync("href", $"/messages/{sentId}");
         await Expect(rows.Filter(new() { HasText = "Listed draft" })).ToContainTextAsync("Draft");
         await Expect(rows.Filter(new() { HasText = "Listed draft" })).ToContainTextAsync("WhatsApp");

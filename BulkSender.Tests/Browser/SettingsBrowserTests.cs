@@ -21,7 +21,8 @@ public sealed class SettingsBrowserTests(AppFixture app, BrowserFixture browser)
     public async Task An_admin_replaces_a_secret_sees_only_its_mask_and_sends_a_test_message()
     {
         await using var cloudApi = await ProviderServer.StartAsync();
-        cloudApi.AnswerJson(200, """{"messaging_product":"whatsapp","contacts":[{"input":"14155550123","wa_id":"14155550123"}],"messages":[{"id":"wamid.FROM-THE-PAGE"}]}""");
+        cloudApi.AnswerJson(200, """{"messaging_product":"whatsapp","contacts":[""" +
+            """{"input":"14155550123","wa_id":"14155550123"}],"messages":[{"id":"wamid.FROM-THE-PAGE"}]}""");
         await SaveAsync(ChannelKind.WhatsApp,
             new() { ["BaseUrl"] = cloudApi.BaseAddress.ToString(), ["PhoneNumberId"] = "106540352242922", ["AccessToken"] = "EAAJ-browser-token" });
         try

@@ -11,7 +11,9 @@ public static class DeliveryBuilder
 {
     private static int next;
 
-    /// <summary>Saves the contacts, a Sent message and a Sent delivery to each (provider ids "{prefix}-{n}", sent at <paramref name="sentAt"/>).</summary>
+    /// <summary>
+    /// Saves the contacts, a Sent message and a Sent delivery to each (provider ids "{prefix}-{n}", sent at <paramref name="sentAt"/>).
+    /// </summary>
     public static async Task<(Message Message, List<Delivery> Deliveries)> SentAsync(
         AppDbContext db, ChannelKind channel, IReadOnlyList<Contact> contacts, DateTime sentAt)
     {

@@ -40,8 +40,9 @@ public static class FinishedSendBuilder
             }
             : new Delivery
             {
-                MessageId = message.Id, BatchId = batch.Id, ContactId = c.Id, RecipientAddress = c.Address, RecipientName = c.Name, Status = DeliveryStatus.Failed,
-                FailedAt = now, CreatedAt = now, ErrorType = failures[i - sent], ErrorCode = "E" + (i - sent), ErrorMessage = $"Simulated {failures[i - sent]}",
+                MessageId = message.Id, BatchId = batch.Id, ContactId = c.Id, RecipientAddress = c.Address, RecipientName = c.Name,
+                Status = DeliveryStatus.Failed, FailedAt = now, CreatedAt = now, ErrorType = failures[i - sent], ErrorCode = "E" + (i - sent),
+                ErrorMessage = $"Simulated {failures[i - sent]}",
             }));
         await db.SaveChangesAsync();
         return (message.Id, contacts.Skip(sent).Select(c => c.Id).ToList());

@@ -126,13 +126,15 @@ public sealed class ProviderServer : IAsyncDisposable
                 var next = page + 1 < templatePages.Length
                     ? $",\"next\":\"{BaseAddress.ToString().TrimEnd('/')}{request.Path}?fields=name&limit=100&after={page + 1}\""
                     : "";
-                await ctx.Response.WriteAsync($"{{\"data\":[{string.Join(",", data)}],\"paging\":{{\"cursors\":{{\"before\":\"b\",\"after\":\"a\"}}{next}}}}}");
+                var cursors = "{\"before\":\"b\",\"after\":\"a\"}";
+                await ctx.Response.WriteAsync($"{{\"data\":[{string.Join(",", data)}],\"paging\":{{\"cursors\":{cursors}{next}}}}}");
                 return;
             }
             if (request.Method == "POST" && request.Path.EndsWith("/messages", StringComparison.Ordinal))
             {
                 var id = Interlocked.Increment(ref sent);
-                await ctx.Response.WriteAsync($"{{\"messaging_product\":\"whatsapp\",\"contacts\":[],\"messages\":[{{\"id\":\"wamid.test{id}\"}}]}}");
+                await ctx.Response.WriteAsync(
+                    $"{{\"messaging_product\":\"whatsapp\",\"contacts\":[],\"messages\":[{{\"id\":\"wamid.test{id}\"}}]}}");
                 return;
             }
             ctx.Response.StatusCode = 404;

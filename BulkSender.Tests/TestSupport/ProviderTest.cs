@@ -2,7 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BulkSender.Tests.TestSupport;
 
-/// <summary>Per test: a migrated SQLite file, a <see cref="ProviderServer"/> on 127.0.0.1, and the real-channel services configured against it.</summary>
+/// <summary>
+/// Per test: a migrated SQLite file, a <see cref="ProviderServer"/> on 127.0.0.1, and the real-channel services configured against it.
+/// </summary>
 public abstract class ProviderTest : IAsyncLifetime
 {
     protected TestDatabase Database { get; private set; } = null!;

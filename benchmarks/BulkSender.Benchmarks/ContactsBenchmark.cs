@@ -49,7 +49,8 @@ public sealed class ContactsBenchmark : IBenchmark
                               $"({result.Added:N0} added, {result.Rejected.Count} rejected) — target < 30 s");
 
             clock.Restart();
-            var again = await importer.ImportAsync(await importer.ParseAsync(new MemoryStream(csv), cancellationToken), Actor.System, "bench.csv", null, cancellationToken);
+            var again = await importer.ImportAsync(await importer.ParseAsync(new MemoryStream(csv), cancellationToken), Actor.System, "bench.csv",
+                null, cancellationToken);
             Console.WriteLine($"re-import (all updates): {clock.Elapsed.TotalSeconds:F1} s ({again.Updated:N0} updated)");
 
             var queries = new ContactQueries(factory);
@@ -61,7 +62,8 @@ public sealed class ContactsBenchmark : IBenchmark
                 ("search 'garcia'", new ContactFilter(Search: "garcia"), ContactSort.Name, false, 0),
                 ("tag 'vip'", new ContactFilter(Tag: "vip"), ContactSort.Name, false, 0),
                 ("WhatsApp, active, by address", new ContactFilter(Channel: ChannelKind.WhatsApp, OptedOut: false), ContactSort.Address, false, 10),
-                ("search + tag + channel", new ContactFilter(Search: "ana", Channel: ChannelKind.Email, Tag: "newsletter"), ContactSort.Name, true, 0),
+                ("search + tag + channel", new ContactFilter(Search: "ana", Channel: ChannelKind.Email, Tag: "newsletter"), ContactSort.Name,
+                    true, 0),
             };
             Console.WriteLine($"page queries (25 rows, count included), {Runs} runs each after a warm-up — target < 200 ms:");
             foreach (var c in cases)

@@ -59,9 +59,11 @@ public sealed class SendBenchmark : IBenchmark
         }
 
         Console.WriteLine();
-        Console.WriteLine($"(b) 200 ms latency, Channels:MaxInFlight:Email = {MaxInFlight}, audience sends (targets: achieved ÷ limit ≥ 0.95, peak ≤ 500 MB)");
+        Console.WriteLine($"(b) 200 ms latency, Channels:MaxInFlight:Email = {MaxInFlight}, audience sends " +
+            "(targets: achieved ÷ limit ≥ 0.95, peak ≤ 500 MB)");
         Console.WriteLine();
-        Console.WriteLine("| limit | recipients | seconds | achieved/s | achieved ÷ limit | first to last send ÷ limit | in-flight target at the end | peak memory |");
+        Console.WriteLine("| limit | recipients | seconds | achieved/s | achieved ÷ limit | first to last send ÷ limit | " +
+            "in-flight target at the end | peak memory |");
         Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (limit, recipients) in Limits)
             Console.WriteLine(await LimitedRowAsync(limit, recipients, cancellationToken));
@@ -111,7 +113,9 @@ public sealed class SendBenchmark : IBenchmark
         {
             using var process = Process.GetCurrentProcess();
             var now = process.WorkingSet64;
-            for (var seen = Interlocked.Read(ref peak); now > seen && Interlocked.CompareExchange(ref peak, now, seen) != seen; seen = Interlocked.Read(ref peak))
+            for (var seen = Interlocked.Read(ref peak);
+                now > seen && Interlocked.CompareExchange(ref peak, now, seen) != seen;
+                seen = Interlocked.Read(ref peak))
             {
             }
         }
@@ -119,9 +123,11 @@ public sealed class SendBenchmark : IBenchmark
         public void Dispose() => timer.Dispose();
     }
 
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
-    private static ComposeModel Everyone => new() { Title = "Bench", Content = "Hello", Channel = ChannelKind.Email, Audience = AudienceKind.Channel };
+    private static ComposeModel Everyone =>
+        new() { Title = "Bench", Content = "Hello", Channel = ChannelKind.Email, Audience = AudienceKind.Channel };
 
     private static ComposeModel Selection(IEnumerable<int> ids) =>
         new() { Title = "Bench", Content = "Hello", Channel = ChannelKind.Email, Audience = AudienceKind.Selection, ContactIds = ids.ToList() };
@@ -129,7 +135,8 @@ public sealed class SendBenchmark : IBenchmark
     private static void Report(string what, Run run, TimeSpan target) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{what}: {run.Elapsed.TotalSeconds:N2} s (created in {run.Created.TotalSeconds:N2} s, {run.Batches:N0} batches, " +
-            $"{run.Recipients / run.Elapsed.TotalSeconds:N0} recipients/s) — target ≤ {target.TotalSeconds:N0} s: {(run.Elapsed <= target ? "met" : "MISSED")}"));
+            $"{run.Recipients / run.Elapsed.TotalSeconds:N0} recipients/s) — target ≤ {target.TotalSeconds:N0} s: " +
+            $"{(run.Elapsed <= target ? "met" : "MISSED")}"));
 
     private sealed record Run(int MessageId, int Recipients, int Batches, TimeSpan Created, TimeSpan Elapsed);
 
@@ -195,7 +202,8 @@ public sealed class SendBenchmark : IBenchmark
         public async Task<Run> SendAsync(ComposeModel model, CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
-            var outcome = await host.Services.GetRequiredService<SendService>().SaveAsync(model, null, new Actor(null, "benchmark"), cancellationToken);
+            var outcome = await host.Services.GetRequiredService<SendService>().SaveAsync(model, null, new Actor(null, "benchmark"),
+                cancellationToken);
             var created = clock.Elapsed;
             if (!outcome.Succeeded)
                 throw new InvalidOperationException(string.Join("; ", outcome.Errors.SelectMany(e => e.Value)));

@@ -43,7 +43,9 @@ public sealed class EmailChannel(ChannelSettingsStore settings, SmtpConnectionPo
         }
     }
 
-    /// <summary>Subject = title; a plain-text and an HTML part, each ending with the unsubscribe link; List-Unsubscribe headers (RFC 2369, RFC 8058).</summary>
+    /// <summary>
+    /// Subject = title; a plain-text and an HTML part, each ending with the unsubscribe link; List-Unsubscribe headers (RFC 2369, RFC 8058).
+    /// </summary>
     public static MimeMessage Compose(EmailSettings options, OutgoingMessage message, Uri unsubscribeLink)
     {
         var from = MailboxAddress.Parse(options.FromAddress!);
@@ -66,7 +68,8 @@ public sealed class EmailChannel(ChannelSettingsStore settings, SmtpConnectionPo
             HtmlBody = $"""
                 <!DOCTYPE html><html><body>
                 <div>{html}</div>
-                <hr><p style="font-size:12px;color:#666">To stop receiving these e-mails, <a href="{WebUtility.HtmlEncode(link)}">unsubscribe</a>.</p>
+                <hr><p style="font-size:12px;color:#666">To stop receiving these e-mails,
+                <a href="{WebUtility.HtmlEncode(link)}">unsubscribe</a>.</p>
                 </body></html>
                 """,
         }.ToMessageBody();

@@ -207,7 +207,9 @@ public sealed class ChannelSettingsStore(
             }
             catch (CryptographicException)
             {
-                log.LogWarning("The protected setting {Key} cannot be read with the current Data Protection keys; it is ignored until saved again", row.Key);
+                log.LogWarning(
+                    "The protected setting {Key} cannot be read with the current Data Protection keys; it is ignored until saved again",
+                    row.Key);
             }
         }
         return stored;

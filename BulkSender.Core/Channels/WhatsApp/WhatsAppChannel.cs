@@ -31,7 +31,10 @@ public sealed class WhatsAppChannel(HttpClient http, ChannelSettingsStore settin
         return await GraphApi.PostAsync(http, clock, url, options.AccessToken!, body, ReadMessageId, WhatsAppErrors.Table, cancellationToken);
     }
 
-    /// <summary>{ name, language: { code }, components: [{ type: "header"|"body", parameters: [{ type: "text", text, parameter_name? }] }] }.</summary>
+    /// <summary>
+    /// { name, language: { code }, components: [{ type: "header"|"body", parameters: [{ type: "text", text,
+    /// parameter_name? }] }] }.
+    /// </summary>
     private static object TemplateBody(OutgoingTemplate template) => new
     {
         name = template.Name,

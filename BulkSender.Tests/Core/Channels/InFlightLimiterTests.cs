@@ -10,7 +10,11 @@ public sealed class InFlightLimiterTests
     private readonly FakeTimeProvider clock = new();
 
     private InFlightLimiter Limiter(double rate, int max) =>
-        new(Options.Create(new ChannelsOptions { RatePerSecond = { [ChannelKind.WhatsApp] = rate }, MaxInFlight = { [ChannelKind.WhatsApp] = max } }),
+        new(
+            Options.Create(new ChannelsOptions
+            {
+                RatePerSecond = { [ChannelKind.WhatsApp] = rate }, MaxInFlight = { [ChannelKind.WhatsApp] = max },
+            }),
             new ChannelRateLimiter(Options.Create(new ChannelsOptions { RatePerSecond = { [ChannelKind.WhatsApp] = rate } }), clock), clock);
 
     /// <summary>One send that the provider answers after <paramref name="latency"/> (on the fake clock).</summary>

@@ -145,7 +145,8 @@ public sealed class MessengerChannelTests : ProviderTest
     public async Task Business_use_case_usage_gives_the_wait_when_there_is_no_retry_after()
     {
         Server.AnswerJson(400, ProviderServer.GraphError(80006, "There have been too many messages sent to this Messenger account."),
-            r => r.Headers["X-Business-Use-Case-Usage"] = """{"1122334455":[{"type":"messenger","call_count":100,"estimated_time_to_regain_access":3}]}""");
+            r => r.Headers["X-Business-Use-Case-Usage"] =
+                """{"1122334455":[{"type":"messenger","call_count":100,"estimated_time_to_regain_access":3}]}""");
 
         var result = await Channel.SendAsync(Message(), CancellationToken.None);
 

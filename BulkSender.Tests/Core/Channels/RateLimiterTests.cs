@@ -34,7 +34,8 @@ public sealed class RateLimiterTests
     [Fact]
     public async Task Four_workers_sharing_the_limiter_never_get_more_than_the_limit_in_any_second()
     {
-        var limiter = new ChannelRateLimiter(Options.Create(new ChannelsOptions { RatePerSecond = { [ChannelKind.Email] = Limit } }), TimeProvider.System);
+        var limiter = new ChannelRateLimiter(Options.Create(new ChannelsOptions { RatePerSecond = { [ChannelKind.Email] = Limit } }),
+            TimeProvider.System);
         var grants = new ConcurrentBag<long>();
 
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>

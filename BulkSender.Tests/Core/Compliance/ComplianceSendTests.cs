@@ -209,7 +209,8 @@ public sealed class ComplianceSendTests
     [Fact]
     public async Task A_retry_round_never_reaches_a_contact_who_opted_out_after_failing_even_when_the_round_was_already_planned()
     {
-        await using var host = await CoreHost.StartAsync(settings: new Dictionary<string, string?> { ["Channels:Simulated:FailureRates:Network"] = "1" });
+        await using var host = await CoreHost.StartAsync(
+            settings: new Dictionary<string, string?> { ["Channels:Simulated:FailureRates:Network"] = "1" });
         var ids = await host.ActiveContactIdsAsync(ChannelKind.Email, 12);
         var model = CoreHost.Compose(ChannelKind.Email, ids);
         model.MaxAttempts = 3;

@@ -284,7 +284,8 @@ public sealed class ContactImporterTests : IAsyncLifetime
     {
         await ImportAsync("name,address,channel\nAna,ana@example.com,email\n");
 
-        var parsed = await importer.ParseAsync(Csv("name,address,channel\nAna,ana@example.com,email\nBen,ben@example.com,email\nbad,x,email\n"), CancellationToken.None);
+        var parsed = await importer.ParseAsync(
+            Csv("name,address,channel\nAna,ana@example.com,email\nBen,ben@example.com,email\nbad,x,email\n"), CancellationToken.None);
         var preview = await importer.PreviewAsync(parsed, CancellationToken.None);
 
         preview.ToAdd.ShouldBe(1);
@@ -304,7 +305,8 @@ public sealed class ContactImporterTests : IAsyncLifetime
             Encoding.UTF8.GetBytes("Ana,ana@example.com,email\nBen,ben@example.com,email\n") },
         { "(missing: channel)", Encoding.UTF8.GetBytes("name,address\nAna,ana@example.com\n") },
         { "has a header row but no contacts", Encoding.UTF8.GetBytes("name,address,channel\n") },
-        { "larger than the 64 KB limit", Encoding.UTF8.GetBytes("name,address,channel\n" + string.Concat(Enumerable.Range(0, 3000).Select(i => $"Person {i},p{i}@example.com,email\n"))) },
+        { "larger than the 64 KB limit", Encoding.UTF8.GetBytes("name,address,channel\n" +
+            string.Concat(Enumerable.Range(0, 3000).Select(i => $"Person {i},p{i}@example.com,email\n"))) },
     };
 
     [Theory]

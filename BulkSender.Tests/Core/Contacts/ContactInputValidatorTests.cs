@@ -81,7 +81,8 @@ public sealed class ContactInputValidatorTests
         var result = Validator.Validate(new ContactInput { Name = "Cy", Channel = "messenger", Address = "12345", LastInboundAt = text });
 
         result.IsValid.ShouldBeFalse();
-        result.Errors.Single().ErrorMessage.ShouldBe($"last_inbound_at must be an ISO 8601 date and time such as 2026-11-30T14:05:00Z, not '{text}'.");
+        result.Errors.Single().ErrorMessage.ShouldBe(
+            $"last_inbound_at must be an ISO 8601 date and time such as 2026-11-30T14:05:00Z, not '{text}'.");
     }
 
     [Fact]

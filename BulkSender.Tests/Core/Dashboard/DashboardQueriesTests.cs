@@ -116,8 +116,13 @@ public sealed class DashboardQueriesTests : IAsyncLifetime
             var campaignMessage = NewMessage(ChannelKind.WhatsApp, MessageStatus.Sending);
             db.Messages.AddRange(later, soon, campaignMessage);
             await db.SaveChangesAsync();
-            db.Campaigns.Add(new Campaign { MessageId = campaignMessage.Id, DailyLimit = 5, Status = CampaignStatus.Active, StartAt = Now.AddDays(-1), NextBatchAt = Now.AddHours(3), CreatedAt = Now });
-            db.Deliveries.AddRange(Enumerable.Range(0, 7).Select(_ => new Delivery { MessageId = campaignMessage.Id, RecipientAddress = "x", CreatedAt = Now }));
+            db.Campaigns.Add(new Campaign
+            {
+                MessageId = campaignMessage.Id, DailyLimit = 5, Status = CampaignStatus.Active, StartAt = Now.AddDays(-1),
+                NextBatchAt = Now.AddHours(3), CreatedAt = Now,
+            });
+            db.Deliveries.AddRange(Enumerable.Range(0, 7)
+                .Select(_ => new Delivery { MessageId = campaignMessage.Id, RecipientAddress = "x", CreatedAt = Now }));
             await db.SaveChangesAsync();
         }
 

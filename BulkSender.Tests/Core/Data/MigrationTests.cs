@@ -12,14 +12,16 @@ public sealed class MigrationTests
     public void Sqlite_migrations_match_the_model()
     {
         using var db = new SqliteDesignTimeFactory().CreateDbContext([]);
-        db.Database.HasPendingModelChanges().ShouldBeFalse("run: dotnet ef migrations add <Name> --project BulkSender.Core --startup-project BulkSender.Core --context SqliteDbContext --output-dir Data/Migrations/Sqlite");
+        db.Database.HasPendingModelChanges().ShouldBeFalse("run: dotnet ef migrations add <Name> --project BulkSender.Core " +
+            "--startup-project BulkSender.Core --context SqliteDbContext --output-dir Data/Migrations/Sqlite");
     }
 
     [Fact]
     public void SqlServer_migrations_match_the_model()
     {
         using var db = new SqlServerDesignTimeFactory().CreateDbContext([]);
-        db.Database.HasPendingModelChanges().ShouldBeFalse("run: dotnet ef migrations add <Name> --project BulkSender.Core --startup-project BulkSender.Core --context SqlServerDbContext --output-dir Data/Migrations/SqlServer");
+        db.Database.HasPendingModelChanges().ShouldBeFalse("run: dotnet ef migrations add <Name> --project BulkSender.Core " +
+            "--startup-project BulkSender.Core --context SqlServerDbContext --output-dir Data/Migrations/SqlServer");
     }
 
     [Fact]

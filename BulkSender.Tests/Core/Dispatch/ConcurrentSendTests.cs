@@ -37,7 +37,8 @@ public sealed class ConcurrentSendTests
         RateLimiterTests.BusiestSecond(grants.ToList()).ShouldBeLessThanOrEqualTo(50, "no one-second window holds more grants than the limit");
         host.Provider.ForMessage(messageId).Select(s => s.DeliveryId).Distinct().Count().ShouldBe(100);
         var message = await host.MessageAsync(messageId);
-        (message.Status, message.SentCount, message.Summary).ShouldBe((MessageStatus.Sent, 100, "Sent to 100 recipients. 0 failed. Processed in 1 batch."));
+        (message.Status, message.SentCount, message.Summary)
+            .ShouldBe((MessageStatus.Sent, 100, "Sent to 100 recipients. 0 failed. Processed in 1 batch."));
     }
 
     [Fact]
@@ -73,7 +74,8 @@ public sealed class ConcurrentSendTests
         var callsAtCancel = channel.Calls;
         await run.WaitAsync(TimeSpan.FromSeconds(30));
 
-        (channel.Calls - callsAtCancel).ShouldBeLessThanOrEqualTo(DispatchOptions.ProgressEvery, "what was marked before the cancel, at most one chunk");
+        (channel.Calls - callsAtCancel)
+            .ShouldBeLessThanOrEqualTo(DispatchOptions.ProgressEvery, "what was marked before the cancel, at most one chunk");
         channel.Peak.ShouldBeGreaterThan(1);
         var deliveries = await host.DeliveriesAsync(messageId);
         deliveries.Count(d => d.Status == DeliveryStatus.Sent).ShouldBe(channel.Sent.Count, "every answer that came back is recorded");

@@ -49,7 +49,8 @@ public sealed class DailyLimitTests
         host.Provider.ForMessage(second).Count.ShouldBe(5);
         host.Provider.ForMessage(first).Concat(host.Provider.ForMessage(second)).ShouldAllBe(s => s.AttemptNumber == 1);
         var message = await host.MessageAsync(first);
-        (message.Status, message.SentCount, message.Summary).ShouldBe((MessageStatus.Sent, 50, "Sent to 50 recipients. 0 failed. Processed in 1 batch."));
+        (message.Status, message.SentCount, message.Summary)
+            .ShouldBe((MessageStatus.Sent, 50, "Sent to 50 recipients. 0 failed. Processed in 1 batch."));
         (await host.MessageAsync(second)).Status.ShouldBe(MessageStatus.Sent);
     }
 
@@ -75,7 +76,8 @@ public sealed class DailyLimitTests
     public async Task Without_a_daily_limit_nothing_is_held()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(Evening));
-        await using var host = await CoreHost.StartAsync(clock: clock, settings: new Dictionary<string, string?> { ["Channels:Email:DailyLimit"] = "0" });
+        await using var host = await CoreHost.StartAsync(clock: clock,
+            settings: new Dictionary<string, string?> { ["Channels:Email:DailyLimit"] = "0" });
 
         var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, await host.ActiveContactIdsAsync(ChannelKind.Email, 150)));
         await host.RunEnqueuedAsync();

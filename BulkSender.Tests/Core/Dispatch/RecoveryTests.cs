@@ -111,7 +111,9 @@ public sealed class RecoveryTests : IAsyncLifetime
         await host.RunEnqueuedAsync();
         await using (var db = host.NewDbContext())
             await db.Messages.Where(m => m.Id == messageId).ExecuteUpdateAsync(s => s
-                .SetProperty(m => m.Status, MessageStatus.Sending).SetProperty(m => m.CompletedAt, (DateTime?)null).SetProperty(m => m.Summary, (string?)null));
+                .SetProperty(m => m.Status, MessageStatus.Sending)
+                .SetProperty(m => m.CompletedAt, (DateTime?)null)
+                .SetProperty(m => m.Summary, (string?)null));
 
         (await ReconcileAsync()).ShouldBe(1);
 

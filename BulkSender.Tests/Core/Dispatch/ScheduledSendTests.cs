@@ -62,7 +62,8 @@ public sealed class ScheduledSendTests : IAsyncLifetime
         (await host.DeliveriesAsync(messageId)).ShouldBeEmpty();
         (await host.BatchesAsync(messageId)).ShouldBeEmpty();
         await using (var db = host.NewDbContext())
-            (await db.DraftRecipients.Where(r => r.MessageId == messageId).Select(r => r.ContactId).ToListAsync()).ShouldBe(contacts, ignoreOrder: true);
+            (await db.DraftRecipients.Where(r => r.MessageId == messageId).Select(r => r.ContactId).ToListAsync())
+                .ShouldBe(contacts, ignoreOrder: true);
 
         var edited = CoreHost.Compose(ChannelKind.Email, contacts.Take(3), "Edited");
         edited.When = SendTiming.At;

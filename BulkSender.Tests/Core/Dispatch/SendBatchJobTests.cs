@@ -63,7 +63,8 @@ public sealed class SendBatchJobTests
         sends.Select(s => s.DeliveryId).Distinct().Count().ShouldBe(250);
         (await host.BatchesAsync(messageId)).ShouldAllBe(b => b.Status == BatchStatus.Completed && b.SentCount == b.RecipientCount);
         var message = await host.MessageAsync(messageId);
-        (message.Status, message.SentCount, message.Summary).ShouldBe((MessageStatus.Sent, 250, "Sent to 250 recipients. 0 failed. Processed in 3 batches."));
+        (message.Status, message.SentCount, message.Summary)
+            .ShouldBe((MessageStatus.Sent, 250, "Sent to 250 recipients. 0 failed. Processed in 3 batches."));
     }
 
     [Fact]
@@ -113,14 +114,16 @@ public sealed class SendBatchJobTests
         await host.RunBatchAsync(batchIds[2]);
 
         outcome.ShouldBe(CancelOutcome.Cancelled);
-        (host.Provider.ForMessage(messageId).Count - sentAtCancel).ShouldBeLessThanOrEqualTo(2 * 10, "each running batch stops within 10 recipients");
+        (host.Provider.ForMessage(messageId).Count - sentAtCancel)
+            .ShouldBeLessThanOrEqualTo(2 * 10, "each running batch stops within 10 recipients");
         var deliveries = await host.DeliveriesAsync(messageId);
         deliveries.ShouldAllBe(d => d.Status == DeliveryStatus.Sent || d.Status == DeliveryStatus.Failed || d.Status == DeliveryStatus.Cancelled);
         deliveries.Count(d => d.Status == DeliveryStatus.Sent).ShouldBe(host.Provider.ForMessage(messageId).Count);
         (await host.BatchesAsync(messageId)).ShouldAllBe(b => b.Status == BatchStatus.Cancelled && b.CompletedAt != null);
         var message = await host.MessageAsync(messageId);
         var sent = deliveries.Count(d => d.Status == DeliveryStatus.Sent);
-        (message.Status, message.SentCount, message.FailedCount, message.SkippedCount, message.TotalRecipients).ShouldBe((MessageStatus.Cancelled, sent, 0, 0, 280));
+        (message.Status, message.SentCount, message.FailedCount, message.SkippedCount, message.TotalRecipients)
+            .ShouldBe((MessageStatus.Cancelled, sent, 0, 0, 280));
         message.Summary.ShouldBe($"Cancelled. Sent to {sent} recipients. 0 failed. {280 - sent} not sent.");
         (await host.Sends.CancelAsync(messageId, new Actor(null, null), default)).ShouldBe(CancelOutcome.NotCancellable);
         (await host.Sends.CancelAsync(999, new Actor(null, null), default)).ShouldBe(CancelOutcome.NotFound);
@@ -180,7 +183,8 @@ public sealed class SendBatchJobTests
         (batch.Status, batch.ClaimedBy, batch.JobId).ShouldBe((BatchStatus.Pending, null, null));
         var deliveries = await host.DeliveriesAsync(messageId);
         deliveries.ShouldNotContain(d => d.Status == DeliveryStatus.Sending);
-        deliveries.Count(d => d.Status == DeliveryStatus.Sent).ShouldBe(host.Provider.ForMessage(messageId).Count, "what reached the provider is recorded");
+        deliveries.Count(d => d.Status == DeliveryStatus.Sent)
+            .ShouldBe(host.Provider.ForMessage(messageId).Count, "what reached the provider is recorded");
         deliveries.Count(d => d.Status == DeliveryStatus.Pending).ShouldBeGreaterThan(0);
 
         await host.RunBatchAsync(batchId);

@@ -26,7 +26,8 @@ public sealed class SendOutcomeTests
     [InlineData(false, 250, 235, 15, 0, 3, MessageStatus.PartiallySent, "Sent to 235 recipients. 15 failed. Processed in 3 batches.")]
     [InlineData(false, 250, 0, 250, 0, 3, MessageStatus.Failed, "Sent to 0 recipients. 250 failed. Processed in 3 batches.")]
     [InlineData(false, 1, 1, 0, 0, 1, MessageStatus.Sent, "Sent to 1 recipient. 0 failed. Processed in 1 batch.")]
-    [InlineData(false, 2000, 1990, 0, 10, 20, MessageStatus.Sent, "Sent to 1,990 recipients. 0 failed. 10 skipped (opted out). Processed in 20 batches.")]
+    [InlineData(false, 2000, 1990, 0, 10, 20, MessageStatus.Sent,
+        "Sent to 1,990 recipients. 0 failed. 10 skipped (opted out). Processed in 20 batches.")]
     [InlineData(false, 5, 0, 0, 5, 1, MessageStatus.Failed, "Sent to 0 recipients. 0 failed. 5 skipped (opted out). Processed in 1 batch.")]
     [InlineData(true, 250, 120, 3, 0, 3, MessageStatus.Cancelled, "Cancelled. Sent to 120 recipients. 3 failed. 127 not sent.")]
     public void The_final_status_and_summary_follow_from_the_counts(bool cancelled, int total, int sent, int failed, int skipped, int batches,

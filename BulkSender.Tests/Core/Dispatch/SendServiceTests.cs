@@ -58,7 +58,8 @@ public sealed class SendServiceTests : IAsyncLifetime
         var optedOut = await db.Contacts.Where(c => c.Channel == ChannelKind.WhatsApp && c.OptedOut).Select(c => c.Id).ToListAsync();
         optedOut.ShouldNotBeEmpty("the demo data has opted-out contacts on every channel");
 
-        var messageId = await host.SendAsync(new ComposeModel { Title = "All", Content = "Hi", Channel = ChannelKind.WhatsApp, Audience = AudienceKind.Channel });
+        var messageId = await host.SendAsync(
+            new ComposeModel { Title = "All", Content = "Hi", Channel = ChannelKind.WhatsApp, Audience = AudienceKind.Channel });
 
         var deliveries = await host.DeliveriesAsync(messageId);
         deliveries.Select(d => d.ContactId!.Value).Order().ShouldBe(active.Order());
@@ -87,7 +88,8 @@ public sealed class SendServiceTests : IAsyncLifetime
     [Fact]
     public async Task The_server_refuses_a_selection_of_more_than_2000_contacts_and_saves_nothing()
     {
-        var outcome = await host.Sends.SaveAsync(CoreHost.Compose(ChannelKind.Email, Enumerable.Range(1, 2001)), null, new Actor(null, null), default);
+        var outcome = await host.Sends.SaveAsync(CoreHost.Compose(ChannelKind.Email, Enumerable.Range(1, 2001)), null, new Actor(null, null),
+            default);
 
         outcome.Succeeded.ShouldBeFalse();
         outcome.Errors[nameof(ComposeModel.ContactIds)].ShouldBe(["Select at most 2,000 contacts: this selection has 2,001."]);
@@ -108,7 +110,8 @@ public sealed class SendServiceTests : IAsyncLifetime
             null, new Actor(null, null), default);
 
         outcome.Errors[nameof(ComposeModel.ContactIds)].ShouldBe([
-            "2 selected contacts do not exist; 1 selected contact has opted out; 3 selected contacts are not Email contacts. Remove them from the selection and try again."]);
+            "2 selected contacts do not exist; 1 selected contact has opted out; 3 selected contacts are not Email contacts. " +
+            "Remove them from the selection and try again."]);
         (await db.Messages.CountAsync()).ShouldBe(0);
         (await db.Deliveries.CountAsync()).ShouldBe(0);
     }

@@ -77,7 +77,8 @@ public sealed class IdempotentSendTests : IAsyncLifetime
         var refused = await SaveAsync(changed, "key-2");
 
         (refused.Succeeded, refused.KeyReused).ShouldBe((false, true));
-        refused.Errors[ComposeOutcome.IdempotencyKeyField].ShouldBe(["This idempotency key was already used for a different request. Use a new key for a new send."]);
+        refused.Errors[ComposeOutcome.IdempotencyKeyField]
+            .ShouldBe(["This idempotency key was already used for a different request. Use a new key for a new send."]);
         (await CountsAsync()).ShouldBe(before);
     }
 

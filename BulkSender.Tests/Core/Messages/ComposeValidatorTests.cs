@@ -38,7 +38,8 @@ public sealed class ComposeValidatorTests
         { "MessageTag", m => m.MessageTag = "CONFIRMED_EVENT_UPDATE",
             "'CONFIRMED_EVENT_UPDATE' was retired by Meta on 2026-04-27: Messenger refuses it. "
             + "Send without a tag: people who wrote in the last 24 hours get the message." },
-        { "MessageTag", m => m.MessageTag = "POST_PURCHASE_UPDATE", "'POST_PURCHASE_UPDATE' was retired by Meta on 2026-04-27: Messenger refuses it. "
+        { "MessageTag", m => m.MessageTag = "POST_PURCHASE_UPDATE",
+            "'POST_PURCHASE_UPDATE' was retired by Meta on 2026-04-27: Messenger refuses it. "
             + "Send without a tag: people who wrote in the last 24 hours get the message." },
         { "MessageTag", m => m.MessageTag = "HUMAN_AGENT",
             "HUMAN_AGENT is only for a reply a person writes to one contact (the Reply action on the message page), never for a bulk send." },

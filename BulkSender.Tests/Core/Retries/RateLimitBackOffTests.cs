@@ -15,7 +15,8 @@ public sealed class RateLimitBackOffTests
     {
         var clock = new FakeTimeProvider();
         var limiter = Limiter(clock);
-        var channel = new BackingOffChannel(new AnsweringChannel(ChannelResult.Failed(ErrorType.RateLimit, "613", "Calls exceeded") with { RetryAfter = TimeSpan.FromSeconds(30) }),
+        var channel = new BackingOffChannel(
+            new AnsweringChannel(ChannelResult.Failed(ErrorType.RateLimit, "613", "Calls exceeded") with { RetryAfter = TimeSpan.FromSeconds(30) }),
             ChannelKind.Messenger, limiter);
 
         await channel.SendAsync(Message(), CancellationToken.None);

@@ -36,7 +36,8 @@ public sealed class RetryTests
         await using var host = await CoreHost.StartAsync(settings: Failing((ErrorType.Network, 0.3)));
         var messageId = await SendAsync(host, 250);
         var before = await host.MessageAsync(messageId);
-        var failedContacts = (await host.DeliveriesAsync(messageId)).Where(d => d.Status == DeliveryStatus.Failed).Select(d => d.ContactId).ToHashSet();
+        var failedContacts = (await host.DeliveriesAsync(messageId)).Where(d => d.Status == DeliveryStatus.Failed).Select(d => d.ContactId)
+            .ToHashSet();
         failedContacts.Count.ShouldBe(before.FailedCount);
         failedContacts.Count.ShouldBeGreaterThan(0);
 
@@ -70,7 +71,8 @@ public sealed class RetryTests
     {
         await using var host = await CoreHost.StartAsync(settings: Failing((ErrorType.Network, 0.4)));
         var messageId = await SendAsync(host, 120, maxAttempts: 10);
-        var succeeded = (await host.DeliveriesAsync(messageId)).Where(d => d.Status == DeliveryStatus.Sent).Select(d => d.RecipientAddress).ToHashSet();
+        var succeeded = (await host.DeliveriesAsync(messageId)).Where(d => d.Status == DeliveryStatus.Sent).Select(d => d.RecipientAddress)
+            .ToHashSet();
 
         for (var round = 0; round < 4; round++)
         {

@@ -23,7 +23,8 @@ public sealed class WhatsAppTemplateTests : IAsyncLifetime
     {
         server = await ProviderServer.StartAsync();
         server.ServeCloudApi([WinterSale, ProviderServer.Template("order_update", "Order {{order}} for {{first_name}}", category: "UTILITY")],
-            [ProviderServer.Template("old_offer", "Hi {{1}}", status: "PAUSED"), ProviderServer.Template("winter_sale", "Hola {{1}}, {{2}}.", language: "es")]);
+            [ProviderServer.Template("old_offer", "Hi {{1}}", status: "PAUSED"), ProviderServer.Template("winter_sale", "Hola {{1}}, {{2}}.",
+                language: "es")]);
         host = await CoreHost.StartAsync(contacts: 90, settings: new Dictionary<string, string?>
         {
             ["Channels:WhatsApp:BaseUrl"] = server.BaseAddress.ToString(),
@@ -62,7 +63,8 @@ public sealed class WhatsAppTemplateTests : IAsyncLifetime
         server.Requests.ShouldAllBe(r => r.Authorization == "Bearer EAAJ-template-token");
         var templates = await host.Services.GetRequiredService<WhatsAppTemplateQueries>().ListAsync(CancellationToken.None);
         templates.Select(t => $"{t.Name}/{t.Language}/{t.Category}/{t.Status}").ShouldBe(
-            ["old_offer/en_US/MARKETING/PAUSED", "order_update/en_US/UTILITY/APPROVED", "winter_sale/en_US/MARKETING/APPROVED", "winter_sale/es/MARKETING/APPROVED"]);
+            ["old_offer/en_US/MARKETING/PAUSED", "order_update/en_US/UTILITY/APPROVED", "winter_sale/en_US/MARKETING/APPROVED",
+                "winter_sale/es/MARKETING/APPROVED"]);
         var order = templates.Single(t => t.Name == "order_update");
         order.Slots.ShouldBe([new TemplateSlot("body", "order"), new TemplateSlot("body", "first_name")]);
         order.BodyText.ShouldBe("Order {{order}} for {{first_name}}");
@@ -98,7 +100,8 @@ public sealed class WhatsAppTemplateTests : IAsyncLifetime
         (await ErrorsAsync(TemplateSend(ids, parameters: [new() { Field = "first_name" }])))
             .ShouldBe("The template \"winter_sale\" has 2 parameters: map each one (Body {{1}}, Body {{2}}); 1 given.");
         (await ErrorsAsync(TemplateSend(ids, parameters: [new() { Field = "shoe_size" }, new() { Text = "" }]))).ShouldBe(
-            "Body {{1}}: \"shoe_size\" is not a contact field (use name, first_name, address). | Body {{2}}: map it to a contact field or enter its text.");
+            "Body {{1}}: \"shoe_size\" is not a contact field (use name, first_name, address). "
+            + "| Body {{2}}: map it to a contact field or enter its text.");
         (await ErrorsAsync(TemplateSend(ids, parameters: [new() { Field = "name" }, new() { Text = new string('x', 1025) }])))
             .ShouldBe("Body {{2}}: at most 1,024 characters (1,025 now).");
         var email = TemplateSend(await host.ActiveContactIdsAsync(ChannelKind.Email, 1), parameters: FirstNameAndMonday);

@@ -37,7 +37,8 @@ public sealed class AuthorizationTests(AppFixture app)
 
     [Theory]
     [MemberData(nameof(Rules))]
-    public async Task Every_page_and_api_needs_a_login_and_admin_pages_refuse_operators(Who who, string path, HttpStatusCode expected, string? redirectTo)
+    public async Task Every_page_and_api_needs_a_login_and_admin_pages_refuse_operators(Who who, string path, HttpStatusCode expected,
+        string? redirectTo)
     {
         using var client = app.NewClient();
         if (who == Who.Operator)
@@ -106,7 +107,8 @@ public sealed class AuthorizationTests(AppFixture app)
     {
         using var client = app.NewClient();
 
-        var response = await client.PostAsJsonAsync("/api/auth/login", new { email = AppFixture.OperatorEmail, password = AppFixture.OperatorPassword });
+        var response = await client.PostAsJsonAsync("/api/auth/login",
+            new { email = AppFixture.OperatorEmail, password = AppFixture.OperatorPassword });
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         var token = await response.Content.ReadFromJsonAsync<JsonElement>();

@@ -37,7 +37,8 @@ public sealed partial class LoginAnswerTests(AppFixture app)
         new[] { unknownEmail, disabledRightPassword, disabledWrongPassword }.ShouldAllBe(answer => answer == wrongPassword);
         using var client = app.NewClient();
         var apiAnswers = new List<string>();
-        foreach (var (email, password) in new[] { (AppFixture.OperatorEmail, "not-the-password"), ("nobody-here@test.local", "x"), (disabled.Email, disabled.Password) })
+        foreach (var (email, password) in new[]
+            { (AppFixture.OperatorEmail, "not-the-password"), ("nobody-here@test.local", "x"), (disabled.Email, disabled.Password) })
         {
             var api = await client.PostAsJsonAsync("/api/auth/login", new { email, password });
             api.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);

@@ -58,7 +58,9 @@ public sealed partial class OpenApiDocumentTests(AppFixture app)
         var schemas = document.GetProperty("components").GetProperty("schemas");
 
         var names = schemas.EnumerateObject()
-            .SelectMany(s => s.Value.TryGetProperty("properties", out var properties) ? properties.EnumerateObject().Select(p => $"{s.Name}.{p.Name}") : [])
+            .SelectMany(s => s.Value.TryGetProperty("properties", out var properties)
+                ? properties.EnumerateObject().Select(p => $"{s.Name}.{p.Name}")
+                : [])
             .ToList();
 
         names.ShouldNotBeEmpty();
@@ -107,8 +109,8 @@ public sealed partial class OpenApiDocumentTests(AppFixture app)
         body.GetProperty("content").EnumerateObject().Where(c => !c.Value.TryGetProperty("schema", out _)).Select(c => c.Name).ToList();
 
     /// <summary>"/api/messages/{id:int}/batches" → "/api/messages/{id}/batches", as OpenAPI writes a path.</summary>
-    private static string PathOf(RoutePattern pattern) => "/" + string.Join("/", pattern.PathSegments.Select(segment => string.Concat(segment.Parts.Select(
-        part => part switch
+    private static string PathOf(RoutePattern pattern) => "/" + string.Join("/", pattern.PathSegments.Select(segment => string.Concat(
+        segment.Parts.Select(part => part switch
         {
             RoutePatternLiteralPart literal => literal.Content,
             RoutePatternParameterPart parameter => $"{{{parameter.Name}}}",

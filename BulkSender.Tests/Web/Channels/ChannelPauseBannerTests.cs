@@ -66,6 +66,7 @@ public sealed class ChannelPauseBannerTests : MudTestContext, IAsyncLifetime
         banner.WaitForAssertion(() => banner.FindAll("[data-testid=channel-paused]").ShouldBeEmpty());
         await using var db = database.CreateDbContext();
         (await db.ChannelPauses.CountAsync()).ShouldBe(0);
-        (await db.Activity.Where(a => a.Action == ActivityActions.ChannelResumed).Select(a => a.Details).SingleAsync()).ShouldBe("Messenger resumed");
+        (await db.Activity.Where(a => a.Action == ActivityActions.ChannelResumed).Select(a => a.Details).SingleAsync())
+            .ShouldBe("Messenger resumed");
     }
 }

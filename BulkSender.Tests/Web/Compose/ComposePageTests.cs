@@ -86,9 +86,12 @@ public sealed class ComposePageTests : MudTestContext, IAsyncLifetime
         var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
         await using (var db = host.NewDbContext())
         {
-            await db.Contacts.Where(c => ids.Take(4).Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, now.AddHours(-1)));
-            await db.Contacts.Where(c => ids.Skip(4).Take(4).Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, now.AddHours(-30)));
-            await db.Contacts.Where(c => ids.Skip(8).Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, (DateTime?)null));
+            await db.Contacts.Where(c => ids.Take(4).Contains(c.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, now.AddHours(-1)));
+            await db.Contacts.Where(c => ids.Skip(4).Take(4).Contains(c.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, now.AddHours(-30)));
+            await db.Contacts.Where(c => ids.Skip(8).Contains(c.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, (DateTime?)null));
         }
         Services.GetRequiredService<ContactSelection>().AddRange(ids);
 
@@ -134,7 +137,8 @@ public sealed class ComposePageTests : MudTestContext, IAsyncLifetime
 
         page.Find("textarea[data-testid=content]").Input(new string('x', 2001));
 
-        page.WaitForAssertion(() => page.Find("[data-testid=char-count]").TextContent.ShouldContain("2,001 / 2,000 characters (the Messenger limit)"));
+        page.WaitForAssertion(() =>
+            page.Find("[data-testid=char-count]").TextContent.ShouldContain("2,001 / 2,000 characters (the Messenger limit)"));
         page.Find("[data-testid=char-count]").ClassList.ShouldContain("mud-error-text");
     }
 

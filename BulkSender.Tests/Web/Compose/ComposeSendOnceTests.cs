@@ -44,7 +44,8 @@ public sealed class ComposeSendOnceTests : MudTestContext, IAsyncLifetime
             Services.GetRequiredService<ContactSelection>().AddRange(await host.ActiveContactIdsAsync(ChannelKind.Email, 40));
         Render<MudBlazor.MudPopoverProvider>();
         var page = Render<ComposePage>();
-        page.WaitForAssertion(() => page.Find("[data-testid=recipient-count]").TextContent.ShouldContain(selection ? "40 recipients" : "recipients"));
+        page.WaitForAssertion(() =>
+            page.Find("[data-testid=recipient-count]").TextContent.ShouldContain(selection ? "40 recipients" : "recipients"));
         page.Find("input[data-testid=title]").Input(title);
         page.Find("textarea[data-testid=content]").Input("Hello once");
         return page;

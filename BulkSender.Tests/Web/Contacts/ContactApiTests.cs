@@ -31,7 +31,8 @@ public sealed class ContactApiTests(AppFixture app)
     {
         using var client = await OperatorAsync();
         var unique = Guid.NewGuid().ToString("N")[..8];
-        var csv = $"name,address,channel,tags\nApi One,api1-{unique}@example.com,email,api-import\nApi Two,api2-{unique}@example.com,email,\nBad,nope,email,\n";
+        var csv = $"name,address,channel,tags\nApi One,api1-{unique}@example.com,email,api-import\n" +
+            $"Api Two,api2-{unique}@example.com,email,\nBad,nope,email,\n";
 
         var first = await client.PostAsync("/api/contacts/import", File(Encoding.UTF8.GetBytes(csv)));
         var second = await client.PostAsync("/api/contacts/import", File(Encoding.UTF8.GetBytes(csv.Replace("Api One", "Api Uno"))));

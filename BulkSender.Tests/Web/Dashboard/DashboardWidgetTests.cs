@@ -36,7 +36,9 @@ public sealed class DashboardWidgetTests : MudTestContext
     public void Chart_draws_a_series_per_channel_over_the_days()
     {
         var days = Enumerable.Range(17, 7).Select(d => new DateOnly(2026, 11, d)).ToList();
-        var daily = days.SelectMany(day => Enum.GetValues<ChannelKind>().Select(c => new DailySends(day, c, c == ChannelKind.Email ? day.Day : 0, 0))).ToList();
+        var daily = days
+            .SelectMany(day => Enum.GetValues<ChannelKind>().Select(c => new DailySends(day, c, c == ChannelKind.Email ? day.Day : 0, 0)))
+            .ToList();
 
         var chart = Render<SendsChart>(p => p.Add(c => c.Daily, daily));
 
@@ -90,7 +92,8 @@ public sealed class DashboardWidgetTests : MudTestContext
     public void Sends_in_flight_move_their_bars_as_progress_arrives_and_leave_when_done()
     {
         var feed = Feed();
-        var list = Render<InFlightList>(p => p.Add(c => c.Initial, [new InFlightSend(4, "Black Friday", ChannelKind.Email, MessageStatus.Sending, 250, 40, 0, 0)]));
+        var list = Render<InFlightList>(p =>
+            p.Add(c => c.Initial, [new InFlightSend(4, "Black Friday", ChannelKind.Email, MessageStatus.Sending, 250, 40, 0, 0)]));
         list.Find("[data-testid=in-flight-4-text]").TextContent.Trim().ShouldBe("40 of 250 processed");
         list.Find("[data-testid=in-flight-4] [role=progressbar]").GetAttribute("aria-valuenow").ShouldBe("16");
 

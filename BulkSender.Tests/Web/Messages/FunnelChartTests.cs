@@ -10,7 +10,8 @@ public sealed class FunnelChartTests : MudTestContext
     [Fact]
     public void Funnel_draws_a_bar_per_stage_with_counts_and_percentages_of_sent()
     {
-        var chart = Render<FunnelChart>(p => p.Add(c => c.Funnel, new MessageFunnel(Total: 250, Sent: 200, Delivered: 190, Read: 133, Replied: 13, Closed: 4, Failed: 50)));
+        var chart = Render<FunnelChart>(p =>
+            p.Add(c => c.Funnel, new MessageFunnel(Total: 250, Sent: 200, Delivered: 190, Read: 133, Replied: 13, Closed: 4, Failed: 50)));
 
         chart.Find("[data-testid=funnel-chart] svg").ShouldNotBeNull();
         foreach (var stage in new[] { "Sent", "Delivered", "Read", "Replied", "Closed" })

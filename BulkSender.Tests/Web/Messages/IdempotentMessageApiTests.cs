@@ -14,7 +14,8 @@ public sealed class IdempotentMessageApiTests(AppFixture app)
     private async Task<object> SendBodyAsync(string title)
     {
         await using var db = app.NewDbContext();
-        var ids = await db.Contacts.Where(c => c.Channel == ChannelKind.Email && !c.OptedOut).OrderBy(c => c.Id).Select(c => c.Id).Take(3).ToListAsync();
+        var ids = await db.Contacts.Where(c => c.Channel == ChannelKind.Email && !c.OptedOut).OrderBy(c => c.Id).Select(c => c.Id).Take(3)
+            .ToListAsync();
         return new { title, content = "Once only", channel = "email", audience = "selection", contact_ids = ids };
     }
 
@@ -47,7 +48,8 @@ public sealed class IdempotentMessageApiTests(AppFixture app)
             answers.Add((response.StatusCode, response.Headers.Location?.ToString(), await response.Content.ReadAsStringAsync()));
         answers.Distinct().ShouldHaveSingleItem($"every answer is the first one: {string.Join(" | ", answers)}");
         answers[0].Item1.ShouldBe(HttpStatusCode.Created, answers[0].Item3);
-        responses.Append(later).Count(r => r.Headers.Contains("Idempotent-Replayed")).ShouldBe(4, "all but the one that made the send say they are repeats");
+        responses.Append(later).Count(r => r.Headers.Contains("Idempotent-Replayed"))
+            .ShouldBe(4, "all but the one that made the send say they are repeats");
         (await MessagesTitledAsync(title)).ShouldBe(1);
         var id = JsonDocument.Parse(answers[0].Item3).RootElement.GetProperty("id").GetInt32();
         await using (var db = app.NewDbContext())

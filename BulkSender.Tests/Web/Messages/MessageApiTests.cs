@@ -55,8 +55,8 @@ public sealed class MessageApiTests(AppFixture app)
         var created = await response.Content.ReadFromJsonAsync<JsonElement>();
         var id = created.GetProperty("id").GetInt32();
         response.Headers.Location!.ToString().ShouldBe($"/api/messages/{id}");
-        (created.GetProperty("status").GetString(), created.GetProperty("total_recipients").GetInt32(), created.GetProperty("batch_count").GetInt32())
-            .ShouldBe(("sending", 90, 1));
+        (created.GetProperty("status").GetString(), created.GetProperty("total_recipients").GetInt32(),
+            created.GetProperty("batch_count").GetInt32()).ShouldBe(("sending", 90, 1));
 
         var done = await WaitForBatchesAsync(client, id, j => j.GetProperty("summary").GetProperty("completed").GetInt32() == 1);
         var summary = done.GetProperty("summary");
@@ -189,7 +189,10 @@ public sealed class MessageApiTests(AppFixture app)
     {
         using var client = await OperatorAsync();
 
-        var response = await client.PostAsJsonAsync("/api/messages", new { title = "Idea", when = "draft", channel = "email", audience = "selection", contact_ids = await ActiveIdsAsync(ChannelKind.Email, 3) });
+        var response = await client.PostAsJsonAsync("/api/messages", new
+        {
+            title = "Idea", when = "draft", channel = "email", audience = "selection", contact_ids = await ActiveIdsAsync(ChannelKind.Email, 3),
+        });
 
         response.StatusCode.ShouldBe(HttpStatusCode.Created);
         var created = await response.Content.ReadFromJsonAsync<JsonElement>();

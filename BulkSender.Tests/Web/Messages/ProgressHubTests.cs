@@ -56,7 +56,8 @@ public sealed class ProgressHubTests(AppFixture app)
     public async Task A_subscriber_gets_the_current_state_then_throttled_live_progress_and_the_summary()
     {
         var cookies = new CookieContainer();
-        using var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = app.BaseAddress };
+        using var client =
+            new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = app.BaseAddress };
         await Login.AsAsync(client, AppFixture.OperatorEmail, AppFixture.OperatorPassword);
         await using var hub = Connect(cookies);
         var updates = new ConcurrentQueue<(DateTime At, MessageProgress Progress)>();
@@ -92,7 +93,8 @@ public sealed class ProgressHubTests(AppFixture app)
         var live = updates.Select(u => u.Progress).ToList();
         live.ShouldNotBeEmpty();
         live.Select(p => p.Processed).ShouldBeInOrder(SortDirection.Ascending);
-        live.SelectMany(p => p.Batches).Where(b => b.Status == BulkSender.Core.Dispatch.BatchStatus.Completed).Select(b => b.BatchId).Distinct().Count()
+        live.SelectMany(p => p.Batches).Where(b => b.Status == BulkSender.Core.Dispatch.BatchStatus.Completed)
+            .Select(b => b.BatchId).Distinct().Count()
             .ShouldBe(initial.BatchCount, "every batch's completion is pushed");
         // Counter updates are throttled to 4 a second; state changes (each batch starting and ending, the message) come on top.
         var seconds = (updates.Last().At - updates.First().At).TotalSeconds;

@@ -145,7 +145,8 @@ public sealed class ProgressPublisherTests : IAsyncLifetime
         IProgressClient IHubClients<IProgressClient>.AllExcept(IReadOnlyList<string> excludedConnectionIds) => throw new NotSupportedException();
         IProgressClient IHubClients<IProgressClient>.Client(string connectionId) => throw new NotSupportedException();
         IProgressClient IHubClients<IProgressClient>.Clients(IReadOnlyList<string> connectionIds) => throw new NotSupportedException();
-        IProgressClient IHubClients<IProgressClient>.GroupExcept(string groupName, IReadOnlyList<string> excludedConnectionIds) => throw new NotSupportedException();
+        IProgressClient IHubClients<IProgressClient>.GroupExcept(string groupName, IReadOnlyList<string> excludedConnectionIds) =>
+            throw new NotSupportedException();
         IProgressClient IHubClients<IProgressClient>.Groups(IReadOnlyList<string> groupNames) => throw new NotSupportedException();
         IProgressClient IHubClients<IProgressClient>.User(string userId) => throw new NotSupportedException();
         IProgressClient IHubClients<IProgressClient>.Users(IReadOnlyList<string> userIds) => throw new NotSupportedException();

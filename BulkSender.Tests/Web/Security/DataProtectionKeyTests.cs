@@ -45,7 +45,8 @@ public sealed class DataProtectionKeyTests
 
     private async Task<List<string>> StoredKeysAsync()
     {
-        await using var db = new SqliteDbContext(new DbContextOptionsBuilder<SqliteDbContext>().UseSqlite($"Data Source={Database};Pooling=False").Options);
+        await using var db = new SqliteDbContext(
+            new DbContextOptionsBuilder<SqliteDbContext>().UseSqlite($"Data Source={Database};Pooling=False").Options);
         return await db.DataProtectionKeys.Select(k => k.Xml!).ToListAsync();
     }
 

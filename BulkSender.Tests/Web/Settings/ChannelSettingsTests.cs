@@ -21,7 +21,8 @@ public sealed class ChannelSettingsTests(AppFixture app)
         return client;
     }
 
-    private static Task<HttpResponseMessage> SaveAsync(HttpClient client, ChannelKind channel, Dictionary<string, string?> values, params string[] clear) =>
+    private static Task<HttpResponseMessage> SaveAsync(HttpClient client, ChannelKind channel, Dictionary<string, string?> values,
+        params string[] clear) =>
         client.PutAsJsonAsync($"{Api}/{channel}", new SettingsEndpoints.SaveRequest(values, clear.ToList()));
 
     [Fact]
@@ -45,7 +46,8 @@ public sealed class ChannelSettingsTests(AppFixture app)
 
             var api = await client.GetStringAsync(Api);
             api.ShouldNotContain(secret);
-            var email = (await client.GetFromJsonAsync<List<SettingsEndpoints.ChannelSettingsResponse>>(Api, TestJson.Options))!.Single(c => c.Channel == ChannelKind.Email);
+            var email = (await client.GetFromJsonAsync<List<SettingsEndpoints.ChannelSettingsResponse>>(Api, TestJson.Options))!
+                .Single(c => c.Channel == ChannelKind.Email);
             email.Settings.Single(s => s.Name == "Password").Value.ShouldBe("••••7731");
             email.Settings.Single(s => s.Name == "Port").Source.ShouldBe(SettingSource.Database);
 
@@ -99,10 +101,12 @@ public sealed class ChannelSettingsTests(AppFixture app)
                 ["AccessToken"] = "EAAJ-settings-test-token",
             })).StatusCode.ShouldBe(HttpStatusCode.OK);
 
-            cloudApi.AnswerJson(200, """{"messaging_product":"whatsapp","contacts":[{"input":"14155550123","wa_id":"14155550123"}],"messages":[{"id":"wamid.TEST1"}]}""");
+            cloudApi.AnswerJson(200,
+                """{"messaging_product":"whatsapp","contacts":[{"input":"14155550123","wa_id":"14155550123"}],"messages":[{"id":"wamid.TEST1"}]}""");
             var sent = await client.PostAsJsonAsync($"{Api}/WhatsApp/test", new SettingsEndpoints.TestRequest("+14155550123", "Hello"));
             var ok = await sent.Content.ReadFromJsonAsync<SettingsEndpoints.TestResponse>(TestJson.Options);
-            (await sent.Content.ReadAsStringAsync()).ShouldContain("\"provider_message_id\":\"wamid.TEST1\"", Case.Sensitive, "the API answers snake_case");
+            (await sent.Content.ReadAsStringAsync())
+                .ShouldContain("\"provider_message_id\":\"wamid.TEST1\"", Case.Sensitive, "the API answers snake_case");
 
             cloudApi.AnswerJson(400, ProviderServer.GraphError(131026, "Message undeliverable."));
             var refused = await (await client.PostAsJsonAsync($"{Api}/whatsapp/test", new SettingsEndpoints.TestRequest("+14155550123", "Hello")))

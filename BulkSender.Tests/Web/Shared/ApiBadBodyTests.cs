@@ -128,7 +128,8 @@ public sealed class ApiBadBodyTests(AppFixture app)
 
     [Theory]
     [MemberData(nameof(BadValues))]
-    public async Task A_null_wrong_type_or_empty_value_is_a_400_problem_naming_the_field_and_changes_nothing(string endpoint, string change, string field)
+    public async Task A_null_wrong_type_or_empty_value_is_a_400_problem_naming_the_field_and_changes_nothing(string endpoint, string change,
+        string field)
     {
         var body = JsonNode.Parse(Endpoints[endpoint].ValidBody)!.AsObject();
         foreach (var (name, value) in JsonNode.Parse(change)!.AsObject())

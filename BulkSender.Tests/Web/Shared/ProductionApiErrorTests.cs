@@ -31,7 +31,8 @@ public sealed class ProductionApiErrorTests
         // A browser's Accept header: HTML first, anything else after.
         http.DefaultRequestHeaders.Accept.ParseAdd("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
 
-        var badBody = await http.PostAsync("/api/messages", new StringContent("""{"title":"x","content":null}""", Encoding.UTF8, "application/json"));
+        var badBody = await http.PostAsync("/api/messages",
+            new StringContent("""{"title":"x","content":null}""", Encoding.UTF8, "application/json"));
         var unknownPath = await http.GetAsync("/api/no-such-thing");
         // Break the database under the running app: the next read of messages throws on the server.
         await using (var connection = new SqliteConnection($"Data Source={database};Pooling=False"))

@@ -28,7 +28,8 @@ public sealed class TemplateApiTests(AppFixture app)
             return;
         db.WhatsAppTemplates.Add(new WhatsAppTemplate
         {
-            Name = name, Language = "en_US", Category = "MARKETING", Status = status, Components = Body, SyncedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow,
+            Name = name, Language = "en_US", Category = "MARKETING", Status = status, Components = Body,
+            SyncedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow,
         });
         await db.SaveChangesAsync();
     }
@@ -36,7 +37,8 @@ public sealed class TemplateApiTests(AppFixture app)
     private async Task<List<int>> WhatsAppIdsAsync(int count)
     {
         await using var db = app.NewDbContext();
-        return await db.Contacts.Where(c => c.Channel == ChannelKind.WhatsApp && !c.OptedOut).OrderBy(c => c.Id).Select(c => c.Id).Take(count).ToListAsync();
+        return await db.Contacts.Where(c => c.Channel == ChannelKind.WhatsApp && !c.OptedOut).OrderBy(c => c.Id)
+            .Select(c => c.Id).Take(count).ToListAsync();
     }
 
     [Fact]
@@ -68,7 +70,10 @@ public sealed class TemplateApiTests(AppFixture app)
         object Request(string template) => new
         {
             title = "Template by API", channel = "whatsapp", audience = "selection", contact_ids = ids, when = "draft",
-            whatsapp_template = new { name = template, language = "en_US", parameters = new object[] { new { field = "first_name" }, new { text = "Friday" } } },
+            whatsapp_template = new
+            {
+                name = template, language = "en_US", parameters = new object[] { new { field = "first_name" }, new { text = "Friday" } },
+            },
         };
 
         var created = await client.PostAsJsonAsync("/api/messages", Request("api_approved"));

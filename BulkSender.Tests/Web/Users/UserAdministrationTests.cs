@@ -50,7 +50,8 @@ public sealed class UserAdministrationTests(AppFixture app)
         (await form.Content.ReadAsStringAsync()).ShouldContain("Wrong e-mail or password.");
 
         await using var db = app.NewDbContext();
-        (await db.Activity.Where(a => a.EntityId == id).Select(a => a.Action).OrderBy(a => a).ToListAsync()).ShouldBe(["user.created", "user.disabled"]);
+        (await db.Activity.Where(a => a.EntityId == id).Select(a => a.Action).OrderBy(a => a).ToListAsync())
+            .ShouldBe(["user.created", "user.disabled"]);
     }
 
     [Fact]
@@ -147,7 +148,8 @@ public sealed class UserAdministrationTests(AppFixture app)
         var now = (await WithAdminAsync(a => a.ListAsync(CancellationToken.None))).Single(u => u.Email == email);
         (now.Role, now.IsDisabled).ShouldBe((Roles.Operator, true));
         await using (var db = app.NewDbContext())
-            (await db.Activity.Where(a => a.EntityId == shown.Id).Select(a => a.Action).OrderBy(a => a).ToListAsync()).ShouldBe(["user.created", "user.disabled"]);
+            (await db.Activity.Where(a => a.EntityId == shown.Id).Select(a => a.Action).OrderBy(a => a).ToListAsync())
+                .ShouldBe(["user.created", "user.disabled"]);
 
         (await WithAdminAsync(a => a.SetDisabledAsync(now.Id, now.Version, false, Admin, CancellationToken.None))).ShouldBeNull();
         (await WithAdminAsync(a => a.ListAsync(CancellationToken.None))).Single(u => u.Email == email).IsDisabled.ShouldBeFalse();

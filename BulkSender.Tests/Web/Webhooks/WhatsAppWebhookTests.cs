@@ -171,7 +171,8 @@ public sealed class WhatsAppWebhookTests(AppFixture app)
 
     private static object Priced(string wamid, string status, DateTime at, string category, string type, string userId) => new
     {
-        id = wamid, status, timestamp = Webhook.Seconds(at).ToString(CultureInfo.InvariantCulture), recipient_id = "14155550123", recipient_user_id = userId,
+        id = wamid, status, timestamp = Webhook.Seconds(at).ToString(CultureInfo.InvariantCulture), recipient_id = "14155550123",
+        recipient_user_id = userId,
         pricing = new { billable = type == "regular", pricing_model = "PMP", category, type },
     };
 
@@ -180,7 +181,8 @@ public sealed class WhatsAppWebhookTests(AppFixture app)
     {
         var now = DateTime.UtcNow;
         await using var db = app.NewDbContext();
-        var (message, deliveries) = await DeliveryBuilder.SentAsync(db, ChannelKind.WhatsApp, ContactBuilder.Many(3, ChannelKind.WhatsApp), now.AddMinutes(-5));
+        var (message, deliveries) = await DeliveryBuilder.SentAsync(db, ChannelKind.WhatsApp, ContactBuilder.Many(3, ChannelKind.WhatsApp),
+            now.AddMinutes(-5));
         var ids = deliveries.Select(d => d.ProviderMessageId!).ToList();
 
         (await PostAsync(Payload([
@@ -221,7 +223,8 @@ public sealed class WhatsAppWebhookTests(AppFixture app)
 
     [Theory]
     [MemberData(nameof(OutOfOrder))]
-    public async Task Statuses_out_of_order_or_skipping_delivered_end_in_the_right_state(string _, string[] events, DeliveryStatus status, bool delivered,
+    public async Task Statuses_out_of_order_or_skipping_delivered_end_in_the_right_state(string _, string[] events, DeliveryStatus status,
+        bool delivered,
         bool read)
     {
         var sentAt = DateTime.UtcNow.AddMinutes(-10);
@@ -231,7 +234,8 @@ public sealed class WhatsAppWebhookTests(AppFixture app)
         {
             var (kind, minutes) = (e.Split(':')[0], int.Parse(e.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture));
             var at = sentAt.AddMinutes(minutes);
-            (await PostAsync(Payload([kind == "failed" ? Status(sent.ProviderMessageId!, kind, at, 131026) : Status(sent.ProviderMessageId!, kind, at)])))
+            (await PostAsync(Payload([kind == "failed" ? Status(sent.ProviderMessageId!, kind, at, 131026) : Status(sent.ProviderMessageId!,
+                kind, at)])))
                 .StatusCode.ShouldBe(HttpStatusCode.OK);
         }
 

@@ -14,7 +14,8 @@ public static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
         // The session ends on the server too: a copy of the cookie taken before is refused (BrowserSessions).
-        app.MapPost("/account/logout", async (HttpContext http, BrowserSessions sessions, SignInManager<AppUser> signIn, [FromForm] string? returnUrl) =>
+        app.MapPost("/account/logout", async (HttpContext http, BrowserSessions sessions, SignInManager<AppUser> signIn,
+            [FromForm] string? returnUrl) =>
         {
             await sessions.EndAsync(http.User, http.RequestAborted);
             await signIn.SignOutAsync();

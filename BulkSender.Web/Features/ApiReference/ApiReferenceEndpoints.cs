@@ -23,7 +23,8 @@ public static class ApiReferenceEndpoints
             o.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "BulkSender API";
-                document.Info.Description = "Log in with POST /api/auth/login and send the access_token as a bearer token; the dashboard's cookie works too.";
+                document.Info.Description =
+                    "Log in with POST /api/auth/login and send the access_token as a bearer token; the dashboard's cookie works too.";
                 return Task.CompletedTask;
             });
         });

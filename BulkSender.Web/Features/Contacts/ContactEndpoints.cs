@@ -9,7 +9,8 @@ namespace BulkSender.Web.Features.Contacts;
 
 public static class ContactEndpoints
 {
-    public sealed record ImportResponse(int Added, int Updated, int Rejected, IReadOnlyList<RejectedRow> RejectedRows, IReadOnlyList<string> IgnoredColumns);
+    public sealed record ImportResponse(int Added, int Updated, int Rejected, IReadOnlyList<RejectedRow> RejectedRows,
+        IReadOnlyList<string> IgnoredColumns);
 
     public static IEndpointRouteBuilder MapContactEndpoints(this IEndpointRouteBuilder app)
     {
@@ -17,7 +18,8 @@ public static class ContactEndpoints
 
         // Query parameters in the API's snake_case: page from 0, page_size up to ContactQueries.MaxPageSize.
         group.MapGet("/", async (ContactQueries queries, string? search, ChannelKind? channel, string? tag,
-            [FromQuery(Name = "opted_out")] bool? optedOut, ContactSort? sort, bool? descending, int? page, [FromQuery(Name = "page_size")] int? pageSize, CancellationToken cancellationToken) =>
+            [FromQuery(Name = "opted_out")] bool? optedOut, ContactSort? sort, bool? descending, int? page,
+            [FromQuery(Name = "page_size")] int? pageSize, CancellationToken cancellationToken) =>
             TypedResults.Ok(await queries.PageAsync(new ContactFilter(search, channel, tag, optedOut), sort ?? ContactSort.Name,
                 descending ?? false, page ?? 0, pageSize ?? 50, cancellationToken)));
 
@@ -36,7 +38,8 @@ public static class ContactEndpoints
                 await using var stream = file.OpenReadStream();
                 var parsed = await importer.ParseAsync(stream, cancellationToken);
                 var result = await importer.ImportAsync(parsed, user.ToActor(), file.FileName, null, cancellationToken);
-                return TypedResults.Ok(new ImportResponse(result.Added, result.Updated, result.Rejected.Count, result.Rejected, result.IgnoredColumns));
+                return TypedResults.Ok(new ImportResponse(result.Added, result.Updated, result.Rejected.Count, result.Rejected,
+                    result.IgnoredColumns));
             }
             catch (ImportFileException ex)
             {

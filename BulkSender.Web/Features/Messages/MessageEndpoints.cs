@@ -160,8 +160,9 @@ public static class MessageEndpoints
             sent + failed == 0 ? 0 : Math.Round(100.0 * sent / (sent + failed), 1),
             batches.Sum(b => b.SentCount),
             batches.Sum(b => b.FailedCount));
-        return TypedResults.Ok(new BatchesResponse(id, Snake(status.Value), batches.Select(b => new BatchItem(b.Id, b.Number, b.AttemptNumber,
-            Snake(b.Status), b.RecipientCount, b.SentCount, b.FailedCount, b.SkippedCount, b.Error, Utc(b.StartedAt), Utc(b.CompletedAt))).ToList(), summary));
+        return TypedResults.Ok(new BatchesResponse(id, Snake(status.Value), batches.Select(b => new BatchItem(b.Id, b.Number,
+            b.AttemptNumber, Snake(b.Status), b.RecipientCount, b.SentCount, b.FailedCount, b.SkippedCount, b.Error, Utc(b.StartedAt),
+            Utc(b.CompletedAt))).ToList(), summary));
     }
 
     private static async Task<Results<Ok<CancelledMessage>, NotFound, ProblemHttpResult>> CancelAsync(

@@ -55,7 +55,8 @@ public static class RetryEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<FailedRecipientsResponse>, NotFound>> FailedAsync(int id, FailedRecipientQueries queries, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<FailedRecipientsResponse>, NotFound>> FailedAsync(int id, FailedRecipientQueries queries,
+        CancellationToken cancellationToken)
     {
         if (await queries.GetAsync(id, cancellationToken) is not { } report)
             return TypedResults.NotFound();
@@ -69,7 +70,8 @@ public static class RetryEndpoints
             report.MaxAttempts, report.Policy.ToString(), report.RetryCount, report.NextRetryAt));
     }
 
-    private static async Task<Results<FileContentHttpResult, NotFound>> CsvAsync(int id, FailedRecipientQueries queries, CancellationToken cancellationToken)
+    private static async Task<Results<FileContentHttpResult, NotFound>> CsvAsync(int id, FailedRecipientQueries queries,
+        CancellationToken cancellationToken)
     {
         if (await queries.GetAsync(id, cancellationToken) is not { } report)
             return TypedResults.NotFound();
@@ -87,11 +89,13 @@ public static class RetryEndpoints
             if (!ErrorTypes.TryParse(name, out var type))
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]>
                 {
-                    ["error_types"] = [$"Unknown error type '{name}'. Use access_token, rate_limit, invalid_recipient, network, permission or other."],
+                    ["error_types"] =
+                        [$"Unknown error type '{name}'. Use access_token, rate_limit, invalid_recipient, network, permission or other."],
                 });
             types.Add(type);
         }
-        var outcome = await planner.RetryAsync(id, new RetryRequest(request?.RecipientIds, types), user.ToActor(), RetryTrigger.Manual, cancellationToken);
+        var outcome = await planner.RetryAsync(id, new RetryRequest(request?.RecipientIds, types), user.ToActor(), RetryTrigger.Manual,
+            cancellationToken);
         return outcome.Status switch
         {
             RetryStatus.Started => TypedResults.Ok(new ResendResponse(outcome.Message, outcome.Recipients,
@@ -106,7 +110,8 @@ public static class RetryEndpoints
         int id, PolicyRequest request, RetryPolicies policies, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (ParsePolicy(request.Policy) is not { } policy)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["policy"] = ["The policy must be manual, immediate or scheduled."] });
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { ["policy"] = ["The policy must be manual, immediate or scheduled."] });
         RetryPolicyInput? shown = null;
         if (request.PreviousPolicy is not null || request.PreviousMaxAttempts is not null)
         {
@@ -123,7 +128,8 @@ public static class RetryEndpoints
         {
             PolicyChangeStatus.Changed => TypedResults.NoContent(),
             PolicyChangeStatus.NotFound => TypedResults.NotFound(),
-            PolicyChangeStatus.Conflict => TypedResults.Problem(RetryPolicies.MessagePolicyChangedMessage, statusCode: StatusCodes.Status409Conflict, title: "Changed meanwhile"),
+            PolicyChangeStatus.Conflict => TypedResults.Problem(RetryPolicies.MessagePolicyChangedMessage,
+                statusCode: StatusCodes.Status409Conflict, title: "Changed meanwhile"),
             _ => TypedResults.ValidationProblem(result.Errors.ToDictionary(e => ApiProblems.FieldName(e.Key), e => e.Value)),
         };
     }

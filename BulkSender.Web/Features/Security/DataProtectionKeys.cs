@@ -35,7 +35,8 @@ public static class DataProtectionKeys
     private static X509Certificate2 Load(string path, string? password)
     {
         if (!File.Exists(path))
-            throw new InvalidOperationException($"{PathKey} is '{path}', but there is no such file. Point it to a .pfx file, or leave it empty to store the keys unencrypted.");
+            throw new InvalidOperationException(
+                $"{PathKey} is '{path}', but there is no such file. Point it to a .pfx file, or leave it empty to store the keys unencrypted.");
         X509Certificate2 certificate;
         try
         {
@@ -43,12 +44,14 @@ public static class DataProtectionKeys
         }
         catch (CryptographicException ex)
         {
-            throw new InvalidOperationException($"The certificate {PathKey} '{path}' could not be opened ({ex.Message}). Check {PasswordKey}, the password of the .pfx file.", ex);
+            throw new InvalidOperationException(
+                $"The certificate {PathKey} '{path}' could not be opened ({ex.Message}). Check {PasswordKey}, the password of the .pfx file.", ex);
         }
         // XML encryption wraps the keys with RSA; without the private key they could never be read back.
         using var rsa = certificate.GetRSAPrivateKey();
         if (rsa is null)
-            throw new InvalidOperationException($"The certificate {PathKey} '{path}' has no RSA private key. Use an RSA certificate exported with its private key (.pfx).");
+            throw new InvalidOperationException(
+                $"The certificate {PathKey} '{path}' has no RSA private key. Use an RSA certificate exported with its private key (.pfx).");
         return certificate;
     }
 

@@ -37,7 +37,8 @@ public static class ReverseProxy
         var values = configuration.GetSection($"{Section}:{key}").Get<string[]>() ?? [];
         return values.Select(value => parse(value.Trim(), out var parsed)
             ? parsed
-            : throw new InvalidOperationException($"{Section}:{key} has '{value}', which is not {(key == "KnownProxies" ? "an IP address" : "a network in CIDR form (10.0.0.0/8)")}."))
+            : throw new InvalidOperationException($"{Section}:{key} has '{value}', which is not " +
+                $"{(key == "KnownProxies" ? "an IP address" : "a network in CIDR form (10.0.0.0/8)")}."))
             .ToList();
     }
 }

@@ -15,7 +15,8 @@ namespace BulkSender.Web.Features.Settings;
 /// </summary>
 public static class SettingsEndpoints
 {
-    public sealed record SettingResponse(string Name, string Label, SettingKind Kind, bool Secret, string? Value, SettingSource Source, string? Help);
+    public sealed record SettingResponse(string Name, string Label, SettingKind Kind, bool Secret, string? Value, SettingSource Source,
+        string? Help);
 
     public sealed record ChannelSettingsResponse(ChannelKind Channel, bool Configured, IReadOnlyList<SettingResponse> Settings, long Version);
 
@@ -39,7 +40,8 @@ public static class SettingsEndpoints
             return TypedResults.Ok(channels);
         });
 
-        group.MapGet("/{channel}", async Task<Results<Ok<ChannelSettingsResponse>, NotFound>> (string channel, ChannelSettingsStore store, ChannelTester tester, CancellationToken cancellationToken) =>
+        group.MapGet("/{channel}", async Task<Results<Ok<ChannelSettingsResponse>, NotFound>> (string channel, ChannelSettingsStore store,
+            ChannelTester tester, CancellationToken cancellationToken) =>
             Parse(channel) is { } kind ? TypedResults.Ok(await ViewAsync(kind, store, tester, cancellationToken)) : TypedResults.NotFound());
 
         group.MapPut("/{channel}", async Task<Results<Ok<SaveResponse>, ValidationProblem, ProblemHttpResult, NotFound>> (
@@ -47,9 +49,11 @@ public static class SettingsEndpoints
         {
             if (Parse(channel) is not { } kind)
                 return TypedResults.NotFound();
-            var saved = await store.SaveAsync(new ChannelSettingsInput(kind, request.Values ?? [], request.Clear, request.Version), user.ToActor(), cancellationToken);
+            var saved = await store.SaveAsync(new ChannelSettingsInput(kind, request.Values ?? [], request.Clear, request.Version),
+                user.ToActor(), cancellationToken);
             if (saved.Conflict)
-                return TypedResults.Problem(ChannelSettingsStore.ChangedMessage, statusCode: StatusCodes.Status409Conflict, title: "The settings were not saved");
+                return TypedResults.Problem(ChannelSettingsStore.ChangedMessage, statusCode: StatusCodes.Status409Conflict,
+                    title: "The settings were not saved");
             return saved.Errors is { } errors
                 ? TypedResults.ValidationProblem(errors.ToDictionary(), title: "The settings were not saved")
                 : TypedResults.Ok(new SaveResponse(saved.Changed, saved.Version));
@@ -62,9 +66,11 @@ public static class SettingsEndpoints
                 return TypedResults.NotFound();
             var outcome = await tester.SendAsync(kind, request.Address, request.Text, cancellationToken);
             if (outcome.Problem is { } problem)
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [ApiProblems.FieldName(outcome.ProblemField ?? "")] = [problem] });
+                return TypedResults.ValidationProblem(
+                    new Dictionary<string, string[]> { [ApiProblems.FieldName(outcome.ProblemField ?? "")] = [problem] });
             var result = outcome.Result!;
-            return TypedResults.Ok(new TestResponse(result.Succeeded, result.ProviderMessageId, result.ErrorCode, result.ErrorType, result.ErrorMessage));
+            return TypedResults.Ok(new TestResponse(result.Succeeded, result.ProviderMessageId, result.ErrorCode, result.ErrorType,
+                result.ErrorMessage));
         });
 
         return app;
@@ -73,11 +79,14 @@ public static class SettingsEndpoints
     private static ChannelKind? Parse(string channel) =>
         Enum.TryParse<ChannelKind>(channel, ignoreCase: true, out var kind) && Enum.IsDefined(kind) && !int.TryParse(channel, out _) ? kind : null;
 
-    private static async Task<ChannelSettingsResponse> ViewAsync(ChannelKind channel, ChannelSettingsStore store, ChannelTester tester, CancellationToken cancellationToken)
+    private static async Task<ChannelSettingsResponse> ViewAsync(ChannelKind channel, ChannelSettingsStore store, ChannelTester tester,
+        CancellationToken cancellationToken)
     {
         var form = await store.ViewAsync(channel, cancellationToken);
         return new(channel, await tester.IsConfiguredAsync(channel, cancellationToken),
-            form.Settings.Select(v => new SettingResponse(v.Field.Name, v.Field.Label, v.Field.Kind, v.Field.IsSecret, v.Display, v.Source, v.Field.Help)).ToList(),
+            form.Settings
+                .Select(v => new SettingResponse(v.Field.Name, v.Field.Label, v.Field.Kind, v.Field.IsSecret, v.Display, v.Source, v.Field.Help))
+                .ToList(),
             form.Version);
     }
 }

@@ -69,7 +69,8 @@ public static class ApiProblems
         var result = failure?.Error is BadHttpRequestException bad
             ? BadRequest(context, failure.Endpoint, bad)
             : TypedResults.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "Something went wrong",
-                detail: "The request failed on the server and nothing is known to have changed. Try again; if it keeps failing, tell an administrator (the error is logged).");
+                detail: "The request failed on the server and nothing is known to have changed. " +
+                    "Try again; if it keeps failing, tell an administrator (the error is logged).");
         return result.ExecuteAsync(context);
     }
 
@@ -90,5 +91,6 @@ public static class ApiProblems
     }
 
     private static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, detail: message, title: "The request body cannot be read");
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, detail: message,
+            title: "The request body cannot be read");
 }

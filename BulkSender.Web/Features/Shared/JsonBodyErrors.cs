@@ -24,7 +24,9 @@ public static partial class JsonBodyErrors
 
         var segments = Segments(exception.Path);
         if (segments.Count == 0)
-            return (Body, bodyType is null ? "The body does not have the expected shape." : $"The body must be {Expected(bodyType, options, nullable: false).One}.");
+            return (Body, bodyType is null
+                ? "The body does not have the expected shape."
+                : $"The body must be {Expected(bodyType, options, nullable: false).One}.");
 
         var field = string.Concat(segments.Select((s, i) => s.StartsWith('[') || i == 0 ? s : "." + s));
         return Walk(bodyType, segments, options) is { } target
@@ -59,7 +61,9 @@ public static partial class JsonBodyErrors
                 continue;
             }
             var comparison = options.PropertyNameCaseInsensitive ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-            var property = info.Kind == JsonTypeInfoKind.Object ? info.Properties.FirstOrDefault(p => string.Equals(p.Name, segment, comparison)) : null;
+            var property = info.Kind == JsonTypeInfoKind.Object
+                ? info.Properties.FirstOrDefault(p => string.Equals(p.Name, segment, comparison))
+                : null;
             (type, nullable) = property is null ? (null, false) : (property.PropertyType, property.IsSetNullable);
         }
         return type is null ? null : (type, nullable);
@@ -75,12 +79,15 @@ public static partial class JsonBodyErrors
             _ when type == typeof(bool) => ("true or false", "booleans"),
             _ when type == typeof(int) || type == typeof(long) || type == typeof(short) || type == typeof(byte) => ("an integer", "integers"),
             _ when type == typeof(double) || type == typeof(decimal) || type == typeof(float) => ("a number", "numbers"),
-            _ when type == typeof(DateTime) || type == typeof(DateTimeOffset) => ("a date and time like \"2026-03-01T09:00:00Z\"", "dates and times"),
+            _ when type == typeof(DateTime) || type == typeof(DateTimeOffset) =>
+                ("a date and time like \"2026-03-01T09:00:00Z\"", "dates and times"),
             { IsEnum: true } => Choices(type, options),
             _ => options.GetTypeInfo(type) switch
             {
-                { Kind: JsonTypeInfoKind.Enumerable, ElementType: { } element } => ($"an array of {Expected(element, options, null).Many}", "arrays"),
-                { Kind: JsonTypeInfoKind.Dictionary, ElementType: { } element } => ($"an object whose values are {Expected(element, options, null).Many}", "objects"),
+                { Kind: JsonTypeInfoKind.Enumerable, ElementType: { } element } =>
+                    ($"an array of {Expected(element, options, null).Many}", "arrays"),
+                { Kind: JsonTypeInfoKind.Dictionary, ElementType: { } element } =>
+                    ($"an object whose values are {Expected(element, options, null).Many}", "objects"),
                 _ => ("an object", "objects"),
             },
         };

@@ -31,7 +31,8 @@ public static class TemplateEndpoints
                     return TypedResults.Forbid();
                 var result = await sync.SyncAsync(cancellationToken);
                 if (!result.Succeeded)
-                    return TypedResults.Problem(result.Problem, statusCode: StatusCodes.Status502BadGateway, title: "The templates could not be synced");
+                    return TypedResults.Problem(result.Problem, statusCode: StatusCodes.Status502BadGateway,
+                        title: "The templates could not be synced");
                 synced = new SyncSummary(result.Listed, result.Added, result.Updated, result.Removed);
             }
             var items = (await templates.ListAsync(cancellationToken)).Select(t => new TemplateItem(t.Name, t.Language, t.Category, t.Status,

@@ -19,13 +19,16 @@ public static class WebhookEndpoints
 
         group.MapGet("/messenger", async (HttpRequest request, ChannelSettingsStore settings, CancellationToken cancellationToken) =>
             Verify(request, (await settings.MessengerAsync(cancellationToken)).VerifyToken));
-        group.MapPost("/messenger", async (HttpRequest request, ChannelSettingsStore settings, DeliveryStatusUpdater updater, ILoggerFactory logs, CancellationToken cancellationToken) =>
-            await ReceiveAsync(request, (await settings.MessengerAsync(cancellationToken)).AppSecret, root => MessengerWebhook.ApplyAsync(root, updater, cancellationToken),
+        group.MapPost("/messenger", async (HttpRequest request, ChannelSettingsStore settings, DeliveryStatusUpdater updater,
+            ILoggerFactory logs, CancellationToken cancellationToken) =>
+            await ReceiveAsync(request, (await settings.MessengerAsync(cancellationToken)).AppSecret,
+                root => MessengerWebhook.ApplyAsync(root, updater, cancellationToken),
                 logs.CreateLogger(typeof(MessengerWebhook)), cancellationToken));
 
         group.MapGet("/whatsapp", async (HttpRequest request, ChannelSettingsStore settings, CancellationToken cancellationToken) =>
             Verify(request, (await settings.WhatsAppAsync(cancellationToken)).VerifyToken));
-        group.MapPost("/whatsapp", async (HttpRequest request, ChannelSettingsStore settings, DeliveryStatusUpdater updater, WhatsAppStatusDetails details,
+        group.MapPost("/whatsapp", async (HttpRequest request, ChannelSettingsStore settings, DeliveryStatusUpdater updater,
+            WhatsAppStatusDetails details,
             WhatsAppTemplateSync templates, ILoggerFactory logs, CancellationToken cancellationToken) =>
             await ReceiveAsync(request, (await settings.WhatsAppAsync(cancellationToken)).AppSecret,
                 root => WhatsAppWebhook.ApplyAsync(root, updater, details, templates, cancellationToken),
@@ -40,7 +43,8 @@ public static class WebhookEndpoints
             ? TypedResults.Text(request.Query["hub.challenge"].ToString())
             : TypedResults.StatusCode(StatusCodes.Status403Forbidden);
 
-    private static async Task<IResult> ReceiveAsync(HttpRequest request, string? appSecret, Func<JsonElement, Task> apply, ILogger log, CancellationToken cancellationToken)
+    private static async Task<IResult> ReceiveAsync(HttpRequest request, string? appSecret, Func<JsonElement, Task> apply, ILogger log,
+        CancellationToken cancellationToken)
     {
         if (await ReadBodyAsync(request, cancellationToken) is not { } body)
             return TypedResults.StatusCode(StatusCodes.Status413PayloadTooLarge);
@@ -63,13 +67,16 @@ public static class WebhookEndpoints
         using (document)
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
-                return TypedResults.Problem("The body is not a JSON object.", statusCode: StatusCodes.Status400BadRequest, title: "The body cannot be read");
+                return TypedResults.Problem("The body is not a JSON object.", statusCode: StatusCodes.Status400BadRequest,
+                    title: "The body cannot be read");
             await apply(document.RootElement);
         }
         return TypedResults.Ok();
     }
 
-    /// <summary>The raw body, or null when it is larger than <see cref="MaxBodyBytes"/> (counted while reading, whatever Content-Length says).</summary>
+    /// <summary>
+    /// The raw body, or null when it is larger than <see cref="MaxBodyBytes"/> (counted while reading, whatever Content-Length says).
+    /// </summary>
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength > MaxBodyBytes)
@@ -90,8 +97,11 @@ public static class WebhookEndpoints
 /// <summary>Reading webhook JSON that may lack any part.</summary>
 internal static class Webhooks
 {
-    /// <summary>The objects in the array <paramref name="name"/> of <paramref name="owner"/>; none when any of it is missing or of another kind.</summary>
-    public static IEnumerable<JsonElement> Each(JsonElement owner, string name) => Items(owner, name).Where(e => e.ValueKind == JsonValueKind.Object);
+    /// <summary>
+    /// The objects in the array <paramref name="name"/> of <paramref name="owner"/>; none when any of it is missing or of another kind.
+    /// </summary>
+    public static IEnumerable<JsonElement> Each(JsonElement owner, string name) =>
+        Items(owner, name).Where(e => e.ValueKind == JsonValueKind.Object);
 
     public static IEnumerable<string> Strings(JsonElement owner, string name) =>
         Items(owner, name).Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!);

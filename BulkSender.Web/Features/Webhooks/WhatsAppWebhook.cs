@@ -15,7 +15,8 @@ public static class WhatsAppWebhook
 {
     public const string TemplateStatusField = "message_template_status_update";
 
-    public static async Task ApplyAsync(JsonElement root, DeliveryStatusUpdater updater, WhatsAppStatusDetails details, WhatsAppTemplateSync templates,
+    public static async Task ApplyAsync(JsonElement root, DeliveryStatusUpdater updater, WhatsAppStatusDetails details,
+        WhatsAppTemplateSync templates,
         CancellationToken cancellationToken)
     {
         foreach (var change in Webhooks.Each(root, "entry").SelectMany(entry => Webhooks.Each(entry, "changes")))
