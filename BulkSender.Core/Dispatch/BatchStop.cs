@@ -17,6 +17,12 @@ internal enum BatchStop
     /// <summary>The channel's daily limit is used up: the batch goes back to Pending, due at the next UTC day.</summary>
     DailyLimit,
 
+    /// <summary>
+    /// WhatsApp's messaging limit is reached: the batch goes back to Pending, due when the oldest contact counted leaves
+    /// the 24 hours.
+    /// </summary>
+    MessagingLimit,
+
     /// <summary>The channel is paused (a provider error said it cannot send): the batch goes back to Pending until an admin resumes it.</summary>
     ChannelPaused,
 }

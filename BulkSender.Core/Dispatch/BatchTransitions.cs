@@ -170,6 +170,10 @@ internal sealed class BatchTransitions : IAsyncDisposable
             var skipped = chunk.Skipped.Count == 0 ? 0 : await DeliveriesInSending(chunk.Skipped)
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Cancelled).SetProperty(d => d.ErrorMessage, OptedOutNote), ct);
             var sent = await RecordSentAsync(chunk.Results.Where(r => r.Result.Succeeded).ToList(), now, ct);
+            var initiated = chunk.Results.Where(r => r.Result.Succeeded && r.Recipient.BusinessInitiated)
+                .Select(r => r.Recipient.DeliveryId).ToList();
+            if (initiated.Count > 0)
+                await db.Deliveries.Where(d => initiated.Contains(d.Id)).ExecuteUpdateAsync(s => s.SetProperty(d => d.BusinessInitiated, true), ct);
             var failed = 0;
             foreach (var (recipient, result) in chunk.Results.Where(r => !r.Result.Succeeded))
                 failed += await db.Deliveries.Where(d => d.Id == recipient.DeliveryId && d.Status == DeliveryStatus.Sending)

@@ -32,6 +32,12 @@ public sealed class Delivery
     public DateTime? RepliedAt { get; set; }
     public DateTime? ClosedAt { get; set; }
 
+    /// <summary>
+    /// A WhatsApp template sent to a contact outside the 24-hour customer service window: one of the unique contacts the
+    /// business portfolio's messaging limit counts (<see cref="Channels.WhatsApp.WhatsAppMessagingLimit"/>).
+    /// </summary>
+    public bool BusinessInitiated { get; set; }
+
     /// <summary>WhatsApp status webhooks' <c>pricing</c>: category (marketing, utility, …), pricing model and type.</summary>
     public string? PricingCategory { get; set; }
     public string? PricingModel { get; set; }

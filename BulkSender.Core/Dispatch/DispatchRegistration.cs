@@ -1,6 +1,7 @@
 using BulkSender.Core.Campaigns;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Pauses;
+using BulkSender.Core.Channels.WhatsApp;
 using BulkSender.Core.Idempotency;
 using BulkSender.Core.Jobs;
 using BulkSender.Core.Messages;
@@ -31,6 +32,7 @@ internal static class DispatchRegistration
         services.AddSingleton<ChannelRateLimiter>();
         services.AddSingleton<InFlightLimiter>();
         services.AddSingleton<DailySendQuota>();
+        services.AddSingleton<WhatsAppMessagingLimit>();
 
         services.AddSingleton<ComposeValidator>();
         services.AddSingleton<IValidator<ComposeModel>>(sp => sp.GetRequiredService<ComposeValidator>());

@@ -8,6 +8,9 @@ namespace BulkSender.Core.Dispatch;
 /// </summary>
 internal sealed record GateVerdict(GateVerdict.Kind Is, ChannelResult? Refusal = null, InFlightLimiter.InFlightLease? Slot = null)
 {
+    /// <summary>With Send: a WhatsApp template to a contact outside the service window (counts toward the messaging limit).</summary>
+    public bool BusinessInitiated { get; init; }
+
     public enum Kind
     {
         /// <summary>Hand the message to the channel now (it holds an in-flight slot, and the rate limiter has let it through).</summary>
@@ -22,6 +25,9 @@ internal sealed record GateVerdict(GateVerdict.Kind Is, ChannelResult? Refusal =
         /// <summary>The channel's daily allowance is used up: this recipient and the rest of the batch wait for the next day.</summary>
         Hold,
 
+        /// <summary>WhatsApp's messaging limit is reached: this recipient and the rest of the batch wait until room returns.</summary>
+        HoldForMessagingLimit,
+
         /// <summary>The channel is paused: this recipient and the rest of the batch wait until an admin resumes it.</summary>
         Paused,
     }
@@ -29,8 +35,10 @@ internal sealed record GateVerdict(GateVerdict.Kind Is, ChannelResult? Refusal =
     public static readonly GateVerdict SkipOptedOut = new(Kind.SkipOptedOut);
     public static readonly GateVerdict Hold = new(Kind.Hold);
     public static readonly GateVerdict Paused = new(Kind.Paused);
+    public static readonly GateVerdict HoldForMessagingLimit = new(Kind.HoldForMessagingLimit);
 
     public static GateVerdict Refuse(ChannelResult refusal) => new(Kind.Refuse, refusal);
 
-    public static GateVerdict Send(InFlightLimiter.InFlightLease slot) => new(Kind.Send, Slot: slot);
+    public static GateVerdict Send(InFlightLimiter.InFlightLease slot, bool businessInitiated) =>
+        new(Kind.Send, Slot: slot) { BusinessInitiated = businessInitiated };
 }

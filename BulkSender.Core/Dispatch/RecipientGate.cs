@@ -1,5 +1,6 @@
 using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Pauses;
+using BulkSender.Core.Channels.WhatsApp;
 using BulkSender.Core.Compliance;
 
 namespace BulkSender.Core.Dispatch;
@@ -8,9 +9,10 @@ namespace BulkSender.Core.Dispatch;
 /// The step every recipient of a batch passes before the channel is called, in this order: a slot of the channel's
 /// sends in flight (<see cref="InFlightLimiter"/>, shared by every batch of the channel), the channel paused (hold the
 /// batch until an admin resumes it, <see cref="ChannelPauses"/>, read from memory), opted out since its chunk was
-/// marked (skip), outside Messenger's 24-hour window (refuse, <see cref="MessagingWindow"/>), the
-/// channel's daily allowance used up (hold the batch, <see cref="DailySendQuota"/>), then the shared rate limiter
-/// (wait for a slot). One gate per batch run; one recipient in it at a time.
+/// marked (skip), outside the 24-hour window (refuse, <see cref="MessagingWindow"/>), the
+/// channel's daily allowance used up (hold the batch, <see cref="DailySendQuota"/>), WhatsApp's messaging limit reached
+/// by a template to a contact outside the window (hold the batch, <see cref="WhatsAppMessagingLimit"/>), then the shared
+/// rate limiter (wait for a slot). One gate per batch run; one recipient in it at a time.
 /// </summary>
 /// <remarks>
 /// The in-flight slot comes first, so the checks are made when the recipient can go at once, not before a wait for a
@@ -21,12 +23,13 @@ namespace BulkSender.Core.Dispatch;
 internal sealed class RecipientGate(
     OptOutSignal optOuts,
     DailySendQuota quota,
+    WhatsAppMessagingLimit messaging,
     ChannelRateLimiter limiter,
     InFlightLimiter inFlight,
     TimeProvider clock,
     BatchTransitions run,
     BatchContent content,
-    int? dailyLimit,
+    GateLimits limits,
     ChannelPauses pauses)
 {
     private static readonly IReadOnlySet<int> NoOne = new HashSet<int>();
@@ -41,8 +44,10 @@ internal sealed class RecipientGate(
         var slot = await inFlight.AcquireAsync(content.Channel, cancellationToken);
         try
         {
-            if (await StopAsync(recipient, chunk, cancellationToken) is not { } stop)
-                return GateVerdict.Send(slot);
+            var businessInitiated = content.Channel == ChannelKind.WhatsApp && content.Template is not null
+                && !MessagingWindow.IsInside(recipient.LastInboundAt, clock.GetUtcNow());
+            if (await StopAsync(recipient, chunk, businessInitiated, cancellationToken) is not { } stop)
+                return GateVerdict.Send(slot, businessInitiated);
             slot.Dispose();
             return stop;
         }
@@ -54,7 +59,8 @@ internal sealed class RecipientGate(
     }
 
     /// <summary>Why the recipient does not go now, or null once the rate limiter has let it through.</summary>
-    private async Task<GateVerdict?> StopAsync(BatchRecipient recipient, IReadOnlyList<BatchRecipient> chunk, CancellationToken cancellationToken)
+    private async Task<GateVerdict?> StopAsync(BatchRecipient recipient, IReadOnlyList<BatchRecipient> chunk, bool businessInitiated,
+        CancellationToken cancellationToken)
     {
         if (await pauses.IsPausedAsync(content.Channel, cancellationToken))
             return GateVerdict.Paused;
@@ -64,9 +70,14 @@ internal sealed class RecipientGate(
             return GateVerdict.SkipOptedOut;
         if (MessagingWindow.Check(content.Channel, recipient.LastInboundAt, clock.GetUtcNow(), content.Template is not null) is { } refused)
             return GateVerdict.Refuse(refused);
-        if (dailyLimit is { } limit && !await quota.TryTakeAsync(content.Channel, limit, cancellationToken))
+        if (limits.Daily is { } daily && !await quota.TryTakeAsync(content.Channel, daily, cancellationToken))
             return GateVerdict.Hold;
+        if (businessInitiated && limits.Messaging is { } tier && !await messaging.TryTakeAsync(recipient.Address, tier, cancellationToken))
+            return GateVerdict.HoldForMessagingLimit;
         await limiter.WaitAsync(content.Channel, cancellationToken);
         return null;
     }
 }
+
+/// <summary>The limits a batch run checks, read once per run: the channel's daily limit and WhatsApp's messaging limit (null: none).</summary>
+internal sealed record GateLimits(int? Daily, int? Messaging);

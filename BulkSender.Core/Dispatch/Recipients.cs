@@ -22,7 +22,7 @@ public sealed record Recipients(ChannelKind Channel, AudienceKind Audience, stri
         CountWhereAsync(db, null, cancellationToken);
 
     /// <summary>Messenger only delivers outside the 24-hour window with a message tag: how many recipients that concerns.</summary>
-    public Task<int> CountOutsideMessengerWindowAsync(AppDbContext db, DateTime now, CancellationToken cancellationToken) =>
+    public Task<int> CountOutsideWindowAsync(AppDbContext db, DateTime now, CancellationToken cancellationToken) =>
         CountWhereAsync(db, (MessagingWindow.OutsideSql("c.\"LastInboundAt\""), MessagingWindow.Cutoff(now)), cancellationToken);
 
     /// <summary>

@@ -1,6 +1,7 @@
 using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Errors;
 using BulkSender.Core.Channels.Pauses;
+using BulkSender.Core.Channels.WhatsApp;
 using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
 using BulkSender.Core.Retries;
@@ -34,16 +35,17 @@ namespace BulkSender.Core.Dispatch;
 /// the chunk's opted-out flags are read again before the next recipient goes, so nobody gets a message after opting
 /// out (another instance's opt-out counts from the next chunk). Messenger recipients outside the 24-hour window fail as
 /// permission ("outside the 24-hour messaging window") without reaching the provider (bulk sends carry no message
-/// tag). A channel with a daily limit (e-mail) is sent to while the day's allowance lasts (<see cref="DailySendQuota"/>);
-/// then the batch is held. Then the shared rate limiter gives the slot.</item>
+/// tag). A channel with a daily limit (e-mail) is sent to while the day's allowance lasts (<see cref="DailySendQuota"/>),
+/// WhatsApp templates to contacts outside the window while the messaging limit has room
+/// (<see cref="WhatsAppMessagingLimit"/>); then the batch is held. Then the shared rate limiter gives the slot.</item>
 /// <item>Once the chunk is handed over, record every outcome answered so far, with the counters and the heartbeat, in
 /// the same transaction that marks the next chunk; report progress; go on with step 3. So a batch has in Sending at
 /// most its sends in flight at its last write plus one chunk. After the last chunk (or a stop), the answers still to
 /// come are recorded as they arrive, every ProgressEvery.</item>
 /// <item>End: Completed (or Cancelled, with its Pending deliveries), then the send is completed if this was its last
-/// batch. A held batch goes back to Pending, due at the next UTC day, where reconciliation enqueues it again: its
-/// unsent recipients stay Pending, nothing fails and no attempt is used up. At shutdown the sends in flight are
-/// stopped and the batch goes back to Pending at once. A paused channel (<see cref="ChannelPauses"/>: the gate says
+/// batch. A held batch goes back to Pending, due at the next UTC day (the messaging limit: when room returns), where
+/// reconciliation enqueues it again: its unsent recipients stay Pending, nothing fails and no attempt is used up. At
+/// shutdown the sends in flight are stopped and the batch goes back to Pending at once. A paused channel (<see cref="ChannelPauses"/>: the gate says
 /// so, or the channel's answer was a pausing error) sends the batch back to Pending with its unsent recipients, those
 /// whose answer was the pausing error included: nothing fails, no attempt is used, and no batch of that channel is
 /// claimed until an admin resumes it. A batch that broke waits for its sends in flight, then fails its unsent
@@ -57,6 +59,7 @@ public sealed class SendBatchJob(
     ChannelRateLimiter limiter,
     InFlightLimiter inFlight,
     DailySendQuota quota,
+    WhatsAppMessagingLimit messagingLimit,
     OptOutSignal optOuts,
     IDispatchProgress progress,
     SendCompletion completion,
@@ -104,8 +107,9 @@ public sealed class SendBatchJob(
     {
         var content = await run.ContentAsync(cancellationToken);
         var channel = await channels.ForAsync(content.Channel, cancellationToken);
-        var gate = new RecipientGate(optOuts, quota, limiter, inFlight, clock, run, content,
-            await quota.LimitAsync(content.Channel, cancellationToken), pauses);
+        var limits = new GateLimits(await quota.LimitAsync(content.Channel, cancellationToken),
+            content.Channel == ChannelKind.WhatsApp ? await messagingLimit.LimitAsync(cancellationToken) : null);
+        var gate = new RecipientGate(optOuts, quota, messagingLimit, limiter, inFlight, clock, run, content, limits, pauses);
         var chunks = await run.RecipientsAsync(cancellationToken);
         if (chunks.Count == 0)
             return BatchStop.None;
@@ -169,11 +173,15 @@ public sealed class SendBatchJob(
                 case GateVerdict.Kind.Hold:
                     sends.Unsent(sending.Skip(i));
                     return BatchStop.DailyLimit;
+                case GateVerdict.Kind.HoldForMessagingLimit:
+                    sends.Unsent(sending.Skip(i));
+                    return BatchStop.MessagingLimit;
                 case GateVerdict.Kind.Paused:
                     sends.Unsent(sending.Skip(i));
                     return BatchStop.ChannelPaused;
                 default:
-                    sends.Add(recipient, SendOneAsync(channel, run.Batch.MessageId, recipient, content, verdict.Slot!, cancellationToken));
+                    var handed = verdict.BusinessInitiated ? recipient with { BusinessInitiated = true } : recipient;
+                    sends.Add(handed, SendOneAsync(channel, run.Batch.MessageId, recipient, content, verdict.Slot!, cancellationToken));
                     break;
             }
         }
@@ -255,6 +263,13 @@ public sealed class SendBatchJob(
                 await run.ReleaseAsync(resumeAt);
                 log.LogInformation("The channel's daily limit is reached: batch {BatchId} of message {MessageId} goes on at {ResumeAt:u}",
                     batch.Id, batch.MessageId, resumeAt);
+                progress.BatchChanged(run.Snapshot);
+                return;
+            case (_, BatchStop.MessagingLimit):
+                var roomAt = await messagingLimit.RoomAtAsync(CancellationToken.None);
+                await run.ReleaseAsync(roomAt);
+                log.LogInformation("WhatsApp's messaging limit is reached: batch {BatchId} of message {MessageId} goes on at {ResumeAt:u}",
+                    batch.Id, batch.MessageId, roomAt);
                 progress.BatchChanged(run.Snapshot);
                 return;
             default:

@@ -1,4 +1,5 @@
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.WhatsApp;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
@@ -45,10 +46,28 @@ public sealed record ComposeSelection(IReadOnlyList<SelectedContact> Contacts, i
 public sealed record ComposeCounts(IReadOnlyList<TagCount> Tags, int Recipients, int OutsideWindow)
 {
     public static readonly ComposeCounts Empty = new([], 0, 0);
+
+    /// <summary>A WhatsApp template send under a messaging limit: how much of the audience it lets through now.</summary>
+    public MessagingLimitRoom? MessagingLimit { get; init; }
+}
+
+/// <summary>
+/// WhatsApp's messaging limit against one template send: <paramref name="Outside"/> of the <paramref name="Recipients"/>
+/// are outside the service window and count toward the limit, which has <see cref="Room"/> left now (<paramref name="Used"/>
+/// contacts counted in the last 24 hours); the others wait until <paramref name="RoomAt"/> and later, nothing fails.
+/// </summary>
+public sealed record MessagingLimitRoom(int Limit, int Used, int Recipients, int Outside, DateTime? RoomAt)
+{
+    public int Room => Math.Max(0, Limit - Used);
+
+    /// <summary>The recipients who go now: everyone inside the window, and as many outside it as there is room for.</summary>
+    public int FitNow => Recipients - Outside + Math.Min(Outside, Room);
+
+    public int Waiting => Recipients - FitNow;
 }
 
 /// <summary>The compose page's read side: a draft to edit, the picked contacts, and the live audience counts.</summary>
-public sealed class ComposePreview(IDbContextFactory<AppDbContext> dbs, TimeProvider clock)
+public sealed class ComposePreview(IDbContextFactory<AppDbContext> dbs, TimeProvider clock, WhatsAppMessagingLimit messagingLimit)
 {
     /// <summary>A draft as a form model (with its picked contacts); null when it is no longer a draft.</summary>
     public async Task<ComposeModel?> DraftAsync(int messageId, CancellationToken cancellationToken)
@@ -83,9 +102,22 @@ public sealed class ComposePreview(IDbContextFactory<AppDbContext> dbs, TimeProv
         var audience = Recipients.Of(model);
         var recipients = await audience.CountAsync(db, cancellationToken);
         var outsideWindow = model.Channel == ChannelKind.Messenger || (model.Channel == ChannelKind.WhatsApp && model.WhatsAppTemplate is null)
-            ? await audience.CountOutsideMessengerWindowAsync(db, clock.GetUtcNow().UtcDateTime, cancellationToken)
+            ? await audience.CountOutsideWindowAsync(db, clock.GetUtcNow().UtcDateTime, cancellationToken)
             : 0;
-        return new ComposeCounts(tags, recipients, outsideWindow);
+        return new ComposeCounts(tags, recipients, outsideWindow)
+        {
+            MessagingLimit = model.Channel == ChannelKind.WhatsApp && model.WhatsAppTemplate is not null
+                && await messagingLimit.LimitAsync(cancellationToken) is { } limit
+                ? await RoomAsync(limit, recipients, await audience.CountOutsideWindowAsync(db, clock.GetUtcNow().UtcDateTime,
+                    cancellationToken), cancellationToken)
+                : null,
+        };
+    }
+
+    private async Task<MessagingLimitRoom> RoomAsync(int limit, int recipients, int outside, CancellationToken cancellationToken)
+    {
+        var (used, roomAt) = await messagingLimit.UsageAsync(cancellationToken);
+        return new MessagingLimitRoom(limit, used, recipients, outside, roomAt);
     }
 
     /// <summary>The first <paramref name="count"/> recipients (by contact id) a send of this form reaches: the template preview's people.</summary>

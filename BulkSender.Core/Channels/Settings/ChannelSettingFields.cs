@@ -1,3 +1,5 @@
+using BulkSender.Core.Channels.WhatsApp;
+
 namespace BulkSender.Core.Channels.Settings;
 
 /// <summary>The settings each channel has, in the order the settings page shows them.</summary>
@@ -30,7 +32,7 @@ public static class ChannelSettingFields
         string idLabel, string? idHelp, params ChannelSettingField[] ids) =>
     [
         Field(channel, "BaseUrl", baseUrlLabel, SettingKind.Url, "https://graph.facebook.com"),
-        Field(channel, "ApiVersion", "API version", SettingKind.Text, "For example v23.0"),
+        Field(channel, "ApiVersion", "API version", SettingKind.Text, "For example v26.0"),
         Field(channel, idName, idLabel, SettingKind.Text, idHelp),
         .. ids,
         Field(channel, "AccessToken", channel == ChannelKind.Messenger ? "Page access token" : "Access token", SettingKind.Secret),
@@ -45,9 +47,15 @@ public static class ChannelSettingFields
         Graph(ChannelKind.Messenger, "Graph API base URL", "PageId", "Page ID", "The page's id, or \"me\" for the token's page");
 
     private static readonly IReadOnlyList<ChannelSettingField> WhatsApp =
-        Graph(ChannelKind.WhatsApp, "Cloud API base URL", "PhoneNumberId", "Phone number ID", null,
+    [
+        .. Graph(ChannelKind.WhatsApp, "Cloud API base URL", "PhoneNumberId", "Phone number ID", null,
             Field(ChannelKind.WhatsApp, WhatsAppSettings.BusinessAccountIdName, "WhatsApp Business Account ID", SettingKind.Text,
-                "The WABA id in WhatsApp Manager: its message templates are listed from here"));
+                "The WABA id in WhatsApp Manager: its message templates are listed from here")),
+        new(ChannelKind.WhatsApp, WhatsAppMessagingLimit.SettingName, "Messaging limit (unique contacts per 24 h outside the service window)",
+            SettingKind.Number, Key(ChannelKind.WhatsApp, WhatsAppMessagingLimit.SettingName),
+            "Your business portfolio's tier in WhatsApp Manager: 250, 2,000, 10,000 or 100,000 (0 = unlimited). "
+            + "Beyond it, template sends wait until room returns", 0, 10_000_000),
+    ];
 
     private static readonly IReadOnlyList<ChannelSettingField> Email =
     [

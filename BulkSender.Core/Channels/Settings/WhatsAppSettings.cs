@@ -20,7 +20,7 @@ public sealed record WhatsAppSettings(Uri? BaseUrl, string ApiVersion, string? P
     public string Requirement => "set the Cloud API base URL, the phone number id and the access token in Settings.";
 
     public static WhatsAppSettings From(ChannelSettingValues v) => new(
-        v.Url("BaseUrl"), v.Text("ApiVersion") ?? "v23.0", v.Text("PhoneNumberId"), v.Text(AccessTokenName),
+        v.Url("BaseUrl"), v.Text("ApiVersion") ?? MessengerSettings.DefaultApiVersion, v.Text("PhoneNumberId"), v.Text(AccessTokenName),
         v.Text("AppSecret"), v.Text("VerifyToken"), v.Url("StatusUrl"), v.Number("RatePerSecond"))
     {
         BusinessAccountId = v.Text(BusinessAccountIdName),

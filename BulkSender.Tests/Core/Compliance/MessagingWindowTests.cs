@@ -78,7 +78,7 @@ public sealed class MessagingWindowTests
 
         await using var read = database.CreateDbContext();
         var counted = await new Recipients(ChannelKind.Messenger, AudienceKind.Channel, null, [])
-            .CountOutsideMessengerWindowAsync(read, now, CancellationToken.None);
+            .CountOutsideWindowAsync(read, now, CancellationToken.None);
 
         counted.ShouldBe(2);
         lastInbound.Count(at => MessagingWindow.Check(ChannelKind.Messenger, at, clock.GetUtcNow()) is not null).ShouldBe(counted);

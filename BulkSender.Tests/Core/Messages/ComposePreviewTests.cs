@@ -1,8 +1,13 @@
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.Settings;
+using BulkSender.Core.Channels.WhatsApp;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Messages;
 using BulkSender.Tests.TestSupport;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace BulkSender.Tests.Core.Messages;
@@ -17,7 +22,8 @@ public sealed class ComposePreviewTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await database.DisposeAsync();
 
-    private ComposePreview Preview => new(database, clock);
+    private ComposePreview Preview => new(database, clock, new WhatsAppMessagingLimit(database, new ChannelSettingsStore(database,
+        new ConfigurationBuilder().Build(), new EphemeralDataProtectionProvider(), clock, NullLogger<ChannelSettingsStore>.Instance), clock));
 
     private async Task<List<int>> AddAsync(params Contact[] contacts)
     {

@@ -77,4 +77,18 @@ public sealed class ComposeWhatsAppSectionTests : MudTestContext, IAsyncLifetime
         model.WhatsAppTemplate!.Name.ShouldBeEmpty();
         section.FindAll("[data-testid=template-parameter]").ShouldBeEmpty();
     }
+
+    [Fact]
+    public void Under_a_messaging_limit_the_section_says_how_many_of_the_audience_fit_today_and_when_the_rest_goes()
+    {
+        Render<MudPopoverProvider>();
+        var model = new ComposeModel { Channel = ChannelKind.WhatsApp, WhatsAppTemplate = new WhatsAppTemplateInput() };
+        var roomAt = new DateTime(2026, 11, 24, 12, 0, 0, DateTimeKind.Utc);
+
+        var section = Render<ComposeWhatsAppSection>(p => p.Add(s => s.Model, model)
+            .Add(s => s.MessagingLimit, new MessagingLimitRoom(Limit: 250, Used: 200, Recipients: 400, Outside: 300, RoomAt: roomAt)));
+
+        section.Find("[data-testid=messaging-limit]").TextContent.ShouldContain(
+            "150 of the 400 recipients fit today; the other 250 wait until room returns (from 2026-11-24 12:00 UTC): nothing fails.");
+    }
 }

@@ -262,6 +262,9 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
                     b.Property<bool?>("Billable")
                         .HasColumnType("bit");
 
+                    b.Property<bool>("BusinessInitiated")
+                        .HasColumnType("bit");
+
                     b.Property<DateTime?>("ClosedAt")
                         .HasColumnType("datetime2");
 

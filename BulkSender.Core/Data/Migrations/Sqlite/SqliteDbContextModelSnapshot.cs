@@ -247,6 +247,9 @@ namespace BulkSender.Core.Data.Migrations.Sqlite
                     b.Property<bool?>("Billable")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("BusinessInitiated")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateTime?>("ClosedAt")
                         .HasColumnType("TEXT");
 
