@@ -1,9 +1,11 @@
 using BulkSender.Core.Channels.Email;
 using BulkSender.Core.Channels.Messenger;
+using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Channels.Settings;
 using BulkSender.Core.Channels.WhatsApp;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Polly;
 
 namespace BulkSender.Core.Channels;
@@ -18,6 +20,8 @@ public static class RealChannelsRegistration
     {
         services.AddSingleton<ChannelSettingsStore>();
         services.AddSingleton<ChannelTester>();
+        // A provider's pausing error reaches it from a send's answer (dispatch) or a failed status (funnel).
+        services.TryAddSingleton<ChannelPauses>();
 
         services.AddProviderHttpClient<MessengerChannel>();
         services.AddProviderHttpClient<WhatsAppChannel>();

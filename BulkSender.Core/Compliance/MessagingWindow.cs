@@ -24,7 +24,10 @@ public static class MessagingWindow
     /// <summary>The Graph API's code when Messenger itself refuses a message for the window (code 10, subcode 2018278).</summary>
     public const string GraphErrorCode = "10/2018278";
 
-    private static readonly string?[] ErrorCodes = [ErrorCode, GraphErrorCode];
+    /// <summary>The Cloud API's code when WhatsApp refuses free text for the window (131047, re-engagement required).</summary>
+    public const string WhatsAppErrorCode = "131047";
+
+    private static readonly string?[] ErrorCodes = [ErrorCode, GraphErrorCode, WhatsAppErrorCode];
 
     /// <summary>Whether a failure was the window's (ours or the provider's): retrying helps only once the contact writes again.</summary>
     public static bool IsWindowError(string? errorCode) => ErrorCodes.Contains(errorCode);

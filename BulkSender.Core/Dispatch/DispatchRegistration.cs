@@ -27,7 +27,7 @@ internal static class DispatchRegistration
         services.AddSingleton<SimulatedEvents>();
         services.AddHostedService<SimulatedEventsService>();
         services.AddSingleton<ChannelAdapters>();
-        services.AddSingleton<ChannelPauses>();
+        services.TryAddSingleton<ChannelPauses>();
         services.AddTransient<ChannelResume>();
         services.AddSingleton<ChannelRateLimiter>();
         services.AddSingleton<InFlightLimiter>();

@@ -1,6 +1,8 @@
 using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.Errors;
 using BulkSender.Core.Channels.Messenger;
+using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Channels.WhatsApp;
 using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
@@ -39,7 +41,7 @@ public sealed record InboundOutcome(long? RepliedDeliveryId, bool Replied, bool 
 /// </list>
 /// Every change is reported to <see cref="IDispatchProgress.FunnelChanged"/> so open message pages follow it.
 /// </summary>
-public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, OptOuts optOuts, IDispatchProgress progress)
+public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, OptOuts optOuts, ChannelPauses pauses, IDispatchProgress progress)
 {
     private enum Stage { Delivered, Read, Replied }
 
@@ -79,7 +81,7 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
 
     /// <summary>A provider's failed status for a message it had accepted; ignored once the message showed it arrived.</summary>
     public async Task<int> MarkFailedAsync(ChannelKind channel, string providerMessageId, ErrorType type, string code, string message,
-        DateTime at, CancellationToken cancellationToken)
+        DateTime at, CancellationToken cancellationToken, DateTime? retryNotBefore = null)
     {
         code = code.Length > 64 ? code[..64] : code;
         message = GraphApi.Truncate(message);
@@ -93,33 +95,63 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
             .SetProperty(d => d.FailedAt, at)
             .SetProperty(d => d.ErrorType, type)
             .SetProperty(d => d.ErrorCode, code)
-            .SetProperty(d => d.ErrorMessage, message), cancellationToken);
+            .SetProperty(d => d.ErrorMessage, message)
+            .SetProperty(d => d.RetryNotBefore, retryNotBefore), cancellationToken);
         await AdjustCountsAsync(db, perMessage, toSent: false, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         Report(perMessage.Keys);
         return changed;
     }
 
-    /// <summary>A status in the Cloud API's shape (webhook or polling); a failure's error code is classified by the channel's table.</summary>
-    public Task<int> ApplyAsync(ChannelKind channel, ProviderStatus status, CancellationToken cancellationToken)
+    /// <summary>
+    /// A status in the Cloud API's shape (webhook or polling). A failure's error code is classified by the channel's
+    /// table, and its rule acts as it does on a send's answer: retry not before a time (131049), suppress the contact
+    /// (131050), pause the channel (131048, 190); the failed delivery itself stays failed, retryable by its type.
+    /// </summary>
+    public async Task<int> ApplyAsync(ChannelKind channel, ProviderStatus status, CancellationToken cancellationToken)
     {
         switch (status.Kind)
         {
             case ProviderStatusKind.Delivered:
-                return MarkDeliveredAsync(channel, status.ProviderMessageId, status.At, cancellationToken);
+                return await MarkDeliveredAsync(channel, status.ProviderMessageId, status.At, cancellationToken);
             case ProviderStatusKind.Read:
-                return MarkReadAsync(channel, status.ProviderMessageId, status.At, cancellationToken);
+                return await MarkReadAsync(channel, status.ProviderMessageId, status.At, cancellationToken);
             case ProviderStatusKind.Failed:
                 var error = status.Error;
-                var known = error is null ? null : channel == ChannelKind.WhatsApp ? WhatsAppChannel.Classify(error)
+                var rule = error is null ? null : channel == ChannelKind.WhatsApp ? WhatsAppChannel.Classify(error)
                     : MessengerChannel.Classify(error);
-                var text = error is null ? "The provider reported the message as failed." : known?.Reason is { } reason
+                var text = error is null ? "The provider reported the message as failed." : rule?.Reason is { } reason
                     ? $"{reason}: {error.Describe()}" : error.Describe();
-                return MarkFailedAsync(channel, status.ProviderMessageId, known?.Type ?? ErrorType.Other, error?.CodeText ?? "failed", text,
-                    status.At, cancellationToken);
+                var code = error?.CodeText ?? "failed";
+                var failed = await MarkFailedAsync(channel, status.ProviderMessageId, rule?.Type ?? ErrorType.Other, code, text,
+                    status.At, cancellationToken, rule?.RetryAfter is { } wait ? status.At + wait : null);
+                if (failed > 0 && rule is not null)
+                    await ActOnAsync(channel, status.ProviderMessageId, rule, code, text, cancellationToken);
+                return failed;
             default:
                 // "sent" confirms what the send already recorded.
-                return Task.FromResult(0);
+                return 0;
+        }
+    }
+
+    /// <summary>What a failed status's rule does beyond its delivery (<see cref="ErrorActionsChannel"/> does it for a send's answer).</summary>
+    private async Task ActOnAsync(ChannelKind channel, string providerMessageId, ErrorRule rule, string code, string reason,
+        CancellationToken cancellationToken)
+    {
+        switch (rule.Action)
+        {
+            case ErrorAction.PauseChannel:
+                await pauses.PauseAsync(channel, code, reason, cancellationToken);
+                break;
+            case ErrorAction.SuppressContact:
+                await using (var db = await dbs.CreateDbContextAsync(cancellationToken))
+                {
+                    var addresses = await ByProviderId(db, channel, providerMessageId).Select(d => d.RecipientAddress).Distinct()
+                        .ToListAsync(cancellationToken);
+                    foreach (var address in addresses)
+                        await optOuts.OptOutAsync(channel, address, $"provider error {code}: {reason}", cancellationToken);
+                }
+                break;
         }
     }
 

@@ -5,7 +5,10 @@ using Microsoft.Extensions.Logging;
 
 namespace BulkSender.Core.Retries;
 
-/// <summary>The recurring job "retry-failed" (every 15 minutes): the next round of every scheduled-policy message that is due.</summary>
+/// <summary>
+/// The recurring job "retry-failed" (every 15 minutes): the next round of every scheduled-policy message that is due,
+/// and of immediate-policy messages whose failures the provider asked to wait for (WhatsApp 131049) once they may go.
+/// </summary>
 public sealed class RetryFailedJob(IDbContextFactory<AppDbContext> dbs, RetryPlanner planner, TimeProvider clock, ILogger<RetryFailedJob> log)
 {
     public const string RecurringId = "retry-failed";
@@ -14,15 +17,16 @@ public sealed class RetryFailedJob(IDbContextFactory<AppDbContext> dbs, RetryPla
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        List<int> due;
+        List<DueRetry> due;
         await using (var db = await dbs.CreateDbContextAsync(cancellationToken))
             due = await db.Messages
-                .Where(m => m.RetryPolicy == RetryPolicyType.Scheduled && m.NextRetryAt != null && m.NextRetryAt <= now)
-                .OrderBy(m => m.NextRetryAt).Select(m => m.Id).ToListAsync(cancellationToken);
+                .Where(m => m.RetryPolicy != RetryPolicyType.Manual && m.NextRetryAt != null && m.NextRetryAt <= now)
+                .OrderBy(m => m.NextRetryAt).Select(m => new DueRetry(m.Id, m.RetryPolicy)).ToListAsync(cancellationToken);
 
-        foreach (var messageId in due)
+        foreach (var (messageId, policy) in due)
         {
-            var outcome = await planner.RetryAsync(messageId, RetryRequest.All, Actor.System, RetryTrigger.Scheduled, cancellationToken);
+            var trigger = policy == RetryPolicyType.Immediate ? RetryTrigger.Immediate : RetryTrigger.Scheduled;
+            var outcome = await planner.RetryAsync(messageId, RetryRequest.All, Actor.System, trigger, cancellationToken);
             log.LogInformation("Scheduled retry of message {MessageId}: {Outcome}", messageId, outcome.Message);
             if (outcome is { Status: RetryStatus.NotYetDue, NotBefore: { } notBefore })
             {
@@ -39,4 +43,6 @@ public sealed class RetryFailedJob(IDbContextFactory<AppDbContext> dbs, RetryPla
             }
         }
     }
+
+    private sealed record DueRetry(int MessageId, RetryPolicyType Policy);
 }

@@ -7,8 +7,9 @@ using Microsoft.Extensions.Logging;
 namespace BulkSender.Core.Retries;
 
 /// <summary>
-/// What a message's retry policy does when a round ends: Manual nothing, Immediate the next round at once,
-/// Scheduled the next round at <see cref="Message.NextRetryAt"/>, which <see cref="RetryFailedJob"/> picks up.
+/// What a message's retry policy does when a round ends: Manual nothing, Immediate the next round at once (failures the
+/// provider asked to wait for: at their not-before time), Scheduled the next round at <see cref="Message.NextRetryAt"/>;
+/// <see cref="RetryFailedJob"/> picks up both times.
 /// </summary>
 public sealed class RetryFollowUp(IDbContextFactory<AppDbContext> dbs, RetryPlanner planner, TimeProvider clock, ILogger<RetryFollowUp> log)
 {
@@ -30,6 +31,10 @@ public sealed class RetryFollowUp(IDbContextFactory<AppDbContext> dbs, RetryPlan
         {
             var outcome = await planner.RetryAsync(messageId, RetryRequest.All, Actor.System, RetryTrigger.Immediate, cancellationToken);
             log.LogInformation("Immediate retry of message {MessageId}: {Outcome}", messageId, outcome.Message);
+            // Only failures the provider asked to wait for (WhatsApp 131049) are left: the 15-minute job retries them then.
+            if (outcome is { Status: RetryStatus.NotYetDue, NotBefore: { } notBefore })
+                await db.Messages.Where(m => m.Id == messageId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextRetryAt, notBefore), cancellationToken);
         }
     }
 

@@ -147,6 +147,39 @@ public sealed class ErrorRulesSendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Under_the_immediate_policy_an_ecosystem_failure_is_retried_once_its_24_hours_are_over()
+    {
+        var ids = await ContactsAsync(ChannelKind.WhatsApp, 1);
+        server.AnswerJson(400, ProviderServer.CloudApiError(131049, "This message was not delivered to maintain healthy ecosystem engagement.",
+            "In order to maintain a healthy ecosystem engagement, the message failed to be delivered."));
+        var messageId = await SendAsync(ChannelKind.WhatsApp, ids, RetryPolicyType.Immediate);
+
+        await host.RunEnqueuedAsync();
+
+        server.Requests.Count.ShouldBe(1, "the immediate round leaves a failure the provider asked to wait for");
+        (await host.MessageAsync(messageId)).NextRetryAt.ShouldBe(Now.UtcDateTime.AddHours(24), "the message page says when it goes");
+        server.AcceptAll();
+        await using (var db = host.NewDbContext())
+        {
+            var wrote = Now.UtcDateTime.AddHours(23);
+            await db.Contacts.Where(c => ids.Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.LastInboundAt, wrote));
+        }
+        var job = host.Services.GetRequiredService<RetryFailedJob>();
+        clock.Advance(TimeSpan.FromHours(24) - TimeSpan.FromMinutes(15));
+        await job.RunAsync(CancellationToken.None);
+        await host.RunEnqueuedAsync();
+        server.Requests.Count.ShouldBe(1, "not before its time");
+
+        clock.Advance(TimeSpan.FromMinutes(15));
+        await job.RunAsync(CancellationToken.None);
+        await host.RunEnqueuedAsync();
+
+        server.Requests.Count.ShouldBe(2);
+        var message = await host.MessageAsync(messageId);
+        (message.Status, message.NextRetryAt).ShouldBe((MessageStatus.Sent, null));
+    }
+
+    [Fact]
     public async Task A_person_who_stopped_marketing_messages_is_opted_out_with_the_reason()
     {
         var ids = await ContactsAsync(ChannelKind.WhatsApp, 2);

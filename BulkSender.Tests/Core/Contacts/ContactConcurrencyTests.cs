@@ -2,12 +2,14 @@ using System.Globalization;
 using System.Text;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Compliance;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Funnel;
 using BulkSender.Tests.TestSupport;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -36,7 +38,8 @@ public sealed class ContactConcurrencyTests : IAsyncLifetime
         editor = new ContactEditor(database, signal, clock);
         queries = new ContactQueries(database);
         optOuts = new OptOuts(database, signal, clock);
-        updater = new DeliveryStatusUpdater(database, optOuts, new NoDispatchProgress());
+        updater = new DeliveryStatusUpdater(database, optOuts,
+            new ChannelPauses(database, TimeProvider.System, NullLogger<ChannelPauses>.Instance), new NoDispatchProgress());
         importer = new ContactImporter(database, Options.Create(new ContactsOptions()), signal, clock);
         ana = ContactBuilder.Contact(ChannelKind.WhatsApp, "Ana", tags: ["vip"]);
         await using var db = database.CreateDbContext();
