@@ -6,6 +6,7 @@ namespace BulkSender.Core.Data;
 /// <summary>
 /// Deterministic demo contacts: every channel, a handful of tags, about 2% opted out. Most Messenger contacts wrote in
 /// the last 22 hours (a demo send reaches them without a message tag), one in eight longer ago (so the 24-hour rule shows).
+/// A third of the WhatsApp contacts wrote in the last 20 hours: free text reaches them, the others need a template.
 /// </summary>
 public static class DemoData
 {
@@ -42,13 +43,21 @@ public static class DemoData
                 Name = $"{first} {last}",
                 OptedOut = optedOut,
                 OptedOutAt = optedOut ? created.AddDays(1) : null,
-                LastInboundAt = channel == ChannelKind.Messenger ? LastInbound(now, random.Next(1, 24 * 14)) : null,
+                LastInboundAt = channel switch
+                {
+                    ChannelKind.Messenger => LastInbound(now, random.Next(1, 24 * 14)),
+                    ChannelKind.WhatsApp => WhatsAppInbound(now, i),
+                    _ => null,
+                },
                 CreatedAt = created,
                 UpdatedAt = created,
                 Tags = tags,
             };
         }
     }
+
+    /// <summary>From the contact's number, not a draw, so every other demo value stays as it was.</summary>
+    private static DateTime? WhatsAppInbound(DateTime now, int i) => i / 3 % 3 == 0 ? now.AddHours(-(1 + i % 19)) : null;
 
     /// <summary>One draw of 1–335 decides it (the same draws as before, so every other demo value stays as it was).</summary>
     private static DateTime LastInbound(DateTime now, int draw) =>

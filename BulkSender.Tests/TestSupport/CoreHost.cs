@@ -101,9 +101,17 @@ public sealed class CoreHost : IAsyncDisposable
         await db.Database.MigrateAsync();
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
         db.ChangeTracker.AutoDetectChangesEnabled = false;
-        db.Contacts.AddRange(DemoData.Contacts(contacts, new DateTime(2026, 11, 23, 12, 0, 0, DateTimeKind.Utc)));
+        // No WhatsApp contact has written: a test that needs the service window opens it (ContactsWhoWroteAsync).
+        db.Contacts.AddRange(DemoData.Contacts(contacts, new DateTime(2026, 11, 23, 12, 0, 0, DateTimeKind.Utc))
+            .Select(c => c.Channel == ChannelKind.WhatsApp ? Silent(c) : c));
         await db.SaveChangesAsync();
         return coreHost;
+    }
+
+    private static Contact Silent(Contact contact)
+    {
+        contact.LastInboundAt = null;
+        return contact;
     }
 
     public AppDbContext NewDbContext() => Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext();

@@ -46,6 +46,16 @@ public sealed class DemoDataTests
     }
 
     [Fact]
+    public void A_third_of_the_demo_WhatsApp_contacts_wrote_lately_so_free_text_reaches_them_and_the_rest_need_a_template()
+    {
+        var whatsApp = DemoData.Contacts(5000, Now).Where(c => c.Channel == ChannelKind.WhatsApp).ToList();
+
+        var inside = whatsApp.Count(c => MessagingWindow.IsInside(c.LastInboundAt, new DateTimeOffset(Now)));
+        inside.ShouldBeInRange(whatsApp.Count * 3 / 10, whatsApp.Count * 4 / 10);
+        whatsApp.Where(c => c.LastInboundAt is not null).ShouldAllBe(c => c.LastInboundAt <= Now);
+    }
+
+    [Fact]
     public void Demo_contacts_are_the_same_on_every_start()
     {
         var first = DemoData.Contacts(100, Now).Select(c => c.Address).ToList();
