@@ -30,6 +30,22 @@ public sealed partial class AppProcess : IAsyncDisposable
 
     public string Output { get { lock (output) return output.ToString(); } }
 
+    /// <summary>
+    /// Waits until the process has written <paramref name="text"/> (its console logger writes on a thread of its own,
+    /// so a line can come after the response that caused it); false when the timeout passed first.
+    /// </summary>
+    public async Task<bool> WroteAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline || HasExited)
+                return Output.Contains(text, StringComparison.Ordinal);
+            await Task.Delay(20);
+        }
+        return true;
+    }
+
     public bool HasExited => process.HasExited;
 
     public int ExitCode => process.ExitCode;

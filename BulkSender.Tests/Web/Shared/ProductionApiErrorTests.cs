@@ -55,7 +55,7 @@ public sealed class ProductionApiErrorTests
         problem.GetProperty("trace_id").GetString().ShouldNotBeNullOrEmpty();
         problem.ToString().ShouldNotContain("Messages", Case.Sensitive, "the cause is logged, not told");
         problem.ToString().ShouldNotContain("Sqlite", Case.Insensitive);
-        app.Output.ShouldContain("no such table: Messages", Case.Sensitive, "the server logs what happened");
+        (await app.WroteAsync("no such table: Messages", TimeSpan.FromSeconds(10))).ShouldBeTrue("the server logs what happened");
     }
 
     private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
