@@ -38,4 +38,8 @@ public static class Transactions
             return result;
         }, cancellationToken);
     }
+
+    /// <summary>Runs one <see cref="RawSql"/> statement; returns the rows it changed.</summary>
+    public static Task<int> ExecuteAsync(this AppDbContext db, RawSql statement, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlRawAsync(statement.Text, statement.Args, cancellationToken);
 }

@@ -216,31 +216,42 @@ internal sealed class BatchTransitions : IAsyncDisposable
     {
         if (sent.Count == 0)
             return Task.FromResult(0);
-        var args = new List<object> { nameof(DeliveryStatus.Sent), Precise(now), nameof(DeliveryStatus.Sending) };
+        return db.ExecuteAsync(RecordSentSql(sent.Select(s => (s.Recipient.DeliveryId, s.Result.ProviderMessageId, s.Result.AcceptedAt)).ToList(),
+            now, Precise), cancellationToken);
+    }
+
+    /// <summary>
+    /// The statement of <see cref="RecordSentAsync"/>: per delivery its provider message id and acceptance time
+    /// (<paramref name="now"/> when null), each time passed through <paramref name="time"/> (a datetime2 parameter).
+    /// </summary>
+    internal static RawSql RecordSentSql(IReadOnlyList<(long DeliveryId, string? ProviderMessageId, DateTime? AcceptedAt)> sent, DateTime now,
+        Func<DateTime, object> time)
+    {
+        var args = new List<object> { nameof(DeliveryStatus.Sent), time(now), nameof(DeliveryStatus.Sending) };
         var sql = new StringBuilder("""UPDATE "Deliveries" SET "Status" = {0}, "ProviderMessageId" = CASE "Id" """);
-        foreach (var (recipient, result) in sent)
+        foreach (var (deliveryId, providerMessageId, _) in sent)
         {
-            sql.Append(CultureInfo.InvariantCulture, $"WHEN {recipient.DeliveryId} THEN {{{args.Count}}} ");
-            args.Add(result.ProviderMessageId ?? "");
+            sql.Append(CultureInfo.InvariantCulture, $"WHEN {deliveryId} THEN {{{args.Count}}} ");
+            args.Add(providerMessageId ?? "");
         }
         sql.Append("""END, "SentAt" = """);
-        var accepted = sent.Where(r => r.Result.AcceptedAt is not null).ToList();
+        var accepted = sent.Where(r => r.AcceptedAt is not null).ToList();
         if (accepted.Count > 0)
         {
             sql.Append("""CASE "Id" """);
-            foreach (var (recipient, result) in accepted)
+            foreach (var (deliveryId, _, acceptedAt) in accepted)
             {
-                sql.Append(CultureInfo.InvariantCulture, $"WHEN {recipient.DeliveryId} THEN {{{args.Count}}} ");
-                args.Add(Precise(result.AcceptedAt!.Value));
+                sql.Append(CultureInfo.InvariantCulture, $"WHEN {deliveryId} THEN {{{args.Count}}} ");
+                args.Add(time(acceptedAt!.Value));
             }
             sql.Append("ELSE {1} END");
         }
         else
             sql.Append("{1}");
         sql.Append(""" WHERE "Status" = {2} AND "Id" IN (""")
-            .AppendJoin(',', sent.Select(r => r.Recipient.DeliveryId.ToString(CultureInfo.InvariantCulture)))
+            .AppendJoin(',', sent.Select(r => r.DeliveryId.ToString(CultureInfo.InvariantCulture)))
             .Append(')');
-        return db.Database.ExecuteSqlRawAsync(sql.ToString(), args, cancellationToken);
+        return new RawSql(sql.ToString(), args);
     }
 
     /// <summary>

@@ -31,7 +31,11 @@ public sealed record Recipients(ChannelKind Channel, AudienceKind Audience, stri
     /// each, in one statement. The batches must exist. Returns how many deliveries were written.
     /// </summary>
     public Task<int> InsertDeliveriesAsync(AppDbContext db, int messageId, int attempt, int firstBatchNumber, int batchSize, DateTime now,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        db.ExecuteAsync(InsertDeliveriesSql(messageId, attempt, firstBatchNumber, batchSize, now), cancellationToken);
+
+    /// <summary>The statement of <see cref="InsertDeliveriesAsync"/>.</summary>
+    public RawSql InsertDeliveriesSql(int messageId, int attempt, int firstBatchNumber, int batchSize, DateTime now)
     {
         var args = new List<object>();
         var where = Where(args);
@@ -48,14 +52,18 @@ public sealed record Recipients(ChannelKind Channel, AudienceKind Audience, stri
             ) AS r
             INNER JOIN "Batches" AS b ON b."MessageId" = {m} AND b."Number" = r."Number"
             """;
-        return db.Database.ExecuteSqlRawAsync(sql, args, cancellationToken);
+        return new RawSql(sql, args);
     }
 
     /// <summary>
     /// A campaign's recipients: one pending delivery each with no batch yet (campaign days cut them into batches), in
     /// one statement. Returns how many deliveries were written.
     /// </summary>
-    public Task<int> InsertUnbatchedDeliveriesAsync(AppDbContext db, int messageId, DateTime now, CancellationToken cancellationToken)
+    public Task<int> InsertUnbatchedDeliveriesAsync(AppDbContext db, int messageId, DateTime now, CancellationToken cancellationToken) =>
+        db.ExecuteAsync(InsertUnbatchedDeliveriesSql(messageId, now), cancellationToken);
+
+    /// <summary>The statement of <see cref="InsertUnbatchedDeliveriesAsync"/>.</summary>
+    public RawSql InsertUnbatchedDeliveriesSql(int messageId, DateTime now)
     {
         var args = new List<object>();
         var where = Where(args);
@@ -67,17 +75,23 @@ public sealed record Recipients(ChannelKind Channel, AudienceKind Audience, stri
             WHERE {where}
             ORDER BY c."Id"
             """;
-        return db.Database.ExecuteSqlRawAsync(sql, args, cancellationToken);
+        return new RawSql(sql, args);
     }
 
     private async Task<int> CountWhereAsync(AppDbContext db, (string Sql, object Value)? extra, CancellationToken cancellationToken)
+    {
+        var count = CountSql(extra);
+        return await db.Database.SqlQueryRaw<int>(count.Text, count.Args.ToArray()).SingleAsync(cancellationToken);
+    }
+
+    /// <summary>The count of <see cref="CountAsync"/>, or with <paramref name="extra"/> (a condition on <c>c</c> and its value).</summary>
+    public RawSql CountSql((string Sql, object Value)? extra)
     {
         var args = new List<object>();
         var where = Where(args);
         if (extra is { } e)
             where += " AND " + e.Sql.Replace("{0}", Arg(args, e.Value));
-        var sql = $"SELECT COUNT(*) AS \"Value\" FROM \"Contacts\" AS c WHERE {where}";
-        return await db.Database.SqlQueryRaw<int>(sql, args.ToArray()).SingleAsync(cancellationToken);
+        return new RawSql($"SELECT COUNT(*) AS \"Value\" FROM \"Contacts\" AS c WHERE {where}", args);
     }
 
     private string Where(List<object> args)

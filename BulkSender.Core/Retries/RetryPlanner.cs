@@ -197,7 +197,12 @@ public sealed class RetryPlanner(
     /// name), numbered into the round's batches by its position in the whole round.
     /// </summary>
     private static Task<int> InsertAttemptsAsync(AppDbContext db, int messageId, IReadOnlyList<long> deliveryIds, int offset, int firstBatchNumber,
-        int batchSize, DateTime now, CancellationToken cancellationToken)
+        int batchSize, DateTime now, CancellationToken cancellationToken) =>
+        db.ExecuteAsync(InsertAttemptsSql(messageId, deliveryIds, offset, firstBatchNumber, batchSize, now), cancellationToken);
+
+    /// <summary>The statement of <see cref="InsertAttemptsAsync"/>.</summary>
+    internal static RawSql InsertAttemptsSql(int messageId, IReadOnlyList<long> deliveryIds, int offset, int firstBatchNumber, int batchSize,
+        DateTime now)
     {
         // Delivery ids come from the database, written as literals: no user text reaches the SQL.
         var ids = string.Join(',', deliveryIds.Select(id => id.ToString(CultureInfo.InvariantCulture)));
@@ -214,8 +219,7 @@ public sealed class RetryPlanner(
             ) AS r
             INNER JOIN "Batches" AS b ON b."MessageId" = {0} AND b."Number" = r."Number"
             """;
-        return db.Database.ExecuteSqlRawAsync(sql, [messageId, nameof(DeliveryStatus.Pending), now, offset, batchSize, firstBatchNumber],
-            cancellationToken);
+        return new RawSql(sql, [messageId, nameof(DeliveryStatus.Pending), now, offset, batchSize, firstBatchNumber]);
     }
 
     private static string Describe(RetryTrigger trigger) => trigger switch
