@@ -20,14 +20,9 @@ public sealed class MessageListQuery(IDbContextFactory<AppDbContext> dbs)
         page = Math.Max(page, 0);
         pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var query = db.Messages.AsNoTracking();
-        if (status is { } s)
-            query = query.Where(m => m.Status == s);
-        if (channel is { } c)
-            query = query.Where(m => m.Channel == c);
+        var query = MessageQueries.Filtered(db, status, channel);
         var total = await query.CountAsync(cancellationToken);
-        var items = await query.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
-            .Skip(page * pageSize).Take(pageSize)
+        var items = await MessageQueries.NewestFirst(query).Skip(page * pageSize).Take(pageSize)
             .Select(m => new MessageListItem(m.Id, m.Title, m.Status, m.Channel, m.TotalRecipients, m.SentCount, m.FailedCount, m.SkippedCount,
                 m.BatchCount, m.CreatedByName, m.CreatedAt, m.ScheduledAt, m.CompletedAt))
             .ToListAsync(cancellationToken);

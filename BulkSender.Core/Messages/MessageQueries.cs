@@ -63,16 +63,26 @@ public sealed class MessageQueries(IDbContextFactory<AppDbContext> dbs)
     public async Task<MessageList> ListAsync(MessageStatus? status, ChannelKind? channel, int skip, int take, CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var query = db.Messages.AsNoTracking();
-        if (status is { } s)
-            query = query.Where(m => m.Status == s);
-        if (channel is { } c)
-            query = query.Where(m => m.Channel == c);
+        var query = Filtered(db, status, channel);
         var total = await query.CountAsync(cancellationToken);
-        var rows = await query.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id).Skip(skip).Take(take)
+        var rows = await NewestFirst(query).Skip(skip).Take(take)
             .Select(m => new MessageListRow(m.Id, m.Title, m.Status, m.Channel, m.TotalRecipients, m.SentCount, m.FailedCount, m.SkippedCount,
                 m.CreatedByName, m.CreatedAt, m.CompletedAt))
             .ToListAsync(cancellationToken);
         return new MessageList(rows, total);
     }
+
+    /// <summary>The messages of one status and one channel when given: the Messages page's and the API's list alike.</summary>
+    internal static IQueryable<Message> Filtered(AppDbContext db, MessageStatus? status, ChannelKind? channel)
+    {
+        var query = db.Messages.AsNoTracking();
+        if (status is { } s)
+            query = query.Where(m => m.Status == s);
+        if (channel is { } c)
+            query = query.Where(m => m.Channel == c);
+        return query;
+    }
+
+    internal static IOrderedQueryable<Message> NewestFirst(IQueryable<Message> query) =>
+        query.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id);
 }
