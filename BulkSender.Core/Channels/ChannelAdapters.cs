@@ -1,6 +1,4 @@
 using BulkSender.Core.Channels.Errors;
-using BulkSender.Core.Channels.Pauses;
-using BulkSender.Core.Compliance;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BulkSender.Core.Channels;
@@ -11,12 +9,12 @@ namespace BulkSender.Core.Channels;
 /// so that a rate-limit reply backs the limiter off and a pausing or suppressing error is acted on.
 /// </summary>
 public sealed class ChannelAdapters(
-    SimulatedChannel simulated, IServiceProvider services, ChannelRateLimiter limiter, ChannelPauses pauses, OptOuts optOuts)
+    SimulatedChannel simulated, IServiceProvider services, ChannelRateLimiter limiter, ErrorActions actions)
 {
     public async Task<IChannel> ForAsync(ChannelKind channel, CancellationToken cancellationToken)
     {
         var real = services.GetKeyedService<IRealChannel>(channel);
         IChannel adapter = real is not null && await real.IsConfiguredAsync(cancellationToken) ? real : simulated;
-        return new ErrorActionsChannel(new BackingOffChannel(adapter, channel, limiter), channel, pauses, optOuts);
+        return new ErrorActionsChannel(new BackingOffChannel(adapter, channel, limiter), channel, actions);
     }
 }

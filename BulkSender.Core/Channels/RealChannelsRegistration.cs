@@ -1,4 +1,5 @@
 using BulkSender.Core.Channels.Email;
+using BulkSender.Core.Channels.Errors;
 using BulkSender.Core.Channels.Messenger;
 using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Channels.Settings;
@@ -22,6 +23,7 @@ public static class RealChannelsRegistration
         services.AddSingleton<ChannelTester>();
         // A provider's pausing error reaches it from a send's answer (dispatch) or a failed status (funnel).
         services.TryAddSingleton<ChannelPauses>();
+        services.AddSingleton<ErrorActions>();
 
         services.AddProviderHttpClient<MessengerChannel>();
         services.AddProviderHttpClient<WhatsAppChannel>();

@@ -258,18 +258,13 @@ public sealed class SendBatchJob(
                     batch.Id, batch.MessageId);
                 progress.BatchChanged(run.Snapshot);
                 return;
-            case (_, BatchStop.DailyLimit):
-                var resumeAt = quota.NextDay();
+            case (_, BatchStop.DailyLimit or BatchStop.MessagingLimit):
+                var (limit, resumeAt) = stop == BatchStop.DailyLimit
+                    ? ("The channel's daily limit", quota.NextDay())
+                    : ("WhatsApp's messaging limit", await messagingLimit.RoomAtAsync(CancellationToken.None));
                 await run.ReleaseAsync(resumeAt);
-                log.LogInformation("The channel's daily limit is reached: batch {BatchId} of message {MessageId} goes on at {ResumeAt:u}",
-                    batch.Id, batch.MessageId, resumeAt);
-                progress.BatchChanged(run.Snapshot);
-                return;
-            case (_, BatchStop.MessagingLimit):
-                var roomAt = await messagingLimit.RoomAtAsync(CancellationToken.None);
-                await run.ReleaseAsync(roomAt);
-                log.LogInformation("WhatsApp's messaging limit is reached: batch {BatchId} of message {MessageId} goes on at {ResumeAt:u}",
-                    batch.Id, batch.MessageId, roomAt);
+                log.LogInformation("{Limit} is reached: batch {BatchId} of message {MessageId} goes on at {ResumeAt:u}",
+                    limit, batch.Id, batch.MessageId, resumeAt);
                 progress.BatchChanged(run.Snapshot);
                 return;
             default:

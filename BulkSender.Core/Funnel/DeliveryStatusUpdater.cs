@@ -2,7 +2,6 @@ using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Errors;
 using BulkSender.Core.Channels.Messenger;
-using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Channels.WhatsApp;
 using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
@@ -41,7 +40,7 @@ public sealed record InboundOutcome(long? RepliedDeliveryId, bool Replied, bool 
 /// </list>
 /// Every change is reported to <see cref="IDispatchProgress.FunnelChanged"/> so open message pages follow it.
 /// </summary>
-public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, OptOuts optOuts, ChannelPauses pauses, IDispatchProgress progress)
+public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, OptOuts optOuts, ErrorActions actions, IDispatchProgress progress)
 {
     private enum Stage { Delivered, Read, Replied }
 
@@ -125,8 +124,9 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
                 var code = error?.CodeText ?? "failed";
                 var failed = await MarkFailedAsync(channel, status.ProviderMessageId, rule?.Type ?? ErrorType.Other, code, text,
                     status.At, cancellationToken, rule?.RetryAfter is { } wait ? status.At + wait : null);
-                if (failed > 0 && rule is not null)
-                    await ActOnAsync(channel, status.ProviderMessageId, rule, code, text, cancellationToken);
+                if (failed > 0 && rule is { Action: ErrorAction.PauseChannel or ErrorAction.SuppressContact })
+                    foreach (var address in await AddressesAsync(channel, status.ProviderMessageId, cancellationToken))
+                        await actions.ApplyAsync(channel, rule.Action, code, text, address, cancellationToken);
                 return failed;
             default:
                 // "sent" confirms what the send already recorded.
@@ -134,25 +134,10 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
         }
     }
 
-    /// <summary>What a failed status's rule does beyond its delivery (<see cref="ErrorActionsChannel"/> does it for a send's answer).</summary>
-    private async Task ActOnAsync(ChannelKind channel, string providerMessageId, ErrorRule rule, string code, string reason,
-        CancellationToken cancellationToken)
+    private async Task<List<string>> AddressesAsync(ChannelKind channel, string providerMessageId, CancellationToken cancellationToken)
     {
-        switch (rule.Action)
-        {
-            case ErrorAction.PauseChannel:
-                await pauses.PauseAsync(channel, code, reason, cancellationToken);
-                break;
-            case ErrorAction.SuppressContact:
-                await using (var db = await dbs.CreateDbContextAsync(cancellationToken))
-                {
-                    var addresses = await ByProviderId(db, channel, providerMessageId).Select(d => d.RecipientAddress).Distinct()
-                        .ToListAsync(cancellationToken);
-                    foreach (var address in addresses)
-                        await optOuts.OptOutAsync(channel, address, $"provider error {code}: {reason}", cancellationToken);
-                }
-                break;
-        }
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        return await ByProviderId(db, channel, providerMessageId).Select(d => d.RecipientAddress).Distinct().ToListAsync(cancellationToken);
     }
 
     /// <summary>

@@ -1,6 +1,3 @@
-using BulkSender.Core.Channels.Pauses;
-using BulkSender.Core.Compliance;
-
 namespace BulkSender.Core.Channels.Errors;
 
 /// <summary>
@@ -8,7 +5,7 @@ namespace BulkSender.Core.Channels.Errors;
 /// channel (every batch of it stops at its next recipient, <see cref="ChannelPauses"/>), a suppressing error opts the
 /// contact out of the channel with the provider's reason. The result goes on to the send pipeline unchanged.
 /// </summary>
-public sealed class ErrorActionsChannel(IChannel inner, ChannelKind channel, ChannelPauses pauses, OptOuts optOuts) : IChannel
+public sealed class ErrorActionsChannel(IChannel inner, ChannelKind channel, ErrorActions actions) : IChannel
 {
     public async Task<ChannelResult> SendAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {
@@ -20,16 +17,8 @@ public sealed class ErrorActionsChannel(IChannel inner, ChannelKind channel, Cha
         var reason = result.Reason is { } known && said.StartsWith($"{known}: ", StringComparison.Ordinal)
             ? $"{known} — {said[(known.Length + 2)..]}"
             : said;
-        switch (result.Action)
-        {
-            case ErrorAction.PauseChannel:
-                // Recorded even while shutting down: the pause is what keeps the other batches from failing too.
-                await pauses.PauseAsync(channel, result.ErrorCode ?? "unknown", reason, CancellationToken.None);
-                break;
-            case ErrorAction.SuppressContact:
-                await optOuts.OptOutAsync(channel, message.Address, $"provider error {result.ErrorCode}: {reason}", CancellationToken.None);
-                break;
-        }
+        // Recorded even while shutting down: the pause is what keeps the other batches from failing too.
+        await actions.ApplyAsync(channel, result.Action, result.ErrorCode ?? "unknown", reason, message.Address, CancellationToken.None);
         return result;
     }
 }

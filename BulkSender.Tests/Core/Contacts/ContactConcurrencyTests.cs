@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.Errors;
 using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Compliance;
 using BulkSender.Core.Contacts;
@@ -39,7 +40,8 @@ public sealed class ContactConcurrencyTests : IAsyncLifetime
         queries = new ContactQueries(database);
         optOuts = new OptOuts(database, signal, clock);
         updater = new DeliveryStatusUpdater(database, optOuts,
-            new ChannelPauses(database, TimeProvider.System, NullLogger<ChannelPauses>.Instance), new NoDispatchProgress());
+            new ErrorActions(new ChannelPauses(database, TimeProvider.System, NullLogger<ChannelPauses>.Instance), optOuts),
+            new NoDispatchProgress());
         importer = new ContactImporter(database, Options.Create(new ContactsOptions()), signal, clock);
         ana = ContactBuilder.Contact(ChannelKind.WhatsApp, "Ana", tags: ["vip"]);
         await using var db = database.CreateDbContext();
