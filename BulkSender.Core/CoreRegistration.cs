@@ -48,6 +48,7 @@ public static class CoreRegistration
         services.AddSingleton<ContactQueries>();
         services.AddSingleton<Messages.MessageListQuery>();
         services.AddSingleton<ContactEditor>();
+        services.AddSingleton<ContactFieldDefinitions>();
         services.AddSingleton<ActivityQueries>();
         services.AddSingleton<DashboardQueries>();
         services.AddScoped<UserAdministration>();

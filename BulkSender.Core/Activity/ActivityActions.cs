@@ -8,6 +8,9 @@ public static class ActivityActions
     public const string ContactUpdated = "contact.updated";
     public const string ContactOptedOut = "contact.opted_out";
     public const string ContactOptedIn = "contact.opted_in";
+    public const string ContactFieldAdded = "contact_field.added";
+    public const string ContactFieldChanged = "contact_field.changed";
+    public const string ContactFieldDeleted = "contact_field.deleted";
     public const string DraftSaved = "message.draft_saved";
     public const string MessageSent = "message.sent";
     public const string MessageScheduled = "message.scheduled";
@@ -38,6 +41,9 @@ public static class ActivityActions
         [ContactUpdated] = "Edited a contact",
         [ContactOptedOut] = "Contact opted out",
         [ContactOptedIn] = "Opted a contact back in",
+        [ContactFieldAdded] = "Added a contact field",
+        [ContactFieldChanged] = "Changed a contact field",
+        [ContactFieldDeleted] = "Deleted a contact field",
         [DraftSaved] = "Saved a draft",
         [MessageSent] = "Sent a message",
         [MessageScheduled] = "Scheduled a send",

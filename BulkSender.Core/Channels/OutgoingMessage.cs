@@ -15,4 +15,10 @@ public sealed record OutgoingMessage(
 {
     /// <summary>A reply a person wrote to this one contact (Messenger sends it with the HUMAN_AGENT tag); never a bulk send.</summary>
     public bool IsHumanReply { get; init; }
+
+    /// <summary>
+    /// E-mail: <see cref="Content"/> personalized with each value HTML-encoded (the text around the values as written),
+    /// for an HTML part; null for other channels.
+    /// </summary>
+    public string? HtmlEncodedContent { get; init; }
 }

@@ -28,4 +28,7 @@ public sealed class Contact
     public long Version { get; set; }
 
     public List<ContactTag> Tags { get; set; } = [];
+
+    /// <summary>The values of the admin's custom fields (<see cref="ContactFieldDefinition"/>); a field without a row is empty.</summary>
+    public List<ContactFieldValue> Fields { get; set; } = [];
 }

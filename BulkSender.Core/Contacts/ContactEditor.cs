@@ -2,6 +2,7 @@ using System.Globalization;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Compliance;
 using BulkSender.Core.Data;
+using FluentValidation;
 using Microsoft.EntityFrameworkCore;
 
 namespace BulkSender.Core.Contacts;
@@ -39,7 +40,9 @@ public sealed class ContactEditor(IDbContextFactory<AppDbContext> dbs, OptOutSig
         var channel = input.ParsedChannel!.Value;
         var address = input.NormalizedAddress;
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var contact = await db.Contacts.Include(c => c.Tags).SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (await UnknownFieldsAsync(db, input.Fields.Keys, cancellationToken) is { } unknown)
+            return EditErrors.Of(nameof(ContactInput.Fields), unknown);
+        var contact = await db.Contacts.Include(c => c.Tags).Include(c => c.Fields).SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
         if (contact is null)
             return EditErrors.Of("", NotFoundMessage);
         if (contact.Version != version)
@@ -60,6 +63,8 @@ public sealed class ContactEditor(IDbContextFactory<AppDbContext> dbs, OptOutSig
         var tags = input.ParsedTags;
         contact.Tags.RemoveAll(t => !tags.Contains(t.Tag));
         contact.Tags.AddRange(tags.Where(t => contact.Tags.All(x => x.Tag != t)).Select(t => new ContactTag { Tag = t }));
+        foreach (var (key, value) in input.Fields)
+            ContactImporter.SetField(contact, key, value?.Trim() ?? "");
         contact.UpdatedAt = now;
         // The concurrency token: the UPDATE only matches while Version is still the one read above.
         contact.Version++;
@@ -76,6 +81,54 @@ public sealed class ContactEditor(IDbContextFactory<AppDbContext> dbs, OptOutSig
         if (optingOut)
             optOuts.Raise();
         return null;
+    }
+
+    /// <summary>
+    /// Sets custom field values of one contact (the API's PATCH): each key given is set, an empty or null value clears
+    /// it, the others stay. Refused when a key is not a field or a value is too long.
+    /// </summary>
+    public async Task<EditErrors?> SetFieldsAsync(int id, IReadOnlyDictionary<string, string?> fields, Actor actor,
+        CancellationToken cancellationToken)
+    {
+        var result = await Validator.ValidateAsync(ValidationContext<ContactInput>.CreateWithOptions(new ContactInput { Fields = new(fields) },
+            o => o.IncludeProperties(nameof(ContactInput.Fields))), cancellationToken);
+        if (!result.IsValid)
+            return new EditErrors(result.ToDictionary().AsReadOnly());
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        if (await UnknownFieldsAsync(db, fields.Keys, cancellationToken) is { } unknown)
+            return EditErrors.Of(nameof(ContactInput.Fields), unknown);
+        var contact = await db.Contacts.Include(c => c.Fields).SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (contact is null)
+            return EditErrors.Of("", NotFoundMessage);
+        foreach (var (key, value) in fields)
+            ContactImporter.SetField(contact, key, value?.Trim() ?? "");
+        var now = clock.GetUtcNow().UtcDateTime;
+        contact.UpdatedAt = now;
+        contact.Version++;
+        db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ContactUpdated, now, "Contact", id.ToString(CultureInfo.InvariantCulture),
+            $"{contact.Name} <{contact.Address}>: {string.Join(", ", fields.Keys)}"));
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return EditErrors.Of("", ChangedMessage, conflict: true);
+        }
+        return null;
+    }
+
+    /// <summary>"'citty' is not a contact field (fields: city, plan)." when a key is not defined; null when all are.</summary>
+    private static async Task<string?> UnknownFieldsAsync(AppDbContext db, IEnumerable<string> keys, CancellationToken cancellationToken)
+    {
+        var given = keys.ToList();
+        if (given.Count == 0)
+            return null;
+        var defined = await db.ContactFieldDefinitions.Select(f => f.Key).ToListAsync(cancellationToken);
+        var unknown = given.Where(k => !defined.Contains(k)).ToList();
+        return unknown.Count == 0 ? null
+            : $"'{string.Join("', '", unknown)}' {(unknown.Count == 1 ? "is not a contact field" : "are not contact fields")} " +
+              $"({(defined.Count == 0 ? "no field is defined: an admin adds them in Settings" : "fields: " + string.Join(", ", defined))}).";
     }
 
     /// <summary>Opts the contact out by hand (always safe, whatever changed since); false when it was out already or is gone.</summary>
@@ -170,6 +223,7 @@ public sealed class ContactEditor(IDbContextFactory<AppDbContext> dbs, OptOutSig
         foreach (var chunk in ids.Distinct().Chunk(1000))
         {
             await db.ContactTags.Where(t => chunk.Contains(t.ContactId)).ExecuteDeleteAsync(cancellationToken);
+            await db.ContactFieldValues.Where(v => chunk.Contains(v.ContactId)).ExecuteDeleteAsync(cancellationToken);
             await db.Deliveries.Where(d => d.ContactId != null && chunk.Contains(d.ContactId.Value))
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.ContactId, (int?)null), cancellationToken);
             deleted += await db.Contacts.Where(c => chunk.Contains(c.Id)).ExecuteDeleteAsync(cancellationToken);

@@ -11,28 +11,53 @@ namespace BulkSender.Core.Contacts;
 public sealed record RejectedRow(int Line, string Reason, string? Address);
 
 /// <param name="LastInboundAt">When the contact last wrote (UTC), if the file says; an import only moves it forward.</param>
+/// <param name="FieldValues">The row's values of <see cref="ParsedImport.Fields"/>, in the same order (empty: none).</param>
 public sealed record ImportRow(int Line, string Name, ChannelKind Channel, string Address, IReadOnlyList<string> Tags, bool OptedOut,
-    DateTime? LastInboundAt = null);
+    DateTime? LastInboundAt = null, IReadOnlyList<string>? FieldValues = null)
+{
+    /// <summary>The value of the file's custom field at <paramref name="index"/> of <see cref="ParsedImport.Fields"/>.</summary>
+    public string FieldValue(int index) => FieldValues is { } values && index < values.Count ? values[index] : "";
+}
 
 /// <summary>A file read and checked row by row, nothing written yet.</summary>
 /// <param name="IgnoredColumns">Columns of the file the import does not read, as <see cref="ImportHeader.Ignored"/> names them.</param>
+/// <param name="Fields">The columns read as custom fields (<see cref="ImportHeader.Fields"/>).</param>
 public sealed record ParsedImport(
     IReadOnlyList<ImportRow> Rows, IReadOnlyList<RejectedRow> Rejected, bool HasTagsColumn, bool HasOptedOutColumn,
-    IReadOnlyList<string> IgnoredColumns)
+    IReadOnlyList<string> IgnoredColumns, IReadOnlyList<ImportField>? Fields = null)
 {
     public int TotalRows => Rows.Count + Rejected.Count;
+
+    public IReadOnlyList<ImportField> FieldColumns => Fields ?? [];
+
+    /// <summary>
+    /// The user confirmed "create them?": columns that are not fields yet become fields (label = the header). Without it
+    /// their values are not imported (the result names them among the ignored columns).
+    /// </summary>
+    public bool CreateNewFields { get; init; }
 }
 
+/// <param name="Fields">The file's custom field columns that are fields already (their values are imported).</param>
+/// <param name="NewFields">The file's columns that are not fields yet: imported only when the user confirms creating them.</param>
 public sealed record ImportPreview(
-    int ToAdd, int ToUpdate, IReadOnlyList<RejectedRow> Rejected, IReadOnlyList<ImportRow> Sample, IReadOnlyList<string> IgnoredColumns);
+    int ToAdd, int ToUpdate, IReadOnlyList<RejectedRow> Rejected, IReadOnlyList<ImportRow> Sample, IReadOnlyList<string> IgnoredColumns,
+    IReadOnlyList<ImportField>? Fields = null, IReadOnlyList<ImportField>? NewFields = null)
+{
+    public IReadOnlyList<ImportField> KnownFields => Fields ?? [];
 
-public sealed record ImportResult(int Added, int Updated, IReadOnlyList<RejectedRow> Rejected, IReadOnlyList<string> IgnoredColumns);
+    public IReadOnlyList<ImportField> FieldsToCreate => NewFields ?? [];
+}
+
+/// <param name="CreatedFields">The keys of the fields the import created.</param>
+public sealed record ImportResult(int Added, int Updated, IReadOnlyList<RejectedRow> Rejected, IReadOnlyList<string> IgnoredColumns,
+    IReadOnlyList<string>? CreatedFields = null);
 
 public sealed record ImportProgress(int Processed, int Total);
 
 /// <summary>
-/// CSV import: a header row naming name, address, channel (and optionally tags, opted_out, last_inbound_at; other columns
-/// are reported as ignored, see <see cref="ImportHeader"/>), records read as RFC 4180 says (see <see cref="ImportCsvReader"/>:
+/// CSV import: a header row naming name, address, channel (and optionally tags, opted_out, last_inbound_at; any other
+/// named column is a custom field, created when the user confirms, see <see cref="ImportHeader"/>), records read as
+/// RFC 4180 says (see <see cref="ImportCsvReader"/>:
 /// a quoted value may span lines; a name's line breaks become spaces, any other known column's reject the row). Every row
 /// is checked by <see cref="ContactInputValidator"/>; rejected rows are reported with their first line and reason and
 /// change nothing.
@@ -91,6 +116,8 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
                 OptedOut = Field(ImportHeader.OptedOut),
                 LastInboundAt = Field(ImportHeader.LastInboundAt),
             };
+            var values = header.Fields.Count == 0 ? null
+                : header.Fields.Select(f => f.Column < record.Fields.Length ? OneLine(record.Fields[f.Column]).Trim() : "").ToArray();
             if (record.Malformed)
             {
                 rejected.Add(new RejectedRow(line, "The row's quotes do not match (a value opened with \" must close with \").", input.Address));
@@ -106,6 +133,13 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
             {
                 var lines = $"the row runs from line {line} to line {record.LastLine}";
                 rejected.Add(new RejectedRow(line, $"The {broken} contains a line break ({lines}); only a name may.", input.Address));
+                continue;
+            }
+            if (values?.Select((v, i) => (v, i)).FirstOrDefault(x => x.v.Length > ContactFieldKeys.MaxValueLength) is { v: not null } tooLong)
+            {
+                var fieldKey = header.Fields[tooLong.i].Key;
+                var reason = $"The {fieldKey} is longer than {ContactFieldKeys.MaxValueLength:N0} characters.";
+                rejected.Add(new RejectedRow(line, reason, input.Address));
                 continue;
             }
             var result = Validator.Validate(input);
@@ -127,13 +161,13 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
             }
             seen[key] = line;
             rows.Add(new ImportRow(line, input.Name.Trim(), key.Item1, key.Item2, input.ParsedTags, input.ParsedOptedOut == true,
-                input.ParsedLastInboundAt));
+                input.ParsedLastInboundAt, values));
         }
 
         if (rows.Count + rejected.Count == 0)
             throw new ImportFileException("The file has a header row but no contacts.");
         return new ParsedImport(
-            rows, rejected, header.Has(ImportHeader.Tags), header.Has(ImportHeader.OptedOut), header.Ignored(unnamedWithValues));
+            rows, rejected, header.Has(ImportHeader.Tags), header.Has(ImportHeader.OptedOut), header.Ignored(unnamedWithValues), header.Fields);
     }
 
     /// <summary>A name written over several lines of a spreadsheet cell: each line break (and the space around it) becomes one space.</summary>
@@ -148,7 +182,17 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
         var existing = 0;
         foreach (var chunk in file.Rows.Chunk(ChunkSize))
             existing += (await ExistingAsync(db.Contacts.AsNoTracking(), chunk, cancellationToken)).Count;
-        return new ImportPreview(file.Rows.Count - existing, existing, file.Rejected, file.Rows.Take(SampleSize).ToList(), file.IgnoredColumns);
+        var defined = await DefinedAsync(db, file, cancellationToken);
+        return new ImportPreview(file.Rows.Count - existing, existing, file.Rejected, file.Rows.Take(SampleSize).ToList(), file.IgnoredColumns,
+            file.FieldColumns.Where(f => defined.Contains(f.Key)).ToList(), file.FieldColumns.Where(f => !defined.Contains(f.Key)).ToList());
+    }
+
+    /// <summary>Which of the file's field columns are fields already.</summary>
+    private static async Task<HashSet<string>> DefinedAsync(AppDbContext db, ParsedImport file, CancellationToken cancellationToken)
+    {
+        var keys = file.FieldColumns.Select(f => f.Key).ToList();
+        return keys.Count == 0 ? []
+            : (await db.ContactFieldDefinitions.Where(f => keys.Contains(f.Key)).Select(f => f.Key).ToListAsync(cancellationToken)).ToHashSet();
     }
 
     /// <summary>Writes the valid rows in one transaction: all of them, or (on failure) none.</summary>
@@ -161,9 +205,18 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
         int added = 0, updated = 0, processed = 0;
         progress?.Report(new ImportProgress(0, file.Rows.Count));
 
+        var defined = await DefinedAsync(db, file, cancellationToken);
+        var created = file.CreateNewFields ? file.FieldColumns.Where(f => !defined.Contains(f.Key)).ToList() : [];
+        if (created.Count > 0)
+            await ContactFieldDefinitions.CreateAsync(db, created, now, cancellationToken);
+        var fields = file.FieldColumns.Select((f, i) => (f.Key, Index: i)).Where(f => defined.Contains(f.Key) || created.Any(c => c.Key == f.Key))
+            .ToArray();
+        var ignored = file.IgnoredColumns.Concat(file.FieldColumns.Where(f => fields.All(x => x.Key != f.Key))
+            .Select(f => $"{f.Label} (not a contact field)")).ToList();
+
         foreach (var chunk in file.Rows.Chunk(ChunkSize))
         {
-            var (chunkAdded, chunkUpdated) = await WriteChunkAsync(db, chunk, file.HasTagsColumn, now, cancellationToken);
+            var (chunkAdded, chunkUpdated) = await WriteChunkAsync(db, chunk, file.HasTagsColumn, fields, now, cancellationToken);
             (added, updated) = (added + chunkAdded, updated + chunkUpdated);
             processed += chunk.Length;
             progress?.Report(new ImportProgress(processed, file.Rows.Count));
@@ -175,20 +228,24 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
         await transaction.CommitAsync(cancellationToken);
         if (file.Rows.Any(r => r.OptedOut))
             optOuts.Raise();
-        return new ImportResult(added, updated, file.Rejected, file.IgnoredColumns);
+        return new ImportResult(added, updated, file.Rejected, ignored, created.Select(f => f.Key).ToList());
     }
 
     /// <summary>
     /// One chunk, in the import's transaction. An update carries the contact's version (its concurrency token): when a
     /// contact changed between the read and the write (a webhook, an opt-out), the chunk is read and applied again.
     /// </summary>
-    private static async Task<(int Added, int Updated)> WriteChunkAsync(AppDbContext db, ImportRow[] chunk, bool hasTags, DateTime now,
-        CancellationToken cancellationToken)
+    /// <param name="fields">The custom fields written: key and index in the rows' <see cref="ImportRow.FieldValues"/>.</param>
+    private static async Task<(int Added, int Updated)> WriteChunkAsync(AppDbContext db, ImportRow[] chunk, bool hasTags,
+        (string Key, int Index)[] fields, DateTime now, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             int added = 0, updated = 0;
-            var known = await ExistingAsync(db.Contacts.Include(c => c.Tags), chunk, cancellationToken);
+            IQueryable<Contact> contacts = fields.Length == 0
+                ? db.Contacts.Include(c => c.Tags)
+                : db.Contacts.Include(c => c.Tags).Include(c => c.Fields);
+            var known = await ExistingAsync(contacts, chunk, cancellationToken);
             foreach (var row in chunk)
             {
                 if (known.TryGetValue((row.Channel, row.Address), out var contact))
@@ -203,6 +260,8 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
                     }
                     if (row.LastInboundAt is { } inbound && !(contact.LastInboundAt >= inbound))
                         contact.LastInboundAt = inbound;
+                    foreach (var (key, index) in fields)
+                        SetField(contact, key, row.FieldValue(index));
                     contact.UpdatedAt = now;
                     contact.Version++;
                     updated++;
@@ -220,6 +279,8 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
                         CreatedAt = now,
                         UpdatedAt = now,
                         Tags = row.Tags.Select(t => new ContactTag { Tag = t }).ToList(),
+                        Fields = fields.Where(f => row.FieldValue(f.Index).Length > 0)
+                            .Select(f => new ContactFieldValue { FieldKey = f.Key, Value = row.FieldValue(f.Index) }).ToList(),
                     });
                     added++;
                 }
@@ -238,6 +299,21 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
                 db.ChangeTracker.Clear();
             }
         }
+    }
+
+    /// <summary>Sets one custom field of a tracked contact (its values loaded): an empty value removes it.</summary>
+    internal static void SetField(Contact contact, string key, string value)
+    {
+        var current = contact.Fields.Find(v => v.FieldKey == key);
+        if (value.Length == 0)
+        {
+            if (current is not null)
+                contact.Fields.Remove(current);
+        }
+        else if (current is null)
+            contact.Fields.Add(new ContactFieldValue { FieldKey = key, Value = value });
+        else
+            current.Value = value;
     }
 
     private static async Task<Dictionary<(ChannelKind, string), Contact>> ExistingAsync(IQueryable<Contact> contacts, ImportRow[] chunk,

@@ -21,6 +21,12 @@ public sealed class ContactInput
     /// </summary>
     public string? LastInboundAt { get; set; }
 
+    /// <summary>
+    /// Custom field values by key (<see cref="ContactFieldDefinition"/>). On an edit, a key given sets the value (empty
+    /// clears it) and a key left out keeps it; every key must be a defined field.
+    /// </summary>
+    public Dictionary<string, string?> Fields { get; set; } = [];
+
     public ChannelKind? ParsedChannel => ContactAddress.TryParseChannel(Channel, out var c) ? c : null;
 
     public string NormalizedAddress => ParsedChannel is { } c ? ContactAddress.Normalize(c, Address) : Address.Trim();

@@ -24,6 +24,10 @@ public sealed class ContactInputValidator : AbstractValidator<ContactInput>
             .WithMessage(c => $"Tags may use letters, digits, '-' and '_' (up to {ContactTags.MaxLength} characters): " +
                 $"'{string.Join("', '", c.ParsedTags.Where(t => !ContactTags.IsValid(t)))}'.")
             .OverridePropertyName(nameof(ContactInput.Tags));
+        RuleForEach(c => c.Fields)
+            .Must(f => (f.Value?.Trim().Length ?? 0) <= ContactFieldKeys.MaxValueLength)
+            .WithMessage((_, f) => $"The {f.Key} is longer than {ContactFieldKeys.MaxValueLength:N0} characters.")
+            .OverridePropertyName(nameof(ContactInput.Fields));
         RuleFor(c => c.ParsedOptedOut)
             .NotNull().WithMessage(c => $"opted_out must be true or false, not '{c.OptedOut}'.")
             .OverridePropertyName(nameof(ContactInput.OptedOut));

@@ -4,7 +4,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace BulkSender.Core.Contacts;
 
-public sealed record ContactFilter(string? Search = null, ChannelKind? Channel = null, string? Tag = null, bool? OptedOut = null);
+/// <param name="Field">
+/// A custom field's key: with <paramref name="FieldValue"/>, contacts whose value contains it; alone, contacts with a value.
+/// </param>
+public sealed record ContactFilter(string? Search = null, ChannelKind? Channel = null, string? Tag = null, bool? OptedOut = null,
+    string? Field = null, string? FieldValue = null);
 
 public enum ContactSort
 {
@@ -15,13 +19,17 @@ public enum ContactSort
     UpdatedAt,
 }
 
+/// <param name="Fields">The contact's custom field values by key (a field without a value is left out).</param>
 public sealed record ContactRow(int Id, string Name, string Address, ChannelKind Channel, bool OptedOut, DateTime CreatedAt,
-    IReadOnlyList<string> Tags, long Version);
+    IReadOnlyList<string> Tags, long Version, IReadOnlyDictionary<string, string> Fields);
 
 /// <summary>A contact as the edit form starts from it, with the version an edit is made on.</summary>
 public sealed record ContactForEdit(int Id, long Version, string Name, ChannelKind Channel, string Address,
     IReadOnlyList<string> Tags, bool OptedOut)
 {
+    /// <summary>The contact's custom field values by key (a field without a value is left out).</summary>
+    public IReadOnlyDictionary<string, string> Fields { get; init; } = new Dictionary<string, string>();
+
     public DateTime? OptedOutAt { get; init; }
 
     /// <summary>Why it opted out, when it was not by hand (an unsubscribe link, "STOP", a provider's refusal).</summary>
@@ -34,6 +42,7 @@ public sealed record ContactForEdit(int Id, long Version, string Name, ChannelKi
         Address = Address,
         Tags = string.Join(", ", Tags),
         OptedOut = OptedOut ? "true" : "false",
+        Fields = Fields.ToDictionary(f => f.Key, string? (f) => f.Value),
     };
 }
 
@@ -53,12 +62,18 @@ public sealed class ContactQueries(IDbContextFactory<AppDbContext> dbs)
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         var query = Filtered(db, filter);
         var total = await query.CountAsync(cancellationToken);
-        var items = await Sorted(query, sort, descending)
+        var rows = await Sorted(query, sort, descending)
             .Skip(Math.Max(page, 0) * pageSize)
             .Take(pageSize)
-            .Select(c => new ContactRow(c.Id, c.Name, c.Address, c.Channel, c.OptedOut, c.CreatedAt,
-                c.Tags.Select(t => t.Tag).OrderBy(t => t).ToList(), c.Version))
+            .Select(c => new
+            {
+                c.Id, c.Name, c.Address, c.Channel, c.OptedOut, c.CreatedAt, c.Version,
+                Tags = c.Tags.Select(t => t.Tag).OrderBy(t => t).ToList(),
+                Fields = c.Fields.Select(f => new { f.FieldKey, f.Value }).ToList(),
+            })
             .ToListAsync(cancellationToken);
+        var items = rows.Select(c => new ContactRow(c.Id, c.Name, c.Address, c.Channel, c.OptedOut, c.CreatedAt, c.Tags, c.Version,
+            c.Fields.ToDictionary(f => f.FieldKey, f => f.Value))).ToList();
         return new ContactPage(items, total);
     }
 
@@ -66,14 +81,19 @@ public sealed class ContactQueries(IDbContextFactory<AppDbContext> dbs)
     public async Task<ContactForEdit?> ForEditAsync(int id, CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        return await db.Contacts.AsNoTracking().Where(c => c.Id == id)
-            .Select(c => new ContactForEdit(c.Id, c.Version, c.Name, c.Channel, c.Address, c.Tags.Select(t => t.Tag).OrderBy(t => t).ToList(),
-                c.OptedOut)
+        var contact = await db.Contacts.AsNoTracking().Where(c => c.Id == id)
+            .Select(c => new
             {
-                OptedOutAt = c.OptedOutAt,
-                OptOutReason = c.OptOutReason,
+                Edit = new ContactForEdit(c.Id, c.Version, c.Name, c.Channel, c.Address, c.Tags.Select(t => t.Tag).OrderBy(t => t).ToList(),
+                    c.OptedOut)
+                {
+                    OptedOutAt = c.OptedOutAt,
+                    OptOutReason = c.OptOutReason,
+                },
+                Fields = c.Fields.Select(f => new { f.FieldKey, f.Value }).ToList(),
             })
             .SingleOrDefaultAsync(cancellationToken);
+        return contact is null ? null : contact.Edit with { Fields = contact.Fields.ToDictionary(f => f.FieldKey, f => f.Value) };
     }
 
     /// <summary>Ids of matching contacts that can be sent to (not opted out), in the grid's order, at most <paramref name="max"/>.</summary>
@@ -104,6 +124,17 @@ public sealed class ContactQueries(IDbContextFactory<AppDbContext> dbs)
             var tag = filter.Tag.Trim().ToLowerInvariant();
             // IN (SELECT …) lets the database seek the (Tag, ContactId) index once instead of probing per contact.
             query = query.Where(c => db.ContactTags.Where(t => t.Tag == tag).Select(t => t.ContactId).Contains(c.Id));
+        }
+        if (!string.IsNullOrWhiteSpace(filter.Field))
+        {
+            var key = filter.Field.Trim();
+            var values = db.ContactFieldValues.Where(v => v.FieldKey == key);
+            if (!string.IsNullOrWhiteSpace(filter.FieldValue))
+            {
+                var contains = $"%{Escape(filter.FieldValue.Trim())}%";
+                values = values.Where(v => EF.Functions.Like(v.Value, contains, "\\"));
+            }
+            query = query.Where(c => values.Select(v => v.ContactId).Contains(c.Id));
         }
         if (!string.IsNullOrWhiteSpace(filter.Search))
         {

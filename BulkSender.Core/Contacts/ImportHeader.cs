@@ -1,10 +1,15 @@
 namespace BulkSender.Core.Contacts;
 
+/// <summary>A column of an import read as a custom field: its key, the header as written (the new field's label), its index.</summary>
+public sealed record ImportField(string Key, string Label, int Column);
+
 /// <summary>
 /// The header row of a contact import. Names are matched loosely (case, surrounding space, spaces and dashes as
 /// underscores, a few synonyms such as e-mail/phone for address); the first column of a field is the one read.
-/// Every other column is ignored, and said so: an unknown name, a second column of a field already read, and a
-/// column without a name that holds values (an empty one, as a trailing comma makes, is not worth a mention).
+/// Any other named column is a custom contact field (<see cref="Fields"/>: its key is the header in snake_case, as
+/// <see cref="ContactFieldKeys.FromHeader"/> makes it). Ignored, and said so: a column whose name cannot be a field's key
+/// (a standard name such as id), a second column of a field already read, and a column without a name that holds
+/// values (an empty one, as a trailing comma makes, is not worth a mention).
 /// </summary>
 public sealed class ImportHeader
 {
@@ -21,6 +26,7 @@ public sealed class ImportHeader
     private readonly string[] names;
     private readonly Dictionary<string, int> read = [];
     private readonly List<int> unnamed = [];
+    private readonly List<ImportField> fields = [];
 
     public ImportHeader(IReadOnlyList<string> columns)
     {
@@ -31,8 +37,13 @@ public sealed class ImportHeader
                 unnamed.Add(i);
             else if (Canonical(columns[i]) is var field && Known.Contains(field))
                 read.TryAdd(field, i);
+            else if (ContactFieldKeys.FromHeader(names[i]) is { } key && ContactFieldKeys.Problem(key) is null && fields.All(f => f.Key != key))
+                fields.Add(new ImportField(key, names[i], i));
         }
     }
+
+    /// <summary>The columns read as custom fields, in file order.</summary>
+    public IReadOnlyList<ImportField> Fields => fields;
 
     /// <summary>True when no column has a name (an empty first line).</summary>
     public bool IsEmpty => unnamed.Count == names.Length;
@@ -58,8 +69,12 @@ public sealed class ImportHeader
                 if (unnamedWithValues.Contains(i))
                     ignored.Add($"column {i + 1} (no name)");
             }
+            else if (fields.Any(f => f.Column == i))
+                continue;
             else if (Canonical(names[i]) is var field && !Known.Contains(field))
-                ignored.Add(names[i]);
+                ignored.Add(ContactFieldKeys.FromHeader(names[i]) is { } key && fields.Any(f => f.Key == key)
+                    ? $"{names[i]} (a second {key} column)"
+                    : names[i]);
             else if (read[field] != i)
                 ignored.Add($"{names[i]} (a second {field} column)");
         }

@@ -23,6 +23,8 @@ public abstract class AppDbContext(DbContextOptions options)
 {
     public DbSet<Contact> Contacts => Set<Contact>();
     public DbSet<ContactTag> ContactTags => Set<ContactTag>();
+    public DbSet<ContactFieldDefinition> ContactFieldDefinitions => Set<ContactFieldDefinition>();
+    public DbSet<ContactFieldValue> ContactFieldValues => Set<ContactFieldValue>();
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<MessageBatch> Batches => Set<MessageBatch>();
     public DbSet<Delivery> Deliveries => Set<Delivery>();

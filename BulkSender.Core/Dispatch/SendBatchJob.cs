@@ -3,7 +3,9 @@ using BulkSender.Core.Channels.Errors;
 using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Channels.WhatsApp;
 using BulkSender.Core.Compliance;
+using BulkSender.Core.Contacts;
 using BulkSender.Core.Data;
+using BulkSender.Core.Personalization;
 using BulkSender.Core.Retries;
 using BulkSender.Core.Templates;
 using Hangfire;
@@ -64,6 +66,7 @@ public sealed class SendBatchJob(
     IDispatchProgress progress,
     SendCompletion completion,
     ChannelPauses pauses,
+    ContactFieldDefinitions fieldDefinitions,
     IOptions<DispatchOptions> options,
     TimeProvider clock,
     ILogger<SendBatchJob> log)
@@ -113,6 +116,13 @@ public sealed class SendBatchJob(
         var chunks = await run.RecipientsAsync(cancellationToken);
         if (chunks.Count == 0)
             return BatchStop.None;
+        // Personalization: the texts parsed once for the batch, the custom values of all its contacts in one query.
+        var renderer = new MessageRenderer(content.Title, content.Text, content.Channel, content.Template,
+            await fieldDefinitions.FieldSetAsync(cancellationToken));
+        var values = renderer.UsesCustomFields
+            ? await run.FieldValuesAsync(chunks.SelectMany(c => c).Select(r => r.ContactId).OfType<int>().ToList(), cancellationToken)
+            : null;
+        var personal = new Personal(renderer, values);
 
         using var sends = new SendsInFlight();
         try
@@ -125,7 +135,7 @@ public sealed class SendBatchJob(
                     ? (chunks[i], BatchStop.None)
                     : await run.ResolveAsync(chunks[i], cancellationToken);
                 if (stop == BatchStop.None)
-                    stop = await HandOverAsync(run, channel, content, gate, sending, sends, cancellationToken);
+                    stop = await HandOverAsync(run, channel, content, personal, gate, sending, sends, cancellationToken);
                 if (stop != BatchStop.None || i + 1 == chunks.Count)
                 {
                     await RecordAsAnsweredAsync(run, sends);
@@ -146,8 +156,8 @@ public sealed class SendBatchJob(
     /// Each recipient of a marked chunk through the gate, then handed to the channel without waiting for the answer;
     /// stops at a held batch or at shutdown, leaving the rest unsent.
     /// </summary>
-    private async Task<BatchStop> HandOverAsync(BatchTransitions run, IChannel channel, BatchContent content, RecipientGate gate,
-        IReadOnlyList<BatchRecipient> sending, SendsInFlight sends, CancellationToken cancellationToken)
+    private async Task<BatchStop> HandOverAsync(BatchTransitions run, IChannel channel, BatchContent content, Personal personal,
+        RecipientGate gate, IReadOnlyList<BatchRecipient> sending, SendsInFlight sends, CancellationToken cancellationToken)
     {
         for (var i = 0; i < sending.Count; i++)
         {
@@ -180,8 +190,17 @@ public sealed class SendBatchJob(
                     sends.Unsent(sending.Skip(i));
                     return BatchStop.ChannelPaused;
                 default:
+                    var rendered = personal.Render(recipient, content.Channel);
+                    if (rendered.Problem is { } tooLong)
+                    {
+                        // Like a window refusal: the provider is not called, the recipient fails as other with the reason.
+                        verdict.Slot!.Dispose();
+                        sends.Answered(recipient, ChannelResult.Failed(ErrorType.Other, RenderFailedCode, tooLong));
+                        break;
+                    }
                     var handed = verdict.BusinessInitiated ? recipient with { BusinessInitiated = true } : recipient;
-                    sends.Add(handed, SendOneAsync(channel, run.Batch.MessageId, recipient, content, verdict.Slot!, cancellationToken));
+                    sends.Add(handed, SendOneAsync(channel, run.Batch.MessageId, recipient, content, rendered, verdict.Slot!,
+                        cancellationToken));
                     break;
             }
         }
@@ -208,18 +227,18 @@ public sealed class SendBatchJob(
     /// it goes back to Pending with the rest, and the gate holds the next recipients).
     /// </summary>
     private async Task<ChannelResult?> SendOneAsync(IChannel channel, int messageId, BatchRecipient recipient, BatchContent content,
-        InFlightLimiter.InFlightLease slot, CancellationToken cancellationToken)
+        RenderedMessage rendered, InFlightLimiter.InFlightLease slot, CancellationToken cancellationToken)
     {
         using (slot)
         {
             try
             {
                 slot.Start();
-                var template = content.Template is { } choice
-                    ? TemplateMessage.For(choice, new RecipientValues(recipient.Name, recipient.Address))
-                    : null;
                 var result = await channel.SendAsync(new OutgoingMessage(recipient.DeliveryId, messageId, content.Channel, recipient.Address,
-                    recipient.Name, recipient.AttemptNumber, content.Title, content.Text, content.MessageTag, template), cancellationToken);
+                    recipient.Name, recipient.AttemptNumber, rendered.Title, rendered.Content, content.MessageTag, rendered.Template)
+                {
+                    HtmlEncodedContent = rendered.HtmlEncodedContent,
+                }, cancellationToken);
                 return result.Action == ErrorAction.PauseChannel ? null : result;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -233,6 +252,19 @@ public sealed class SendBatchJob(
                     BatchTransitions.Truncate($"The adapter failed: {ex.Message}", 1000));
             }
         }
+    }
+
+    /// <summary>The error code of a recipient whose personalized text is over the channel's limit.</summary>
+    public const string RenderFailedCode = "personalized_too_long";
+
+    /// <summary>The batch's renderer and its contacts' custom values (null: no custom field is read).</summary>
+    private sealed record Personal(MessageRenderer Renderer, IReadOnlyDictionary<int, Dictionary<string, string>>? Values)
+    {
+        private static readonly Dictionary<string, string> None = [];
+
+        public RenderedMessage Render(BatchRecipient recipient, ChannelKind channel) =>
+            Renderer.Render(new RecipientValues(recipient.Name, recipient.Address, channel,
+                Values is not null && recipient.ContactId is { } id ? Values.GetValueOrDefault(id, None) : None));
     }
 
     /// <summary>The batch's end: failed, left to its new owner, back to Pending (shutdown, daily limit), or finished.</summary>

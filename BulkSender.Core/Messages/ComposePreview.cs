@@ -120,17 +120,63 @@ public sealed class ComposePreview(IDbContextFactory<AppDbContext> dbs, TimeProv
         return new MessagingLimitRoom(limit, used, recipients, outside, roomAt);
     }
 
-    /// <summary>The first <paramref name="count"/> recipients (by contact id) a send of this form reaches: the template preview's people.</summary>
+    /// <summary>The fields a template can use now: the standard ones and the admin's.</summary>
+    public async Task<ContactFieldSet> FieldSetAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        return ContactFields.With(await db.ContactFieldDefinitions.AsNoTracking().OrderBy(f => f.Key).ToListAsync(cancellationToken));
+    }
+
+    /// <summary>
+    /// The first <paramref name="count"/> recipients (by contact id) a send of this form reaches, with their custom
+    /// values: the preview's people.
+    /// </summary>
     public async Task<IReadOnlyList<RecipientValues>> SampleAsync(ComposeModel model, int count, CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var contacts = db.Contacts.AsNoTracking().Where(c => c.Channel == model.Channel && !c.OptedOut);
-        contacts = model.Audience switch
+        var contacts = await Audience(db, model).OrderBy(c => c.Id).Take(count)
+            .Select(c => new { c.Id, c.Name, c.Address, Fields = c.Fields.Select(f => new { f.FieldKey, f.Value }).ToList() })
+            .ToListAsync(cancellationToken);
+        return contacts.Select(c => new RecipientValues(c.Name, c.Address, model.Channel,
+            c.Fields.ToDictionary(f => f.FieldKey, f => f.Value, StringComparer.Ordinal))).ToList();
+    }
+
+    /// <summary>
+    /// For each of <paramref name="fields"/>: how many recipients of the whole audience have no value for it ("12
+    /// recipients have no city"). Fields nobody lacks are left out.
+    /// </summary>
+    public async Task<IReadOnlyList<MissingField>> MissingAsync(ComposeModel model, IEnumerable<ContactField> fields,
+        CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        var missing = new List<MissingField>();
+        foreach (var field in fields.Where(f => f.IsCustom))
         {
-            AudienceKind.Selection => contacts.Where(c => model.ContactIds.Contains(c.Id)),
+            var key = field.Key;
+            var count = await Audience(db, model)
+                .CountAsync(c => !db.ContactFieldValues.Any(v => v.ContactId == c.Id && v.FieldKey == key && v.Value != ""), cancellationToken);
+            if (count > 0)
+                missing.Add(new MissingField(field.Key, field.Label, count));
+        }
+        return missing;
+    }
+
+    /// <summary>The contacts a send of this form reaches now (the LINQ form of <see cref="Recipients"/>' condition).</summary>
+    private static IQueryable<Contact> Audience(AppDbContext db, ComposeModel model)
+    {
+        var contacts = db.Contacts.AsNoTracking().Where(c => c.Channel == model.Channel && !c.OptedOut);
+        var ids = model.ContactIds ?? [];
+        return model.Audience switch
+        {
+            AudienceKind.Selection => contacts.Where(c => ids.Contains(c.Id)),
             AudienceKind.Tag => contacts.Where(c => db.ContactTags.Any(t => t.ContactId == c.Id && t.Tag == model.AudienceTag)),
             _ => contacts,
         };
-        return await contacts.OrderBy(c => c.Id).Take(count).Select(c => new RecipientValues(c.Name, c.Address)).ToListAsync(cancellationToken);
     }
+}
+
+/// <summary>A field the message reads that <see cref="Count"/> recipients have no value for (and nothing stands in).</summary>
+public sealed record MissingField(string Key, string Label, int Count)
+{
+    public string Text => $"{BulkSender.Core.Text.Count(Count, "recipient has", "recipients have")} no {Label.ToLowerInvariant()}";
 }

@@ -1,6 +1,8 @@
 using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Messenger;
+using BulkSender.Core.Contacts;
 using BulkSender.Core.Dispatch;
+using BulkSender.Core.Personalization;
 using BulkSender.Core.Templates;
 using FluentValidation;
 
@@ -17,7 +19,8 @@ public sealed class ComposeValidator : AbstractValidator<ComposeModel>
     public const int MaxDailyLimit = 10_000;
 
     /// <param name="templates">The stored WhatsApp templates a template send is checked against (<see cref="WhatsAppTemplateRules"/>).</param>
-    public ComposeValidator(TimeProvider clock, WhatsAppTemplateQueries? templates = null)
+    /// <param name="fields">The admin's custom fields templates may use; null: only the standard fields.</param>
+    public ComposeValidator(TimeProvider clock, WhatsAppTemplateQueries? templates = null, ContactFieldDefinitions? fields = null)
     {
         RuleFor(m => m.Title)
             .NotEmpty().WithMessage("Give the message a title.")
@@ -86,6 +89,7 @@ public sealed class ComposeValidator : AbstractValidator<ComposeModel>
             .InclusiveBetween(1, MaxDailyLimit).When(m => m.DailyLimit is not null)
             .WithMessage($"The daily limit is between 1 and {MaxDailyLimit:N0}.");
         if (templates is not null)
-            Include(new WhatsAppTemplateRules(templates));
+            Include(new WhatsAppTemplateRules(templates, fields));
+        Include(new PersonalizationRules(fields));
     }
 }

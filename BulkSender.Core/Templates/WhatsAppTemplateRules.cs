@@ -1,4 +1,5 @@
 using BulkSender.Core.Channels;
+using BulkSender.Core.Contacts;
 using BulkSender.Core.Messages;
 using FluentValidation;
 
@@ -15,7 +16,8 @@ public sealed class WhatsAppTemplateRules : AbstractValidator<ComposeModel>
     /// <summary>The errors' property name: the API's naming policy makes it "whatsapp_template", the JSON name of the field.</summary>
     public const string PropertyName = "WhatsappTemplate";
 
-    public WhatsAppTemplateRules(WhatsAppTemplateQueries templates)
+    /// <param name="fields">The admin's custom fields; null: only the standard fields exist.</param>
+    public WhatsAppTemplateRules(WhatsAppTemplateQueries templates, ContactFieldDefinitions? fields = null)
     {
         RuleFor(m => m.WhatsAppTemplate)
             .Null().When(m => m.Channel != ChannelKind.WhatsApp)
@@ -23,14 +25,15 @@ public sealed class WhatsAppTemplateRules : AbstractValidator<ComposeModel>
         RuleFor(m => m.WhatsAppTemplate)
             .CustomAsync(async (input, context, ct) =>
             {
-                foreach (var problem in await ProblemsAsync(input!, templates, ct))
+                var set = fields is null ? ContactFields.StandardSet : await fields.FieldSetAsync(ct);
+                foreach (var problem in await ProblemsAsync(input!, templates, set, ct))
                     context.AddFailure(PropertyName, problem);
             })
             .When(m => m.Channel == ChannelKind.WhatsApp && m.WhatsAppTemplate is not null && m.When != SendTiming.Draft);
     }
 
     private static async Task<List<string>> ProblemsAsync(WhatsAppTemplateInput input, WhatsAppTemplateQueries templates,
-        CancellationToken cancellationToken)
+        ContactFieldSet fields, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(input.Name) || string.IsNullOrWhiteSpace(input.Language))
             return ["Choose a WhatsApp template (its name and language)."];
@@ -50,9 +53,8 @@ public sealed class WhatsAppTemplateRules : AbstractValidator<ComposeModel>
         {
             if (!string.IsNullOrWhiteSpace(parameter?.Field))
             {
-                if (ContactFields.Find(parameter.Field) is null)
-                    problems.Add($"{slot.Label}: \"{parameter.Field}\" is not a contact field "
-                        + $"(use {string.Join(", ", ContactFields.All.Select(f => f.Key))}).");
+                if (fields.Find(parameter.Field) is null)
+                    problems.Add($"{slot.Label}: \"{parameter.Field}\" is not a contact field (use {fields.KeyList}).");
                 continue;
             }
             var text = parameter?.Text;

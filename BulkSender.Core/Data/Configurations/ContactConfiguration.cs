@@ -17,6 +17,7 @@ public sealed class ContactConfiguration : IEntityTypeConfiguration<Contact>
         builder.HasIndex(c => new { c.OptedOut, c.Channel });
         builder.HasIndex(c => c.CreatedAt);
         builder.HasMany(c => c.Tags).WithOne().HasForeignKey(t => t.ContactId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasMany(c => c.Fields).WithOne().HasForeignKey(v => v.ContactId).OnDelete(DeleteBehavior.Cascade);
         // Optimistic concurrency: every writer of a contact, set-based ones too, adds one to Version.
         builder.Property(c => c.Version).IsConcurrencyToken();
     }

@@ -227,10 +227,41 @@ public sealed class ContactImporterTests : IAsyncLifetime
         var preview = await importer.PreviewAsync(parsed, CancellationToken.None);
         var result = await importer.ImportAsync(parsed, Actor.System, "contacts.csv", null, CancellationToken.None);
 
-        string[] ignored = ["notes", "phone (a second address column)", "column 6 (no name)", "company"];
-        preview.IgnoredColumns.ShouldBe(ignored);
-        result.IgnoredColumns.ShouldBe(ignored);
+        // notes and company are custom field columns: not fields yet, so the preview offers them and the import (not
+        // confirmed) leaves them out.
+        preview.IgnoredColumns.ShouldBe(["phone (a second address column)", "column 6 (no name)"]);
+        preview.FieldsToCreate.Select(f => f.Key).ShouldBe(["notes", "company"]);
+        result.IgnoredColumns.ShouldBe(
+            ["phone (a second address column)", "column 6 (no name)", "notes (not a contact field)", "company (not a contact field)"]);
         parsed.Rows.Select(r => (r.Line, r.Address)).ShouldBe([(2, "ana@example.com"), (4, "ben@example.com")]);
+    }
+
+    [Fact]
+    public async Task New_field_columns_become_fields_when_confirmed_and_their_values_are_stored()
+    {
+        var text = "name,address,channel,City,plan type\nAna,ana@example.com,email,Lisbon,gold\nBen,ben@example.com,email,,silver\n";
+        var parsed = await importer.ParseAsync(Csv(text), CancellationToken.None);
+        var preview = await importer.PreviewAsync(parsed, CancellationToken.None);
+        preview.FieldsToCreate.Select(f => f.Key).ShouldBe(["city", "plan_type"]);
+
+        var result = await importer.ImportAsync(parsed with { CreateNewFields = true }, Actor.System, "f.csv", null, CancellationToken.None);
+
+        result.CreatedFields.ShouldBe(["city", "plan_type"]);
+        result.IgnoredColumns.ShouldBeEmpty();
+        await using (var db = database.CreateDbContext())
+        {
+            (await db.ContactFieldDefinitions.OrderBy(f => f.Key).Select(f => f.Label).ToListAsync()).ShouldBe(["City", "plan type"]);
+            var values = await db.ContactFieldValues.Join(db.Contacts, v => v.ContactId, c => c.Id, (v, c) => c.Name + ":" + v.FieldKey + "=" + v.Value)
+                .ToListAsync();
+            values.Order().ShouldBe(["Ana:city=Lisbon", "Ana:plan_type=gold", "Ben:plan_type=silver"]);
+        }
+
+        // Re-imported: the fields exist now, an empty cell clears the value.
+        var again = await importer.ParseAsync(Csv("name,address,channel,city\nAna,ana@example.com,email,\n"), CancellationToken.None);
+        (await importer.PreviewAsync(again, CancellationToken.None)).KnownFields.Select(f => f.Key).ShouldBe(["city"]);
+        await importer.ImportAsync(again, Actor.System, "g.csv", null, CancellationToken.None);
+        await using var check = database.CreateDbContext();
+        (await check.ContactFieldValues.CountAsync(v => v.FieldKey == "city")).ShouldBe(0);
     }
 
     [Fact]

@@ -100,7 +100,7 @@ public sealed class WhatsAppTemplateTests : IAsyncLifetime
         (await ErrorsAsync(TemplateSend(ids, parameters: [new() { Field = "first_name" }])))
             .ShouldBe("The template \"winter_sale\" has 2 parameters: map each one (Body {{1}}, Body {{2}}); 1 given.");
         (await ErrorsAsync(TemplateSend(ids, parameters: [new() { Field = "shoe_size" }, new() { Text = "" }]))).ShouldBe(
-            "Body {{1}}: \"shoe_size\" is not a contact field (use name, first_name, address). "
+            "Body {{1}}: \"shoe_size\" is not a contact field (use name, first_name, address, channel). "
             + "| Body {{2}}: map it to a contact field or enter its text.");
         (await ErrorsAsync(TemplateSend(ids, parameters: [new() { Field = "name" }, new() { Text = new string('x', 1025) }])))
             .ShouldBe("Body {{2}}: at most 1,024 characters (1,025 now).");

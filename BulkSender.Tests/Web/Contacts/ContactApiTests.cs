@@ -59,10 +59,10 @@ public sealed class ContactApiTests(AppFixture app)
         var response = await client.PostAsync("/api/contacts/import", File(Encoding.UTF8.GetBytes(csv)));
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-        (await response.Content.ReadAsStringAsync()).ShouldContain("\"ignored_columns\":[\"city\"]");
+        (await response.Content.ReadAsStringAsync()).ShouldContain("\"ignored_columns\":[\"city (not a contact field)\"]");
         var result = await response.Content.ReadFromJsonAsync<ContactEndpointsImport>(TestJson.Options);
         result!.Added.ShouldBe(1);
-        result.IgnoredColumns.ShouldBe(["city"]);
+        result.IgnoredColumns.ShouldBe(["city (not a contact field)"]);
     }
 
     [Fact]

@@ -21,6 +21,9 @@ public sealed class ComposeAudience(ComposePreview preview, ContactSelection sel
 
     public const int SampleSize = 5;
 
+    /// <summary>The fields templates can read (standard and the admin's), read with the counts.</summary>
+    public ContactFieldSet Fields { get; private set; } = ContactFields.StandardSet;
+
     /// <summary>A new form: the current selection, on the channel most of it is on.</summary>
     public async Task StartAsync(ComposeModel model, CancellationToken cancellationToken)
     {
@@ -88,6 +91,7 @@ public sealed class ComposeAudience(ComposePreview preview, ContactSelection sel
         model.ContactIds = Selected.Eligible(model.Channel);
         Counts = await preview.CountAsync(model, cancellationToken);
         Samples = model.Channel == ChannelKind.WhatsApp ? await preview.SampleAsync(model, SampleSize, cancellationToken) : [];
+        Fields = await preview.FieldSetAsync(cancellationToken);
     }
 
     /// <summary>Template or free text changed: the count of recipients outside the 24-hour window follows it.</summary>

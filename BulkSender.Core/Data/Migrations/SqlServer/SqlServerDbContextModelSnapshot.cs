@@ -229,6 +229,50 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
                     b.ToTable("Contacts");
                 });
 
+            modelBuilder.Entity("BulkSender.Core.Contacts.ContactFieldDefinition", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(40)
+                        .HasColumnType("nvarchar(40)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("DefaultValue")
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("ContactFieldDefinitions");
+                });
+
+            modelBuilder.Entity("BulkSender.Core.Contacts.ContactFieldValue", b =>
+                {
+                    b.Property<int>("ContactId")
+                        .HasColumnType("int");
+
+                    b.Property<string>("FieldKey")
+                        .HasMaxLength(40)
+                        .HasColumnType("nvarchar(40)");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)");
+
+                    b.HasKey("ContactId", "FieldKey");
+
+                    b.HasIndex("FieldKey", "Value");
+
+                    b.ToTable("ContactFieldValues");
+                });
+
             modelBuilder.Entity("BulkSender.Core.Contacts.ContactTag", b =>
                 {
                     b.Property<int>("ContactId")
@@ -960,6 +1004,21 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("BulkSender.Core.Contacts.ContactFieldValue", b =>
+                {
+                    b.HasOne("BulkSender.Core.Contacts.Contact", null)
+                        .WithMany("Fields")
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("BulkSender.Core.Contacts.ContactFieldDefinition", null)
+                        .WithMany()
+                        .HasForeignKey("FieldKey")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("BulkSender.Core.Contacts.ContactTag", b =>
                 {
                     b.HasOne("BulkSender.Core.Contacts.Contact", null)
@@ -1072,6 +1131,8 @@ namespace BulkSender.Core.Data.Migrations.SqlServer
 
             modelBuilder.Entity("BulkSender.Core.Contacts.Contact", b =>
                 {
+                    b.Navigation("Fields");
+
                     b.Navigation("Tags");
                 });
 #pragma warning restore 612, 618

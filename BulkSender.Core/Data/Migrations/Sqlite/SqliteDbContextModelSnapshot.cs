@@ -216,6 +216,50 @@ namespace BulkSender.Core.Data.Migrations.Sqlite
                     b.ToTable("Contacts");
                 });
 
+            modelBuilder.Entity("BulkSender.Core.Contacts.ContactFieldDefinition", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DefaultValue")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("ContactFieldDefinitions");
+                });
+
+            modelBuilder.Entity("BulkSender.Core.Contacts.ContactFieldValue", b =>
+                {
+                    b.Property<int>("ContactId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FieldKey")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ContactId", "FieldKey");
+
+                    b.HasIndex("FieldKey", "Value");
+
+                    b.ToTable("ContactFieldValues");
+                });
+
             modelBuilder.Entity("BulkSender.Core.Contacts.ContactTag", b =>
                 {
                     b.Property<int>("ContactId")
@@ -930,6 +974,21 @@ namespace BulkSender.Core.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("BulkSender.Core.Contacts.ContactFieldValue", b =>
+                {
+                    b.HasOne("BulkSender.Core.Contacts.Contact", null)
+                        .WithMany("Fields")
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("BulkSender.Core.Contacts.ContactFieldDefinition", null)
+                        .WithMany()
+                        .HasForeignKey("FieldKey")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("BulkSender.Core.Contacts.ContactTag", b =>
                 {
                     b.HasOne("BulkSender.Core.Contacts.Contact", null)
@@ -1042,6 +1101,8 @@ namespace BulkSender.Core.Data.Migrations.Sqlite
 
             modelBuilder.Entity("BulkSender.Core.Contacts.Contact", b =>
                 {
+                    b.Navigation("Fields");
+
                     b.Navigation("Tags");
                 });
 #pragma warning restore 612, 618
