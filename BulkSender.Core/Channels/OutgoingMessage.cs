@@ -15,4 +15,13 @@ public sealed record OutgoingMessage(
 {
     /// <summary>A reply a person wrote to this one contact (Messenger sends it with the HUMAN_AGENT tag); never a bulk send.</summary>
     public bool IsHumanReply { get; init; }
+
+    /// <summary>The message's image or PDF; null when it has none.</summary>
+    public OutgoingAttachment? Attachment { get; init; }
+
+    /// <summary>
+    /// Waits for the channel's next rate-limiter slot: an adapter that needs a second provider call for this recipient
+    /// (Messenger's text after an attachment) awaits it first, so every call counts. Null: nothing to wait for.
+    /// </summary>
+    public Func<CancellationToken, ValueTask>? NextCallSlot { get; init; }
 }

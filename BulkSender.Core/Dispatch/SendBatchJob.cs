@@ -1,3 +1,4 @@
+using BulkSender.Core.Attachments;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Errors;
 using BulkSender.Core.Channels.Pauses;
@@ -63,7 +64,8 @@ public sealed class SendBatchJob(
     ChannelPauses pauses,
     IOptions<DispatchOptions> options,
     TimeProvider clock,
-    ILogger<SendBatchJob> log)
+    ILogger<SendBatchJob> log,
+    AttachmentStore attachments)
 {
     [JobDisplayName("Send batch {0}")]
     public async Task RunAsync(int batchId, CancellationToken cancellationToken)
@@ -104,6 +106,7 @@ public sealed class SendBatchJob(
     {
         var content = await run.ContentAsync(cancellationToken);
         var channel = await channels.ForAsync(content.Channel, cancellationToken);
+        var attachment = await attachments.OutgoingAsync(content.AttachmentId, cancellationToken); // the message's, so retries reuse it
         var gate = new RecipientGate(optOuts, quota, limiter, inFlight, clock, run, content,
             await quota.LimitAsync(content.Channel, cancellationToken), pauses);
         var chunks = await run.RecipientsAsync(cancellationToken);
@@ -121,7 +124,7 @@ public sealed class SendBatchJob(
                     ? (chunks[i], BatchStop.None)
                     : await run.ResolveAsync(chunks[i], cancellationToken);
                 if (stop == BatchStop.None)
-                    stop = await HandOverAsync(run, channel, content, gate, sending, sends, cancellationToken);
+                    stop = await HandOverAsync(run, channel, content, attachment, gate, sending, sends, cancellationToken);
                 if (stop != BatchStop.None || i + 1 == chunks.Count)
                 {
                     await RecordAsAnsweredAsync(run, sends);
@@ -142,7 +145,8 @@ public sealed class SendBatchJob(
     /// Each recipient of a marked chunk through the gate, then handed to the channel without waiting for the answer;
     /// stops at a held batch or at shutdown, leaving the rest unsent.
     /// </summary>
-    private async Task<BatchStop> HandOverAsync(BatchTransitions run, IChannel channel, BatchContent content, RecipientGate gate,
+    private async Task<BatchStop> HandOverAsync(BatchTransitions run, IChannel channel, BatchContent content, OutgoingAttachment? attachment,
+        RecipientGate gate,
         IReadOnlyList<BatchRecipient> sending, SendsInFlight sends, CancellationToken cancellationToken)
     {
         for (var i = 0; i < sending.Count; i++)
@@ -173,7 +177,8 @@ public sealed class SendBatchJob(
                     sends.Unsent(sending.Skip(i));
                     return BatchStop.ChannelPaused;
                 default:
-                    sends.Add(recipient, SendOneAsync(channel, run.Batch.MessageId, recipient, content, verdict.Slot!, cancellationToken));
+                    sends.Add(recipient,
+                        SendOneAsync(channel, run.Batch.MessageId, recipient, content, attachment, verdict.Slot!, cancellationToken));
                     break;
             }
         }
@@ -199,8 +204,12 @@ public sealed class SendBatchJob(
     /// was not sent: a shutdown stopped the call, or the answer was a pausing error (the channel's, not the recipient's:
     /// it goes back to Pending with the rest, and the gate holds the next recipients).
     /// </summary>
+    /// <remarks>
+    /// A second provider call for the recipient (Messenger's text after its attachment) keeps the in-flight slot and
+    /// waits for a rate-limiter slot of its own (<see cref="OutgoingMessage.NextCallSlot"/>).
+    /// </remarks>
     private async Task<ChannelResult?> SendOneAsync(IChannel channel, int messageId, BatchRecipient recipient, BatchContent content,
-        InFlightLimiter.InFlightLease slot, CancellationToken cancellationToken)
+        OutgoingAttachment? attachment, InFlightLimiter.InFlightLease slot, CancellationToken cancellationToken)
     {
         using (slot)
         {
@@ -211,7 +220,11 @@ public sealed class SendBatchJob(
                     ? TemplateMessage.For(choice, new RecipientValues(recipient.Name, recipient.Address))
                     : null;
                 var result = await channel.SendAsync(new OutgoingMessage(recipient.DeliveryId, messageId, content.Channel, recipient.Address,
-                    recipient.Name, recipient.AttemptNumber, content.Title, content.Text, content.MessageTag, template), cancellationToken);
+                    recipient.Name, recipient.AttemptNumber, content.Title, content.Text, content.MessageTag, template)
+                {
+                    Attachment = attachment,
+                    NextCallSlot = async ct => await limiter.WaitAsync(content.Channel, ct),
+                }, cancellationToken);
                 return result.Action == ErrorAction.PauseChannel ? null : result;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
