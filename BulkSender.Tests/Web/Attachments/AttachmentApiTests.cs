@@ -65,7 +65,11 @@ public sealed class AttachmentApiTests(AppFixture app)
             .Content.ReadFromJsonAsync<Uploaded>(TestJson.Options))!;
 
         var draft = await client.PostAsJsonAsync("/api/messages",
-            new { title = "With a PDF", content = "See the offer", channel = "email", audience = "selection", when = "draft", contact_ids = Array.Empty<int>(), attachment_id = uploaded.Id },
+            new
+            {
+                title = "With a PDF", content = "See the offer", channel = "email", audience = "selection", when = "draft",
+                contact_ids = Array.Empty<int>(), attachment_id = uploaded.Id,
+            },
             TestJson.Options);
         var unknown = await client.PostAsJsonAsync("/api/messages",
             new { title = "Missing", content = "x", channel = "email", audience = "channel", attachment_id = 999_999 },
