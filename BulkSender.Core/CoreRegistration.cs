@@ -1,4 +1,5 @@
 using BulkSender.Core.Activity;
+using BulkSender.Core.Attachments;
 using BulkSender.Core.Campaigns;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Compliance;
@@ -57,6 +58,7 @@ public static class CoreRegistration
         services.AddCompliance();
         services.AddFunnel();
         services.AddTemplates();
+        services.AddAttachments(builder.Environment.ContentRootPath);
         return builder;
     }
 }

@@ -21,4 +21,13 @@ public sealed record OutgoingMessage(
     /// for an HTML part; null for other channels.
     /// </summary>
     public string? HtmlEncodedContent { get; init; }
+
+    /// <summary>The message's image or PDF; null when it has none.</summary>
+    public OutgoingAttachment? Attachment { get; init; }
+
+    /// <summary>
+    /// Waits for the channel's next rate-limiter slot: an adapter that needs a second provider call for this recipient
+    /// (Messenger's text after an attachment) awaits it first, so every call counts. Null: nothing to wait for.
+    /// </summary>
+    public Func<CancellationToken, ValueTask>? NextCallSlot { get; init; }
 }

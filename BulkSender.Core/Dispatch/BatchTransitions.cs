@@ -71,7 +71,8 @@ internal sealed class BatchTransitions : IAsyncDisposable
 
     public Task<BatchContent> ContentAsync(CancellationToken cancellationToken) =>
         db.Messages.AsNoTracking().Where(m => m.Id == Batch.MessageId)
-            .Select(m => new BatchContent(m.Title, m.Content, m.Channel, m.MessageTag, m.WhatsAppTemplate)).SingleAsync(cancellationToken);
+            .Select(m => new BatchContent(m.Title, m.Content, m.Channel, m.MessageTag, m.WhatsAppTemplate, m.AttachmentId))
+            .SingleAsync(cancellationToken);
 
     /// <summary>
     /// The batch's Pending recipients in chunks of <see cref="DispatchOptions.ProgressEvery"/>, with their contacts' last

@@ -1,3 +1,4 @@
+using BulkSender.Core.Attachments;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Errors;
 using BulkSender.Core.Channels.Pauses;
@@ -69,7 +70,8 @@ public sealed class SendBatchJob(
     ContactFieldDefinitions fieldDefinitions,
     IOptions<DispatchOptions> options,
     TimeProvider clock,
-    ILogger<SendBatchJob> log)
+    ILogger<SendBatchJob> log,
+    AttachmentStore attachments)
 {
     [JobDisplayName("Send batch {0}")]
     public async Task RunAsync(int batchId, CancellationToken cancellationToken)
@@ -113,6 +115,7 @@ public sealed class SendBatchJob(
         var limits = new GateLimits(await quota.LimitAsync(content.Channel, cancellationToken),
             content.Channel == ChannelKind.WhatsApp ? await messagingLimit.LimitAsync(cancellationToken) : null);
         var gate = new RecipientGate(optOuts, quota, messagingLimit, limiter, inFlight, clock, run, content, limits, pauses);
+        var attachment = await attachments.OutgoingAsync(content.AttachmentId, cancellationToken); // the message's, so retries reuse it
         var chunks = await run.RecipientsAsync(cancellationToken);
         if (chunks.Count == 0)
             return BatchStop.None;
@@ -135,7 +138,7 @@ public sealed class SendBatchJob(
                     ? (chunks[i], BatchStop.None)
                     : await run.ResolveAsync(chunks[i], cancellationToken);
                 if (stop == BatchStop.None)
-                    stop = await HandOverAsync(run, channel, content, personal, gate, sending, sends, cancellationToken);
+                    stop = await HandOverAsync(run, channel, content, personal, attachment, gate, sending, sends, cancellationToken);
                 if (stop != BatchStop.None || i + 1 == chunks.Count)
                 {
                     await RecordAsAnsweredAsync(run, sends);
@@ -157,7 +160,8 @@ public sealed class SendBatchJob(
     /// stops at a held batch or at shutdown, leaving the rest unsent.
     /// </summary>
     private async Task<BatchStop> HandOverAsync(BatchTransitions run, IChannel channel, BatchContent content, Personal personal,
-        RecipientGate gate, IReadOnlyList<BatchRecipient> sending, SendsInFlight sends, CancellationToken cancellationToken)
+        OutgoingAttachment? attachment, RecipientGate gate, IReadOnlyList<BatchRecipient> sending, SendsInFlight sends,
+        CancellationToken cancellationToken)
     {
         for (var i = 0; i < sending.Count; i++)
         {
@@ -199,8 +203,8 @@ public sealed class SendBatchJob(
                         break;
                     }
                     var handed = verdict.BusinessInitiated ? recipient with { BusinessInitiated = true } : recipient;
-                    sends.Add(handed, SendOneAsync(channel, run.Batch.MessageId, recipient, content, rendered, verdict.Slot!,
-                        cancellationToken));
+                    sends.Add(handed, SendOneAsync(channel, run.Batch.MessageId, recipient, content, rendered, attachment,
+                        verdict.Slot!, cancellationToken));
                     break;
             }
         }
@@ -226,8 +230,12 @@ public sealed class SendBatchJob(
     /// was not sent: a shutdown stopped the call, or the answer was a pausing error (the channel's, not the recipient's:
     /// it goes back to Pending with the rest, and the gate holds the next recipients).
     /// </summary>
+    /// <remarks>
+    /// A second provider call for the recipient (Messenger's text after its attachment) keeps the in-flight slot and
+    /// waits for a rate-limiter slot of its own (<see cref="OutgoingMessage.NextCallSlot"/>).
+    /// </remarks>
     private async Task<ChannelResult?> SendOneAsync(IChannel channel, int messageId, BatchRecipient recipient, BatchContent content,
-        RenderedMessage rendered, InFlightLimiter.InFlightLease slot, CancellationToken cancellationToken)
+        RenderedMessage rendered, OutgoingAttachment? attachment, InFlightLimiter.InFlightLease slot, CancellationToken cancellationToken)
     {
         using (slot)
         {
@@ -238,6 +246,8 @@ public sealed class SendBatchJob(
                     recipient.Name, recipient.AttemptNumber, rendered.Title, rendered.Content, content.MessageTag, rendered.Template)
                 {
                     HtmlEncodedContent = rendered.HtmlEncodedContent,
+                    Attachment = attachment,
+                    NextCallSlot = async ct => await limiter.WaitAsync(content.Channel, ct),
                 }, cancellationToken);
                 return result.Action == ErrorAction.PauseChannel ? null : result;
             }

@@ -1,6 +1,7 @@
 using System.Data;
 using System.Globalization;
 using BulkSender.Core.Activity;
+using BulkSender.Core.Attachments;
 using BulkSender.Core.Campaigns;
 using BulkSender.Core.Data;
 using BulkSender.Core.Idempotency;
@@ -64,7 +65,8 @@ public sealed class SendService(
     IDispatchProgress progress,
     IOptions<DispatchOptions> options,
     WhatsAppTemplateQueries templates,
-    TimeProvider clock)
+    TimeProvider clock,
+    AttachmentStore attachments)
 {
     /// <summary>
     /// Validates and saves the form: a new message, or the draft <paramref name="draftId"/> (edited, and sent unless saved as a draft
@@ -105,6 +107,12 @@ public sealed class SendService(
         var template = model.Channel == Channels.ChannelKind.WhatsApp && model.WhatsAppTemplate is { } choice
             ? await templates.FindAsync(choice.Name.Trim(), choice.Language.Trim(), cancellationToken)
             : null;
+        if (model.When != SendTiming.Draft || model.AttachmentId is not null)
+        {
+            var attachment = model.AttachmentId is { } attachmentId ? await attachments.FindAsync(attachmentId, cancellationToken) : null;
+            if (AttachmentRules.SendProblem(model.AttachmentId, attachment, model.When == SendTiming.Draft ? null : template) is { } problem)
+                return ComposeOutcome.Invalid(nameof(ComposeModel.AttachmentId), problem);
+        }
         ComposeOutcome saved;
         try
         {
@@ -346,6 +354,7 @@ public sealed class SendService(
         if (message.WhatsAppTemplate is { } chosen && string.IsNullOrEmpty(message.Content))
             message.Content = template?.BodyText ?? $"WhatsApp template {chosen.Name} ({chosen.Language})";
         message.Channel = model.Channel;
+        message.AttachmentId = model.AttachmentId;
         message.MessageTag = string.IsNullOrWhiteSpace(model.MessageTag) ? null : model.MessageTag;
         message.Audience = model.Audience;
         message.AudienceTag = model.Audience == AudienceKind.Tag ? model.AudienceTag : null;

@@ -44,6 +44,9 @@ public sealed class ComposeModel
     [JsonPropertyName("whatsapp_template")]
     public WhatsAppTemplateInput? WhatsAppTemplate { get; set; }
 
+    /// <summary>An uploaded image or PDF (<c>POST /api/attachments</c>, or the compose page's upload) every recipient gets.</summary>
+    public int? AttachmentId { get; set; }
+
     public AudienceKind Audience { get; set; }
 
     /// <summary>For <see cref="AudienceKind.Selection"/>: the hand-picked contacts (at most 2,000).</summary>
@@ -73,6 +76,7 @@ public sealed class ComposeModel
         Channel = message.Channel,
         MessageTag = null, // A tag saved before 2026-04-27 is retired (or HUMAN_AGENT, never for bulk): the draft goes on without it.
         WhatsAppTemplate = message.WhatsAppTemplate?.ToInput(),
+        AttachmentId = message.AttachmentId,
         Audience = message.Audience,
         AudienceTag = message.AudienceTag,
         ContactIds = draftContactIds.ToList(),

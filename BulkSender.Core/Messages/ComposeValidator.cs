@@ -1,3 +1,4 @@
+using BulkSender.Core.Attachments;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Messenger;
 using BulkSender.Core.Contacts;
@@ -85,6 +86,11 @@ public sealed class ComposeValidator : AbstractValidator<ComposeModel>
                 .NotNull().When(m => m.When == SendTiming.Campaign)
                 .WithMessage("Choose how many recipients a day.");
         });
+        RuleFor(m => m.Content)
+            .Must(content => content is null || content.Length <= AttachmentRules.MaxWhatsAppCaption)
+            .When(m => m.Channel == ChannelKind.WhatsApp && m.AttachmentId is not null && m.WhatsAppTemplate is null)
+            .WithMessage(m => $"With an attachment, WhatsApp sends the text as its caption: at most {AttachmentRules.MaxWhatsAppCaption:N0} " +
+                $"characters ({m.Content.Length:N0} now).");
         RuleFor(m => m.DailyLimit)
             .InclusiveBetween(1, MaxDailyLimit).When(m => m.DailyLimit is not null)
             .WithMessage($"The daily limit is between 1 and {MaxDailyLimit:N0}.");

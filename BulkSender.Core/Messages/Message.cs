@@ -16,6 +16,9 @@ public sealed class Message
 
     /// <summary>WhatsApp: the template sent, with each parameter's contact field or text (a JSON column); null for free text.</summary>
     public TemplateChoice? WhatsAppTemplate { get; set; }
+
+    /// <summary>The image or PDF every recipient gets with the text; retries and campaign days reuse it.</summary>
+    public int? AttachmentId { get; set; }
     public MessageStatus Status { get; set; }
 
     /// <summary>How the recipients were chosen; the recipients themselves are delivery rows.</summary>

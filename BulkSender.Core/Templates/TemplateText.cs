@@ -39,6 +39,16 @@ public static partial class TemplateText
         return null;
     }
 
+    /// <summary>The format of the template's header in upper case (TEXT, IMAGE, DOCUMENT, VIDEO, LOCATION); null without a header.</summary>
+    public static string? HeaderFormat(string components)
+    {
+        using var document = Parse(components);
+        foreach (var c in document.RootElement.EnumerateArray())
+            if (string.Equals(Property(c, "type"), Header, StringComparison.OrdinalIgnoreCase))
+                return (Property(c, "format") ?? "TEXT").ToUpperInvariant();
+        return null;
+    }
+
     /// <summary>The parameters to fill: the header's, then the body's, each once, in order of first appearance.</summary>
     public static IReadOnlyList<TemplateSlot> Slots(string components) =>
         [.. SlotsOf(Of(components, Header), Header), .. SlotsOf(Of(components, Body), Body)];

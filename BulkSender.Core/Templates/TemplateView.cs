@@ -10,5 +10,8 @@ public sealed record TemplateView(int Id, string Name, string Language, string C
 
     public string? HeaderText => TemplateText.Of(Components, TemplateText.Header);
 
+    /// <summary>TEXT, IMAGE, DOCUMENT…; null without a header. An IMAGE or DOCUMENT header is filled with the message's attachment.</summary>
+    public string? HeaderFormat => TemplateText.HeaderFormat(Components);
+
     public string? BodyText => TemplateText.Of(Components, TemplateText.Body);
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using BulkSender.Core.Attachments;
 using BulkSender.Core.Channels.Settings;
 using BulkSender.Core.Compliance;
 using BulkSender.Core.Retries;
@@ -20,7 +21,8 @@ public sealed class EmailChannel(ChannelSettingsStore settings, SmtpConnectionPo
         MimeMessage mail;
         try
         {
-            mail = Compose(options, message, unsubscribe.Link(options.PublicBaseUrl!, ChannelKind.Email, message.Address));
+            var file = message.Attachment is { } attachment ? await attachment.ReadAsync(cancellationToken) : null;
+            mail = Compose(options, message, unsubscribe.Link(options.PublicBaseUrl!, ChannelKind.Email, message.Address), file);
         }
         catch (ParseException ex)
         {
@@ -46,7 +48,11 @@ public sealed class EmailChannel(ChannelSettingsStore settings, SmtpConnectionPo
     /// <summary>
     /// Subject = title; a plain-text and an HTML part, each ending with the unsubscribe link; List-Unsubscribe headers (RFC 2369, RFC 8058).
     /// </summary>
-    public static MimeMessage Compose(EmailSettings options, OutgoingMessage message, Uri unsubscribeLink)
+    /// <remarks>
+    /// With an attachment (<paramref name="file"/> is its bytes): a PDF is attached; an image is an inline part shown
+    /// under the text (<c>cid:</c>) of the HTML part.
+    /// </remarks>
+    public static MimeMessage Compose(EmailSettings options, OutgoingMessage message, Uri unsubscribeLink, byte[]? file = null)
     {
         var from = MailboxAddress.Parse(options.FromAddress!);
         from.Name = options.FromName ?? "";
@@ -62,17 +68,31 @@ public sealed class EmailChannel(ChannelSettingsStore settings, SmtpConnectionPo
 
         var link = unsubscribeLink.AbsoluteUri;
         var html = WebUtility.HtmlEncode(message.Content).Replace("\r\n", "\n").Replace("\n", "<br>\n");
-        mail.Body = new BodyBuilder
+        var body = new BodyBuilder();
+        var image = "";
+        if (message.Attachment is { } attachment && file is not null)
         {
-            TextBody = $"{message.Content}\n\n--\nTo stop receiving these e-mails, unsubscribe: {link}\n",
-            HtmlBody = $"""
+            if (attachment.Kind == AttachmentKind.Image)
+            {
+                var inline = body.LinkedResources.Add(attachment.FileName, file, ContentType.Parse(attachment.ContentType));
+                inline.ContentId = MimeUtils.GenerateMessageId();
+                image = $"""<p><img src="cid:{inline.ContentId}" alt="{WebUtility.HtmlEncode(attachment.FileName)}"></p>""";
+            }
+            else
+            {
+                body.Attachments.Add(attachment.FileName, file, ContentType.Parse(attachment.ContentType));
+            }
+        }
+        (body.TextBody, body.HtmlBody) = (
+            $"{message.Content}\n\n--\nTo stop receiving these e-mails, unsubscribe: {link}\n",
+            $"""
                 <!DOCTYPE html><html><body>
-                <div>{html}</div>
+                <div>{html}</div>{image}
                 <hr><p style="font-size:12px;color:#666">To stop receiving these e-mails,
                 <a href="{WebUtility.HtmlEncode(link)}">unsubscribe</a>.</p>
                 </body></html>
-                """,
-        }.ToMessageBody();
+                """);
+        mail.Body = body.ToMessageBody();
         return mail;
     }
 }

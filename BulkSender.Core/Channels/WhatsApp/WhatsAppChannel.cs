@@ -1,6 +1,8 @@
 using System.Text.Json;
+using BulkSender.Core.Attachments;
 using BulkSender.Core.Channels.Errors;
 using BulkSender.Core.Channels.Settings;
+using BulkSender.Core.Retries;
 
 namespace BulkSender.Core.Channels.WhatsApp;
 
@@ -23,8 +25,12 @@ public sealed class WhatsAppChannel(HttpClient http, ChannelSettingsStore settin
             ["recipient_type"] = "individual",
             ["to"] = message.Address.TrimStart('+'),
         };
+        if (message.Attachment?.MissingUrl is { } missing)
+            return ChannelResult.Failed(ErrorType.Other, "no_public_url", missing);
         if (message.Template is { } template)
-            (body["type"], body["template"]) = ("template", TemplateBody(template));
+            (body["type"], body["template"]) = ("template", TemplateBody(template, message.Attachment));
+        else if (message.Attachment is { } attachment)
+            (body["type"], body[MediaType(attachment)]) = (MediaType(attachment), Media(attachment, message.Content));
         else
             (body["type"], body["text"]) = ("text", new { preview_url = false, body = message.Content });
         var url = GraphApi.Url(options.BaseUrl!, options.ApiVersion, options.PhoneNumberId!, "messages");
@@ -35,18 +41,40 @@ public sealed class WhatsAppChannel(HttpClient http, ChannelSettingsStore settin
     /// { name, language: { code }, components: [{ type: "header"|"body", parameters: [{ type: "text", text,
     /// parameter_name? }] }] }.
     /// </summary>
-    private static object TemplateBody(OutgoingTemplate template) => new
+    /// <remarks>With an attachment, the template's IMAGE or DOCUMENT header gets it as its one parameter.</remarks>
+    private static object TemplateBody(OutgoingTemplate template, OutgoingAttachment? attachment)
     {
-        name = template.Name,
-        language = new { code = template.Language },
-        components = template.Parameters.GroupBy(p => p.Component).Select(component => new
+        var components = template.Parameters.GroupBy(p => p.Component).Select(component => (object)new
         {
             type = component.Key,
             parameters = component.Select(p => p.Name is null
                 ? new Dictionary<string, string> { ["type"] = "text", ["text"] = p.Text }
                 : new Dictionary<string, string> { ["type"] = "text", ["parameter_name"] = p.Name, ["text"] = p.Text }).ToList(),
-        }).ToList(),
-    };
+        }).ToList();
+        if (attachment is not null)
+            components.Insert(0, new
+            {
+                type = "header",
+                parameters = new[]
+                {
+                    new Dictionary<string, object> { ["type"] = MediaType(attachment), [MediaType(attachment)] = Media(attachment, null) },
+                },
+            });
+        return new { name = template.Name, language = new { code = template.Language }, components };
+    }
+
+    private static string MediaType(OutgoingAttachment attachment) => attachment.Kind == AttachmentKind.Image ? "image" : "document";
+
+    /// <summary>{ link, caption?, filename? (documents) }: the Cloud API fetches the file from the link.</summary>
+    private static Dictionary<string, string> Media(OutgoingAttachment attachment, string? caption)
+    {
+        var media = new Dictionary<string, string> { ["link"] = attachment.Url!.AbsoluteUri };
+        if (!string.IsNullOrEmpty(caption))
+            media["caption"] = caption;
+        if (attachment.Kind == AttachmentKind.Document)
+            media["filename"] = attachment.FileName;
+        return media;
+    }
 
     private static string? ReadMessageId(JsonElement reply) =>
         reply.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array && messages.GetArrayLength() > 0

@@ -18,6 +18,7 @@ public sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         builder.Property(m => m.WhatsAppTemplate).HasMaxLength(20_000).HasConversion(c => ToJson(c), json => FromJson(json),
             new ValueComparer<TemplateChoice?>((a, b) => ToJson(a) == ToJson(b), c => ToJson(c).GetHashCode(StringComparison.Ordinal), c => c));
         builder.Property(m => m.Summary).HasMaxLength(500);
+        builder.HasOne<Attachments.Attachment>().WithMany().HasForeignKey(m => m.AttachmentId).OnDelete(DeleteBehavior.Restrict);
         builder.Property(m => m.CreatedById).HasMaxLength(450);
         builder.Property(m => m.CreatedByName).HasMaxLength(256);
         builder.HasIndex(m => new { m.Status, m.CreatedAt });

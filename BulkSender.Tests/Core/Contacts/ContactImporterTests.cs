@@ -251,7 +251,8 @@ public sealed class ContactImporterTests : IAsyncLifetime
         await using (var db = database.CreateDbContext())
         {
             (await db.ContactFieldDefinitions.OrderBy(f => f.Key).Select(f => f.Label).ToListAsync()).ShouldBe(["City", "plan type"]);
-            var values = await db.ContactFieldValues.Join(db.Contacts, v => v.ContactId, c => c.Id, (v, c) => c.Name + ":" + v.FieldKey + "=" + v.Value)
+            var values = await db.ContactFieldValues
+                .Join(db.Contacts, v => v.ContactId, c => c.Id, (v, c) => c.Name + ":" + v.FieldKey + "=" + v.Value)
                 .ToListAsync();
             values.Order().ShouldBe(["Ana:city=Lisbon", "Ana:plan_type=gold", "Ben:plan_type=silver"]);
         }
