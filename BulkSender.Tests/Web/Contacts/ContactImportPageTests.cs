@@ -28,7 +28,7 @@ public sealed class ContactImportPageTests : MudTestContext, IAsyncLifetime
     }
 
     [Fact]
-    public void The_preview_names_the_ignored_columns_and_shows_a_name_written_over_two_lines_on_one()
+    public void The_preview_offers_unknown_columns_as_new_fields_and_shows_a_name_written_over_two_lines_on_one()
     {
         var page = Render<ContactImportPage>();
 
@@ -36,8 +36,11 @@ public sealed class ContactImportPageTests : MudTestContext, IAsyncLifetime
             "name,address,channel,Notes,Company\n\"Ana\nSilva\",ana@example.com,email,\"likes\ncats\",ACME\nBen,ben@example.com,email,,\n",
             "contacts.csv"));
 
-        page.WaitForAssertion(() => page.Find("[data-testid=ignored-columns]").TextContent.Trim()
-            .ShouldBe("Ignored columns: Notes, Company (not imported)."), TimeSpan.FromSeconds(10));
+        // An operator, not an admin: offered, but told who can create them.
+        page.WaitForAssertion(() => page.Find("[data-testid=new-fields]").TextContent.Trim().ShouldBe(
+            "New fields: notes, company — create them?\n Only an admin can create contact fields: without them these columns are not imported."),
+            TimeSpan.FromSeconds(10));
+        page.FindAll("[data-testid=ignored-columns]").ShouldBeEmpty();
         page.Find("[data-testid=import-counts]").TextContent.ShouldContain("2 to add");
         var sample = page.FindAll("tbody tr").Select(r => r.TextContent).Where(t => t.Contains("@example.com")).ToList();
         sample[0].ShouldStartWith("2Ana Silva");
