@@ -1,4 +1,5 @@
 using System.Globalization;
+using BulkSender.Core.Attachments;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
@@ -25,6 +26,7 @@ public sealed class ComposeSendOnceTests : MudTestContext, IAsyncLifetime
     {
         host = await CoreHost.StartAsync(contacts: 300);
         foreach (var type in new[] { typeof(SendService), typeof(ComposeValidator), typeof(RetryDefaults), typeof(ComposePreview),
+                     typeof(AttachmentStore),
                      typeof(IOptions<ChannelsOptions>), typeof(IOptions<DispatchOptions>), typeof(TimeProvider) })
             Services.AddSingleton(type, host.Services.GetRequiredService(type));
         Services.AddScoped<ContactSelection>();
