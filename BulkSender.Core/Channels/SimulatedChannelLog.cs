@@ -16,7 +16,14 @@ public sealed record SimulatedSend(
     bool Succeeded,
     ErrorType? ErrorType,
     long Timestamp,
-    DateTimeOffset At);
+    DateTimeOffset At)
+{
+    /// <summary>The text the recipient got (personalized).</summary>
+    public string? Text { get; init; }
+
+    /// <summary>The attachment's file name, when the message carried one.</summary>
+    public string? Attachment { get; init; }
+}
 
 /// <summary>
 /// Everything the simulated provider received in this process, so tests count exactly what reached "the provider".
