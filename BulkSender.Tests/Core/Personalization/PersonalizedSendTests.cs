@@ -42,7 +42,8 @@ public sealed class PersonalizedSendTests
         await using (var db = host.NewDbContext())
         {
             var contacts = await db.Contacts.Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Address);
-            first.ShouldAllBe(s => s.Text == $"Hi {contacts[s.Address].Name.Split(' ', StringSplitOptions.None)[0]} from Town{contacts[s.Address].Id}");
+            first.ShouldAllBe(s => s.Text == $"Hi {contacts[s.Address].Name.Split(' ', StringSplitOptions.None)[0]} " +
+                $"from Town{contacts[s.Address].Id}");
         }
         first.ShouldAllBe(s => s.Attachment == "offer.png");
         var failed = first.Count(s => !s.Succeeded);
