@@ -48,25 +48,25 @@ public sealed class FailedRecipientQueries(IDbContextFactory<AppDbContext> dbs)
         if (message is null)
             return null;
 
-        var rows = await RetryRules.LatestFailed(db, messageId)
-            .OrderBy(d => d.ErrorType).ThenBy(d => d.RecipientName).ThenBy(d => d.Id)
-            .Select(d => new
-            {
-                d.Id,
-                d.ContactId,
-                d.RecipientName,
-                d.RecipientAddress,
-                d.ErrorCode,
-                d.ErrorMessage,
-                d.ErrorType,
-                d.AttemptNumber,
-                d.FailedAt,
-                Contact = db.Contacts.Where(c => c.Id == d.ContactId).Select(c => new
+        // The contact by a LEFT JOIN on its key (a correlated FirstOrDefault becomes a ROW_NUMBER over every contact on SQLite).
+        var rows = await (
+                from d in RetryRules.LatestFailed(db, messageId)
+                join c in db.Contacts on d.ContactId equals c.Id into contacts
+                from c in contacts.DefaultIfEmpty()
+                orderby d.ErrorType, d.RecipientName, d.Id
+                select new
                 {
-                    c.OptedOut, c.Name,
-                    c.Address, c.LastInboundAt
-                }).FirstOrDefault(),
-            })
+                    d.Id,
+                    d.ContactId,
+                    d.RecipientName,
+                    d.RecipientAddress,
+                    d.ErrorCode,
+                    d.ErrorMessage,
+                    d.ErrorType,
+                    d.AttemptNumber,
+                    d.FailedAt,
+                    Contact = c == null ? null : new { c.OptedOut, c.Name, c.Address, c.LastInboundAt },
+                })
             .ToListAsync(cancellationToken);
         var recipients = rows.Select(r => new FailedRecipient(
             r.Id, r.ContactId, r.Contact?.Name ?? r.RecipientName, r.Contact?.Address ?? r.RecipientAddress, r.ErrorCode, r.ErrorMessage,
