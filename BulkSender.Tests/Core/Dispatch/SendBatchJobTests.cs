@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace BulkSender.Tests.Core.Dispatch;
 
 /// <summary>The batch job: claims, sends through the channel, records progress, finishes the send.</summary>
+[Trait("Database", "Both")]
 public sealed class SendBatchJobTests
 {
     private static readonly Dictionary<string, string?> FailSome = new()

@@ -9,6 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace BulkSender.Tests.Core.Dispatch;
 
 /// <summary>Creating a send: one transaction for the message, its deliveries and batches, then one job per batch.</summary>
+[Trait("Database", "Both")]
 public sealed class SendServiceTests : IAsyncLifetime
 {
     private CoreHost host = null!;
