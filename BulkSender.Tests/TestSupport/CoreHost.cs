@@ -32,6 +32,7 @@ public sealed class CoreHost : IAsyncDisposable
     private readonly string directory;
     private readonly string? postgreSql;
     private bool restarted;
+    private bool sharesDatabase;
 
     private CoreHost(IHost host, string directory, string? postgreSql)
     {
@@ -68,6 +69,17 @@ public sealed class CoreHost : IAsyncDisposable
         host.Dispose();
         SqliteConnection.ClearAllPools();
         return await StartAsync(directory, postgreSql, contacts: 0, settings, clock, null);
+    }
+
+    /// <summary>
+    /// A second app instance on the same database (file), beside this one: its own services, limiters, job storage and
+    /// provider log, as another process would have. Dispose it before this host; this host keeps the database.
+    /// </summary>
+    public async Task<CoreHost> AnotherInstanceAsync(IDictionary<string, string?>? settings = null)
+    {
+        var another = await StartAsync(directory, postgreSql, contacts: 0, settings, null, null);
+        another.sharesDatabase = true;
+        return another;
     }
 
     private static async Task<CoreHost> StartAsync(string directory, string? postgreSql, int contacts, IDictionary<string, string?>? settings,
@@ -208,6 +220,8 @@ public sealed class CoreHost : IAsyncDisposable
         if (restarted)
             return;
         host.Dispose();
+        if (sharesDatabase)
+            return;
         SqliteConnection.ClearAllPools();
         if (postgreSql is not null)
             await TestPostgres.DropDatabaseAsync(postgreSql);
