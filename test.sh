@@ -77,7 +77,8 @@ if ! "${as_owner[@]}" "$bin/initdb" -D "$pgroot/data" -U postgres -A trust -E UT
 fi
 echo "PostgreSQL $("$bin/postgres" --version | grep -o '[0-9][0-9.]*' | head -n 1) for the tests on 127.0.0.1:$port"
 
-dotnet test BulkSender.sln -c Release --nologo \
+# The whole suite on SQLite, whatever the caller's environment says.
+env -u BULKSENDER_TEST_POSTGRES dotnet test BulkSender.sln -c Release --nologo \
   --logger "trx;LogFileName=tests.trx" --logger "console;verbosity=minimal" \
   --results-directory "$results"
 status=$?
