@@ -67,14 +67,16 @@ free_port() {
 port=$(free_port)
 mkdir -p "$pgroot/sock"
 [ "$(id -u)" = "0" ] && chown postgres "$pgroot/sock"
-if ! "${as_owner[@]}" "$bin/initdb" -D "$pgroot/data" -U postgres -A trust -E UTF8 --no-sync >"$pgroot/initdb.log" 2>&1 \
-  || ! "${as_owner[@]}" "$bin/pg_ctl" start -D "$pgroot/data" -w -t 60 -l "$pgroot/postgres.log" \
-    -o "-p $port -k $pgroot/sock -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-    >/dev/null; then
-  cat "$pgroot/initdb.log" "$pgroot/postgres.log" 2>/dev/null >&2
+postgres_failed() {
+  cat "$1" >&2 2>/dev/null
   echo "Could not start a PostgreSQL cluster for the tests (with $bin, port $port): see above." >&2
   exit 1
-fi
+}
+"${as_owner[@]}" "$bin/initdb" -D "$pgroot/data" -U postgres -A trust -E UTF8 --no-sync >"$pgroot/initdb.log" 2>&1 \
+  || postgres_failed "$pgroot/initdb.log"
+"${as_owner[@]}" "$bin/pg_ctl" start -D "$pgroot/data" -w -t 60 -l "$pgroot/postgres.log" \
+  -o "-p $port -k $pgroot/sock -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  >/dev/null || postgres_failed "$pgroot/postgres.log"
 echo "PostgreSQL $("$bin/postgres" --version | grep -o '[0-9][0-9.]*' | head -n 1) for the tests on 127.0.0.1:$port"
 
 # The whole suite on SQLite, whatever the caller's environment says.
