@@ -72,7 +72,8 @@ postgres_failed() {
   echo "Could not start a PostgreSQL cluster for the tests (with $bin, port $port): see above." >&2
   exit 1
 }
-"${as_owner[@]}" "$bin/initdb" -D "$pgroot/data" -U postgres -A trust -E UTF8 --no-sync >"$pgroot/initdb.log" 2>&1 \
+# No locale: byte order and ASCII-only case folding, as SQLite's, whatever the machine's LANG is.
+"${as_owner[@]}" "$bin/initdb" -D "$pgroot/data" -U postgres -A trust -E UTF8 --no-locale --no-sync >"$pgroot/initdb.log" 2>&1 \
   || postgres_failed "$pgroot/initdb.log"
 "${as_owner[@]}" "$bin/pg_ctl" start -D "$pgroot/data" -w -t 60 -l "$pgroot/postgres.log" \
   -o "-p $port -k $pgroot/sock -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
