@@ -34,7 +34,8 @@ if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
 fi
 
 results=$(mktemp -d)
-pgroot=$(mktemp -d)
+# Under /tmp, not $TMPDIR: the postgres user must be able to reach it.
+pgroot=$(mktemp -d /tmp/bulksender-pg.XXXXXX)
 as_owner=()
 stop_postgres() {
   if [ -f "$pgroot/data/postmaster.pid" ]; then
@@ -43,6 +44,7 @@ stop_postgres() {
   rm -rf "$results" "$pgroot"
 }
 trap stop_postgres EXIT
+trap 'exit 130' INT TERM # so the cluster is stopped on Ctrl-C or kill too
 
 # initdb refuses to run as root: as root the cluster belongs to the postgres user.
 if [ "$(id -u)" = "0" ]; then

@@ -203,7 +203,8 @@ public sealed class SendBatchJobTests
     [Fact]
     public async Task A_batch_stopped_by_a_shutdown_goes_back_to_pending_and_the_next_run_sends_each_remaining_recipient_once()
     {
-        await using var host = await CoreHost.StartAsync(settings: new Dictionary<string, string?> { ["Channels:Simulated:LatencyMs"] = "10" });
+        // 30 ms a send: the shutdown comes well before the 60th even on a busy machine (at 10 ms it once came after it).
+        await using var host = await CoreHost.StartAsync(settings: new Dictionary<string, string?> { ["Channels:Simulated:LatencyMs"] = "30" });
         var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, await host.ActiveContactIdsAsync(ChannelKind.Email, 60)));
         var batchId = host.Jobs.Take().Single();
         using var shutdown = new CancellationTokenSource();
