@@ -101,8 +101,12 @@ public sealed class SimulatedEvents(
         return applied;
     }
 
-    /// <summary>Between <paramref name="delay"/> and twice it.</summary>
-    private static TimeSpan Delay(TimeSpan delay, double share) => delay + delay * share;
+    /// <summary>
+    /// Between <paramref name="delay"/> and twice it, in whole milliseconds: a time the database keeps exactly (PostgreSQL
+    /// keeps microseconds), so a later pass computes the same event times from the stored ones.
+    /// </summary>
+    private static TimeSpan Delay(TimeSpan delay, double share) =>
+        TimeSpan.FromMilliseconds(Math.Floor((delay + delay * share).TotalMilliseconds));
 
     private sealed record Candidate(long Id, string ProviderMessageId, string Address, DateTime SentAt, DateTime? DeliveredAt,
         DateTime? ReadAt, ChannelKind Channel);

@@ -39,7 +39,7 @@ public static class MessagingWindow
         lastInboundAt is { } last && DateTime.SpecifyKind(last, DateTimeKind.Utc) > Cutoff(now.UtcDateTime);
 
     /// <summary>
-    /// <see cref="IsInside"/> negated, in SQL for SQLite and SQL Server: the contact never wrote or not after the cutoff,
+    /// <see cref="IsInside"/> negated, in SQL for SQLite, SQL Server and PostgreSQL: the contact never wrote or not after the cutoff,
     /// which the caller passes as parameter <c>{0}</c> (<see cref="Cutoff"/>).
     /// </summary>
     public static string OutsideSql(string lastInboundColumn) => $"({lastInboundColumn} IS NULL OR {lastInboundColumn} <= {{0}})";

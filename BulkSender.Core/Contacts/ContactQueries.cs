@@ -139,7 +139,10 @@ public sealed class ContactQueries(IDbContextFactory<AppDbContext> dbs)
         if (!string.IsNullOrWhiteSpace(filter.Search))
         {
             var pattern = $"%{Escape(filter.Search.Trim())}%";
-            query = query.Where(c => EF.Functions.Like(c.Name, pattern, "\\") || EF.Functions.Like(c.Address, pattern, "\\"));
+            // LIKE ignores case on SQLite and SQL Server; PostgreSQL's does not, ILIKE does.
+            query = db.Database.IsNpgsql()
+                ? query.Where(c => EF.Functions.ILike(c.Name, pattern, "\\") || EF.Functions.ILike(c.Address, pattern, "\\"))
+                : query.Where(c => EF.Functions.Like(c.Name, pattern, "\\") || EF.Functions.Like(c.Address, pattern, "\\"));
         }
         return query;
     }

@@ -16,7 +16,7 @@ namespace BulkSender.Core.Data;
 
 /// <summary>
 /// The one model. Each database provider has a derived context (<see cref="SqliteDbContext"/>,
-/// <see cref="SqlServerDbContext"/>) that only exists to own that provider's migration set.
+/// <see cref="SqlServerDbContext"/>, <see cref="PostgreSqlDbContext"/>) that only exists to own that provider's migration set.
 /// </summary>
 public abstract class AppDbContext(DbContextOptions options)
     : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext

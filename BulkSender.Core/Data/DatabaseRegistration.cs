@@ -23,20 +23,34 @@ internal static class DatabaseRegistration
                 services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderContextFactory<SqliteDbContext>>();
                 break;
             case DatabaseProvider.SqlServer:
-                var sqlServer = configuration.GetConnectionString("SqlServer");
-                if (string.IsNullOrWhiteSpace(sqlServer))
-                    throw new InvalidOperationException(
-                        "Database:Provider is SqlServer but ConnectionStrings:SqlServer is empty. " +
-                        "Set it in appsettings.json or the ConnectionStrings__SqlServer environment variable.");
+                var sqlServer = RequiredConnectionString(configuration, provider);
                 services.AddDbContextFactory<SqlServerDbContext>(o => o.UseSqlServer(sqlServer, s => s.EnableRetryOnFailure()));
                 services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderContextFactory<SqlServerDbContext>>();
                 break;
+            case DatabaseProvider.PostgreSql:
+                var postgreSql = RequiredConnectionString(configuration, provider);
+                // No retrying strategy: it refuses the transactions that imports, contact deletes and status updates begin
+                // themselves (SQL Server's would refuse them too).
+                services.AddDbContextFactory<PostgreSqlDbContext>(o => o.UseNpgsql(postgreSql));
+                services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderContextFactory<PostgreSqlDbContext>>();
+                break;
             default:
-                throw new InvalidOperationException($"Unknown Database:Provider '{provider}'. Use Sqlite or SqlServer.");
+                throw new InvalidOperationException($"Unknown Database:Provider '{provider}'. Use Sqlite, SqlServer or PostgreSql.");
         }
 
         // Identity's stores want a scoped context; everything else opens one per operation from the factory.
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
+    }
+
+    /// <summary>ConnectionStrings:{provider} (SqlServer, PostgreSql), which a server database cannot do without.</summary>
+    public static string RequiredConnectionString(IConfiguration configuration, DatabaseProvider provider)
+    {
+        var connectionString = configuration.GetConnectionString(provider.ToString());
+        if (string.IsNullOrWhiteSpace(connectionString))
+            throw new InvalidOperationException(
+                $"Database:Provider is {provider} but ConnectionStrings:{provider} is empty. " +
+                $"Set it in appsettings.json or the ConnectionStrings__{provider} environment variable.");
+        return connectionString;
     }
 
     /// <summary>The SQLite connection string with a relative file resolved against the app's content root and its folder created.</summary>

@@ -273,11 +273,14 @@ internal sealed class BatchTransitions : IAsyncDisposable
     }
 
     /// <summary>
-    /// A time as a datetime2 parameter: SqlClient would send a bare DateTime as datetime, rounded to 1/300 s, and
+    /// A time as a datetime2 parameter (on PostgreSQL the time itself): SqlClient would send a bare DateTime as datetime, rounded to 1/300 s, and
     /// a read watermark a millisecond after the acceptance time would then miss the message.
     /// </summary>
-    private DbParameter Precise(DateTime value)
+    private object Precise(DateTime value)
     {
+        // Npgsql sends a UTC DateTime as timestamp with time zone, exactly; DbType.DateTime2 would make it a timestamp without.
+        if (db.Database.IsNpgsql())
+            return value;
         using var command = db.Database.GetDbConnection().CreateCommand();
         var parameter = command.CreateParameter();
         (parameter.DbType, parameter.Value) = (DbType.DateTime2, value);

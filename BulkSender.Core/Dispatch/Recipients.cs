@@ -10,7 +10,7 @@ namespace BulkSender.Core.Dispatch;
 /// <summary>
 /// Who a send goes to: every active contact of the channel, those with a tag, or a hand-picked selection. Opted-out
 /// contacts are never included. One SQL condition serves the count shown while composing and the INSERT … SELECT
-/// that writes the deliveries, so the two cannot disagree. The SQL is plain enough for SQLite and SQL Server alike.
+/// that writes the deliveries, so the two cannot disagree. The SQL is plain enough for SQLite, SQL Server and PostgreSQL alike.
 /// </summary>
 public sealed record Recipients(ChannelKind Channel, AudienceKind Audience, string? Tag, IReadOnlyCollection<int> ContactIds)
 {
@@ -42,8 +42,9 @@ public sealed record Recipients(ChannelKind Channel, AudienceKind Audience, stri
         var m = Arg(args, messageId);
         var sql = $"""
             INSERT INTO "Deliveries" ("MessageId", "BatchId", "ContactId", "RecipientAddress", "RecipientName", "AttemptNumber",
-                "Status", "CreatedAt")
-            SELECT {m}, b."Id", r."Id", r."Address", r."Name", {Arg(args, attempt)}, {Arg(args, nameof(DeliveryStatus.Pending))}, {Arg(args, now)}
+                "Status", "CreatedAt", "BusinessInitiated")
+            SELECT {m}, b."Id", r."Id", r."Address", r."Name", {Arg(args, attempt)}, {Arg(args, nameof(DeliveryStatus.Pending))}, {Arg(args, now)},
+                {Arg(args, false)}
             FROM (
                 SELECT c."Id", c."Address", c."Name",
                        (ROW_NUMBER() OVER (ORDER BY c."Id") - 1) / {Arg(args, batchSize)} + {Arg(args, firstBatchNumber)} AS "Number"
@@ -69,8 +70,9 @@ public sealed record Recipients(ChannelKind Channel, AudienceKind Audience, stri
         var where = Where(args);
         var sql = $"""
             INSERT INTO "Deliveries" ("MessageId", "BatchId", "ContactId", "RecipientAddress", "RecipientName", "AttemptNumber",
-                "Status", "CreatedAt")
-            SELECT {Arg(args, messageId)}, NULL, c."Id", c."Address", c."Name", 1, {Arg(args, nameof(DeliveryStatus.Pending))}, {Arg(args, now)}
+                "Status", "CreatedAt", "BusinessInitiated")
+            SELECT {Arg(args, messageId)}, NULL, c."Id", c."Address", c."Name", 1, {Arg(args, nameof(DeliveryStatus.Pending))}, {Arg(args, now)},
+                {Arg(args, false)}
             FROM "Contacts" AS c
             WHERE {where}
             ORDER BY c."Id"
@@ -96,7 +98,8 @@ public sealed record Recipients(ChannelKind Channel, AudienceKind Audience, stri
 
     private string Where(List<object> args)
     {
-        var where = $"c.\"Channel\" = {Arg(args, Channel.ToString())} AND c.\"OptedOut\" = 0";
+        // A boolean parameter, not a literal: 0 is no boolean on PostgreSQL, and false is none on SQL Server.
+        var where = $"c.\"Channel\" = {Arg(args, Channel.ToString())} AND c.\"OptedOut\" = {Arg(args, false)}";
         return Audience switch
         {
             AudienceKind.Channel => where,

@@ -9,6 +9,7 @@ using BulkSender.Core.Messages;
 using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace BulkSender.Core.Idempotency;
 
@@ -105,6 +106,7 @@ public sealed class IdempotencyKeys(IDbContextFactory<AppDbContext> dbs, TimePro
     {
         SqliteException sqlite => sqlite.SqliteExtendedErrorCode is 1555 or 2067, // SQLITE_CONSTRAINT_PRIMARYKEY, _UNIQUE
         SqlException sql => sql.Number is 2627 or 2601,
+        PostgresException postgres => postgres.SqlState == PostgresErrorCodes.UniqueViolation,
         _ => false,
     };
 

@@ -1,5 +1,6 @@
 using BulkSender.Core.Data;
 using Hangfire;
+using Hangfire.PostgreSql;
 using Hangfire.SqlServer;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,6 +23,18 @@ internal static class JobsRegistration
                     PrepareSchemaIfNecessary = true,
                     QueuePollInterval = TimeSpan.FromSeconds(1),
                 });
+            else if (provider == DatabaseProvider.PostgreSql)
+                // A fetched job is hidden from other servers for InvisibilityTimeout; sliding keeps extending it while
+                // this server lives, so only a dead server's jobs are started again elsewhere (and the batch claim
+                // makes a second start harmless anyway).
+                config.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(configuration.GetConnectionString("PostgreSql")),
+                    new PostgreSqlStorageOptions
+                    {
+                        PrepareSchemaIfNecessary = true,
+                        QueuePollInterval = TimeSpan.FromSeconds(1),
+                        InvisibilityTimeout = TimeSpan.FromMinutes(5),
+                        UseSlidingInvisibilityTimeout = true,
+                    });
             else
                 // The database, not Hangfire, is the truth in this mode: ReconcileJob puts lost work back.
                 config.UseInMemoryStorage();

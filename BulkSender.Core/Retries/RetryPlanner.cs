@@ -208,8 +208,8 @@ public sealed class RetryPlanner(
         var ids = string.Join(',', deliveryIds.Select(id => id.ToString(CultureInfo.InvariantCulture)));
         var sql = $$"""
             INSERT INTO "Deliveries" ("MessageId", "BatchId", "ContactId", "RecipientAddress", "RecipientName", "AttemptNumber",
-                "Status", "CreatedAt")
-            SELECT {0}, b."Id", r."ContactId", r."Address", r."Name", r."AttemptNumber" + 1, {1}, {2}
+                "Status", "CreatedAt", "BusinessInitiated")
+            SELECT {0}, b."Id", r."ContactId", r."Address", r."Name", r."AttemptNumber" + 1, {1}, {2}, {6}
             FROM (
                 SELECT d."ContactId", c."Address", c."Name", d."AttemptNumber",
                        (ROW_NUMBER() OVER (ORDER BY d."Id") - 1 + {3}) / {4} + {5} AS "Number"
@@ -219,7 +219,8 @@ public sealed class RetryPlanner(
             ) AS r
             INNER JOIN "Batches" AS b ON b."MessageId" = {0} AND b."Number" = r."Number"
             """;
-        return new RawSql(sql, [messageId, nameof(DeliveryStatus.Pending), now, offset, batchSize, firstBatchNumber]);
+        // Every column without a default is written (BusinessInitiated has none on a PostgreSQL database made in one step).
+        return new RawSql(sql, [messageId, nameof(DeliveryStatus.Pending), now, offset, batchSize, firstBatchNumber, false]);
     }
 
     private static string Describe(RetryTrigger trigger) => trigger switch

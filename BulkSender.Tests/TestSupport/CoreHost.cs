@@ -20,7 +20,8 @@ using Microsoft.Extensions.Hosting;
 namespace BulkSender.Tests.TestSupport;
 
 /// <summary>
-/// Core's real services on their own SQLite file, with no web host and no Hangfire server: enqueued batch jobs are
+/// Core's real services on their own SQLite file (or their own PostgreSQL database when <see cref="TestPostgres.Enabled"/>),
+/// with no web host and no Hangfire server: enqueued batch jobs are
 /// recorded, and the test runs them (one by one, or several at once as workers would). Hangfire's job storage and
 /// client are registered before Core, so Hangfire's process-wide configuration is never touched and this host can
 /// run beside the app fixture.
@@ -29,12 +30,15 @@ public sealed class CoreHost : IAsyncDisposable
 {
     private readonly IHost host;
     private readonly string directory;
+    private readonly string? postgreSql;
     private bool restarted;
+    private bool sharesDatabase;
 
-    private CoreHost(IHost host, string directory)
+    private CoreHost(IHost host, string directory, string? postgreSql)
     {
         this.host = host;
         this.directory = directory;
+        this.postgreSql = postgreSql;
     }
 
     public IServiceProvider Services => host.Services;
@@ -48,24 +52,38 @@ public sealed class CoreHost : IAsyncDisposable
     public string DatabasePath => Path.Combine(directory, "core.db");
 
     /// <summary>A host with <paramref name="contacts"/> demo contacts; by default a zero-latency, failure-free, unlimited channel.</summary>
-    public static Task<CoreHost> StartAsync(int contacts = 900, IDictionary<string, string?>? settings = null, TimeProvider? clock = null,
-        Action<IServiceCollection>? services = null) =>
-        StartAsync(RepoPaths.NewTempDirectory("core"), contacts, settings, clock, services);
+    public static async Task<CoreHost> StartAsync(int contacts = 900, IDictionary<string, string?>? settings = null, TimeProvider? clock = null,
+        Action<IServiceCollection>? services = null)
+    {
+        var postgreSql = TestPostgres.Enabled ? await TestPostgres.CreateDatabaseAsync() : null;
+        return await StartAsync(RepoPaths.NewTempDirectory("core"), postgreSql, contacts, settings, clock, services);
+    }
 
     /// <summary>
     /// A process restart: this host stops (its in-memory job storage, and every job in it, is gone) and a new host
-    /// starts on the same database file. Dispose the returned host; this one is done.
+    /// starts on the same database (file). Dispose the returned host; this one is done.
     /// </summary>
     public async Task<CoreHost> RestartAsync(TimeProvider? clock = null, IDictionary<string, string?>? settings = null)
     {
         restarted = true;
         host.Dispose();
         SqliteConnection.ClearAllPools();
-        return await StartAsync(directory, contacts: 0, settings, clock, null);
+        return await StartAsync(directory, postgreSql, contacts: 0, settings, clock, null);
     }
 
-    private static async Task<CoreHost> StartAsync(string directory, int contacts, IDictionary<string, string?>? settings, TimeProvider? clock,
-        Action<IServiceCollection>? services)
+    /// <summary>
+    /// A second app instance on the same database (file), beside this one: its own services, limiters, job storage and
+    /// provider log, as another process would have. Dispose it before this host; this host keeps the database.
+    /// </summary>
+    public async Task<CoreHost> AnotherInstanceAsync(IDictionary<string, string?>? settings = null)
+    {
+        var another = await StartAsync(directory, postgreSql, contacts: 0, settings, null, null);
+        another.sharesDatabase = true;
+        return another;
+    }
+
+    private static async Task<CoreHost> StartAsync(string directory, string? postgreSql, int contacts, IDictionary<string, string?>? settings,
+        TimeProvider? clock, Action<IServiceCollection>? services)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -82,6 +100,8 @@ public sealed class CoreHost : IAsyncDisposable
             ["Channels:RatePerSecond:Email"] = "0",
             ["Channels:RatePerSecond:WhatsApp"] = "0",
         };
+        if (postgreSql is not null)
+            (config["Database:Provider"], config["ConnectionStrings:PostgreSql"]) = (nameof(DatabaseProvider.PostgreSql), postgreSql);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             config[key] = value;
         builder.Configuration.AddInMemoryCollection(config);
@@ -96,10 +116,11 @@ public sealed class CoreHost : IAsyncDisposable
         builder.AddBulkSenderCore();
         services?.Invoke(builder.Services);
 
-        var coreHost = new CoreHost(builder.Build(), directory);
+        var coreHost = new CoreHost(builder.Build(), directory, postgreSql);
         await using var db = coreHost.NewDbContext();
         await db.Database.MigrateAsync();
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+        if (db.Database.IsSqlite())
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         // No WhatsApp contact has written: a test that needs the service window opens it (ContactsWhoWroteAsync).
         db.Contacts.AddRange(DemoData.Contacts(contacts, new DateTime(2026, 11, 23, 12, 0, 0, DateTimeKind.Utc))
@@ -199,7 +220,11 @@ public sealed class CoreHost : IAsyncDisposable
         if (restarted)
             return;
         host.Dispose();
+        if (sharesDatabase)
+            return;
         SqliteConnection.ClearAllPools();
+        if (postgreSql is not null)
+            await TestPostgres.DropDatabaseAsync(postgreSql);
         await Task.Yield();
         try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
     }

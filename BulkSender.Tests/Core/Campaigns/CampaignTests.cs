@@ -12,6 +12,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace BulkSender.Tests.Core.Campaigns;
 
 /// <summary>Campaign days on a fake clock: cut once a day from the database's NextBatchAt, through the normal batch job.</summary>
+[Trait("Database", "Both")]
 public sealed class CampaignTests : IAsyncLifetime
 {
     private static readonly DateTime Start = new(2026, 11, 23, 9, 0, 0, DateTimeKind.Utc);

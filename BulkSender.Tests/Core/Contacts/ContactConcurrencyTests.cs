@@ -20,6 +20,7 @@ namespace BulkSender.Tests.Core.Contacts;
 /// An edit is made on the version of the contact it was opened on. Whatever else writes the contact meanwhile (an
 /// unsubscribe link, "STOP", a message from the contact, an import, a tag) makes it stale, and a stale edit changes nothing.
 /// </summary>
+[Trait("Database", "Both")]
 public sealed class ContactConcurrencyTests : IAsyncLifetime
 {
     private static readonly Actor Operator = new("operator-id", "operator@test.local");

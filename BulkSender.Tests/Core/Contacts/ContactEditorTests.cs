@@ -10,6 +10,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace BulkSender.Tests.Core.Contacts;
 
+[Trait("Database", "Both")]
 public sealed class ContactEditorTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));

@@ -4,6 +4,7 @@ using BulkSender.Tests.TestSupport;
 
 namespace BulkSender.Tests.Core.Contacts;
 
+[Trait("Database", "Both")]
 public sealed class ContactQueriesTests : IAsyncLifetime
 {
     private TestDatabase database = null!;

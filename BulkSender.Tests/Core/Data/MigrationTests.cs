@@ -25,6 +25,14 @@ public sealed class MigrationTests
     }
 
     [Fact]
+    public void PostgreSql_migrations_match_the_model()
+    {
+        using var db = new PostgreSqlDesignTimeFactory().CreateDbContext([]);
+        db.Database.HasPendingModelChanges().ShouldBeFalse("run: dotnet ef migrations add <Name> --project BulkSender.Core " +
+            "--startup-project BulkSender.Core --context PostgreSqlDbContext --output-dir Data/Migrations/PostgreSql");
+    }
+
+    [Fact]
     public void SqlServer_migration_script_generates_without_a_server()
     {
         using var db = new SqlServerDesignTimeFactory().CreateDbContext([]);

@@ -8,6 +8,7 @@ namespace BulkSender.Tests.Core.Data;
 /// <summary>
 /// The send path updates deliveries by id and status, five at a time. SQLite has no statistics by default, so an
 /// index that starts with Status would tempt it to scan every pending delivery of every send for each statement.
+/// SQLite only (it reads SQLite's EXPLAIN QUERY PLAN), so not marked Database=Both.
 /// </summary>
 public sealed class QueryPlanTests
 {

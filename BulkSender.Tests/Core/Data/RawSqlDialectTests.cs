@@ -7,6 +7,7 @@ using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;
 using BulkSender.Core.Retries;
 using BulkSender.Tests.TestSupport;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.SqlServer.TransactSql.ScriptDom;
 
 namespace BulkSender.Tests.Core.Data;
@@ -14,16 +15,28 @@ namespace BulkSender.Tests.Core.Data;
 /// <summary>
 /// No SQL Server runs here, yet it is the production database: every statement the app writes as SQL is parsed in its
 /// SQL Server form by ScriptDom (SQL Server's own T-SQL parser), so a syntax error in that dialect fails the build.
-/// Their SQLite form runs in the integration tests.
+/// The same texts are planned by the database under test (SQLite, and PostgreSQL in test.sh's second run), and run
+/// there in the integration tests.
 /// </summary>
 public sealed partial class RawSqlDialectTests
 {
     private static readonly DateTime Now = new(2026, 12, 6, 12, 0, 0, DateTimeKind.Utc);
 
-    /// <summary>Every raw statement, in each shape its inputs give it.</summary>
+    /// <summary>Every raw statement's text, in each shape its inputs give it.</summary>
     public static TheoryData<string, string> Statements()
     {
         var data = new TheoryData<string, string>();
+        foreach (var (name, statement) in All())
+            data.Add(name, statement.Text);
+        return data;
+    }
+
+    /// <summary>The names of <see cref="Statements"/>.</summary>
+    public static TheoryData<string> Names() => new(All().Keys);
+
+    private static Dictionary<string, RawSql> All()
+    {
+        var data = new Dictionary<string, RawSql>();
         Recipients[] audiences =
         [
             new(ChannelKind.Email, AudienceKind.Channel, null, []),
@@ -34,17 +47,17 @@ public sealed partial class RawSqlDialectTests
         foreach (var audience in audiences)
         {
             var shape = $"{audience.Audience}{(audience.ContactIds.Count == 0 ? "" : $"({audience.ContactIds.Count})")}";
-            data.Add($"insert deliveries, {shape}", audience.InsertDeliveriesSql(7, 1, 1, 100, Now).Text);
-            data.Add($"insert unbatched deliveries, {shape}", audience.InsertUnbatchedDeliveriesSql(7, Now).Text);
-            data.Add($"count, {shape}", audience.CountSql(null).Text);
+            data.Add($"insert deliveries, {shape}", audience.InsertDeliveriesSql(7, 1, 1, 100, Now));
+            data.Add($"insert unbatched deliveries, {shape}", audience.InsertUnbatchedDeliveriesSql(7, Now));
+            data.Add($"count, {shape}", audience.CountSql(null));
             data.Add($"count outside the window, {shape}",
-                audience.CountSql((MessagingWindow.OutsideSql("c.\"LastInboundAt\""), MessagingWindow.Cutoff(Now))).Text);
+                audience.CountSql((MessagingWindow.OutsideSql("c.\"LastInboundAt\""), MessagingWindow.Cutoff(Now))));
         }
-        data.Add("insert retry attempts", RetryPlanner.InsertAttemptsSql(7, [11, 12, 13], 0, 2, 100, Now).Text);
+        data.Add("insert retry attempts", RetryPlanner.InsertAttemptsSql(7, [11, 12, 13], 0, 2, 100, Now));
         data.Add("record sent, accepted times", BatchTransitions.RecordSentSql(
-            [(11, "wamid.1", Now.AddMilliseconds(5)), (12, null, null)], Now, t => t).Text);
-        data.Add("insert contact field values", ContactImporter.InsertValuesSql([(1, "city", "Lisbon"), (2, "plan", "pro")]).Text);
-        data.Add("record sent, no accepted time", BatchTransitions.RecordSentSql([(11, "m_1", null)], Now, t => t).Text);
+            [(11, "wamid.1", Now.AddMilliseconds(5)), (12, null, null)], Now, t => t));
+        data.Add("insert contact field values", ContactImporter.InsertValuesSql([(1, "city", "Lisbon"), (2, "plan", "pro")]));
+        data.Add("record sent, no accepted time", BatchTransitions.RecordSentSql([(11, "m_1", null)], Now, t => t));
         return data;
     }
 
@@ -68,6 +81,23 @@ public sealed partial class RawSqlDialectTests
         var errors = Parse(sql);
 
         errors.ShouldBeEmpty($"{statement}: {string.Join("; ", errors.Select(e => $"line {e.Line}, column {e.Column}: {e.Message}"))}\n{sql}");
+    }
+
+    /// <summary>
+    /// EXPLAIN has the database parse the statement, resolve its tables, columns and parameter types and plan it,
+    /// without changing a row: on PostgreSQL that catches what SQLite forgives (a 0 for a boolean, an untyped NULL).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Names))]
+    [Trait("Database", "Both")]
+    public async Task Each_raw_statement_is_planned_by_the_database_under_test(string statement)
+    {
+        var sql = All()[statement];
+        await using var database = await TestDatabase.CreateAsync();
+        await using var db = database.CreateDbContext();
+        var explain = new RawSql("EXPLAIN " + sql.Text, sql.Args);
+
+        await db.ExecuteAsync(explain, CancellationToken.None);
     }
 
     [Fact]

@@ -12,6 +12,7 @@ namespace BulkSender.Tests.Core.Dispatch;
 
 /// <summary>Sends in flight by Little's law: a batch's recipients go to the provider together, never more than the channel allows.</summary>
 [Collection(TimingCollection.Name)]
+[Trait("Database", "Both")]
 public sealed class ConcurrentSendTests
 {
     [Fact]

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace BulkSender.Tests.Core.Dispatch;
 
 /// <summary>The e-mail server's daily limit (Settings → Channels → Email → Daily limit): beyond it, sends wait for the next UTC day.</summary>
+[Trait("Database", "Both")]
 public sealed class DailyLimitTests
 {
     private static readonly DateTime Evening = new(2026, 11, 23, 22, 0, 0, DateTimeKind.Utc);

@@ -13,6 +13,7 @@ namespace BulkSender.Tests.Core.Dispatch;
 /// WhatsApp's messaging limit (Settings → Channels → WhatsApp → Messaging limit): unique contacts reached by templates
 /// outside the service window per moving 24 hours. Beyond it batches wait, nothing fails; compose says how many fit.
 /// </summary>
+[Trait("Database", "Both")]
 public sealed class MessagingLimitTests
 {
     private static readonly DateTime Noon = new(2026, 11, 23, 12, 0, 0, DateTimeKind.Utc);

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace BulkSender.Tests.Core.Dispatch;
 
 /// <summary>The database is the truth: reconciliation finds work that lost its job or its worker and puts it back.</summary>
+[Trait("Database", "Both")]
 public sealed class RecoveryTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace BulkSender.Tests.Core.Dispatch;
 
 /// <summary>Sends "at a time": held until then, editable and cancellable before, sent like any send after.</summary>
+[Trait("Database", "Both")]
 public sealed class ScheduledSendTests : IAsyncLifetime
 {
     private static readonly DateTime Start = new(2026, 11, 23, 9, 0, 0, DateTimeKind.Utc);

@@ -9,6 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace BulkSender.Tests.Core.Dispatch;
 
 /// <summary>Creating a send: one transaction for the message, its deliveries and batches, then one job per batch.</summary>
+[Trait("Database", "Both")]
 public sealed class SendServiceTests : IAsyncLifetime
 {
     private CoreHost host = null!;
@@ -196,7 +197,9 @@ public sealed class SendServiceTests : IAsyncLifetime
     [Fact]
     public async Task A_scheduled_send_writes_its_batches_due_at_its_time_and_enqueues_nothing_yet()
     {
-        var at = DateTime.UtcNow.AddHours(3);
+        // To the second, as people schedule: PostgreSQL keeps microseconds, not .NET's 100 ns ticks.
+        var now = DateTime.UtcNow;
+        var at = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc).AddHours(3);
         var model = CoreHost.Compose(ChannelKind.Email, await host.ActiveContactIdsAsync(ChannelKind.Email, 150));
         model.When = SendTiming.At;
         model.ScheduledAt = at;

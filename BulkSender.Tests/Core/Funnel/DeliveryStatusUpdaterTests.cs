@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BulkSender.Tests.Core.Funnel;
 
+[Trait("Database", "Both")]
 public sealed class DeliveryStatusUpdaterTests : ChannelServicesTest
 {
     private static readonly DateTime T0 = new(2025, 3, 1, 12, 0, 0, DateTimeKind.Utc);

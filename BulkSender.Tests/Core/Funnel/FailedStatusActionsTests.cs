@@ -15,6 +15,7 @@ namespace BulkSender.Tests.Core.Funnel;
 /// WhatsApp reports most refusals in a failed status webhook, after it accepted the message: the error table's action
 /// applies there as it does to a send's answer (not before 24 hours, suppress the contact, pause the channel).
 /// </summary>
+[Trait("Database", "Both")]
 public sealed class FailedStatusActionsTests : ChannelServicesTest
 {
     private static readonly DateTime T0 = new(2026, 12, 1, 9, 0, 0, DateTimeKind.Utc);

@@ -9,6 +9,7 @@ using static BulkSender.Tests.TestSupport.FunnelBuilder;
 
 namespace BulkSender.Tests.Core.Funnel;
 
+[Trait("Database", "Both")]
 public sealed class FunnelQueriesTests : ChannelServicesTest
 {
     private FunnelQueries Funnel => Services.GetRequiredService<FunnelQueries>();

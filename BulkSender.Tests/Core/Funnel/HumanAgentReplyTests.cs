@@ -11,6 +11,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace BulkSender.Tests.Core.Funnel;
 
 /// <summary>A person's reply to one Messenger contact with the HUMAN_AGENT tag, against a Graph server on loopback.</summary>
+[Trait("Database", "Both")]
 public sealed class HumanAgentReplyTests : IAsyncLifetime
 {
     private static readonly Actor Operator = new("operator-id", "operator@test.local");

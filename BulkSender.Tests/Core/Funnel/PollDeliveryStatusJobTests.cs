@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BulkSender.Tests.Core.Funnel;
 
+[Trait("Database", "Both")]
 public sealed class PollDeliveryStatusJobTests : ProviderTest
 {
     private const string Token = "EAAJ-poll-token-4321";

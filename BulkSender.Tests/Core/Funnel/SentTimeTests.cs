@@ -9,6 +9,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace BulkSender.Tests.Core.Funnel;
 
 /// <summary>A delivery's sent time is when the provider accepted it, to the millisecond, so read watermarks find it.</summary>
+[Trait("Database", "Both")]
 public sealed class SentTimeTests : IAsyncLifetime
 {
     private static readonly TimeSpan PerAnswer = TimeSpan.FromTicks(4_003_217); // 400.3217 ms: not whole milliseconds

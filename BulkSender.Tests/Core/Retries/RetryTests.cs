@@ -10,6 +10,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace BulkSender.Tests.Core.Retries;
 
+[Trait("Database", "Both")]
 public sealed class RetryTests
 {
     private static readonly Actor Operator = new("op", "operator@test.local");
