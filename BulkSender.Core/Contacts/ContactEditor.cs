@@ -215,25 +215,23 @@ public sealed class ContactEditor(IDbContextFactory<AppDbContext> dbs, OptOutSig
     }
 
     /// <summary>Deletes the contacts and their tags; past deliveries keep the address they were sent to.</summary>
-    public async Task<int> DeleteAsync(IReadOnlyCollection<int> ids, Actor actor, CancellationToken cancellationToken)
-    {
-        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var deleted = 0;
-        foreach (var chunk in ids.Distinct().Chunk(1000))
+    public Task<int> DeleteAsync(IReadOnlyCollection<int> ids, Actor actor, CancellationToken cancellationToken) =>
+        dbs.InTransactionAsync(async (db, ct) =>
         {
-            await db.ContactTags.Where(t => chunk.Contains(t.ContactId)).ExecuteDeleteAsync(cancellationToken);
-            await db.ContactFieldValues.Where(v => chunk.Contains(v.ContactId)).ExecuteDeleteAsync(cancellationToken);
-            await db.Deliveries.Where(d => d.ContactId != null && chunk.Contains(d.ContactId.Value))
-                .ExecuteUpdateAsync(s => s.SetProperty(d => d.ContactId, (int?)null), cancellationToken);
-            deleted += await db.Contacts.Where(c => chunk.Contains(c.Id)).ExecuteDeleteAsync(cancellationToken);
-        }
-        db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ContactsDeleted, clock.GetUtcNow().UtcDateTime, "Contacts", null,
-            $"{deleted} contact(s) deleted."));
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return deleted;
-    }
+            var deleted = 0;
+            foreach (var chunk in ids.Distinct().Chunk(1000))
+            {
+                await db.ContactTags.Where(t => chunk.Contains(t.ContactId)).ExecuteDeleteAsync(ct);
+                await db.ContactFieldValues.Where(v => chunk.Contains(v.ContactId)).ExecuteDeleteAsync(ct);
+                await db.Deliveries.Where(d => d.ContactId != null && chunk.Contains(d.ContactId.Value))
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.ContactId, (int?)null), ct);
+                deleted += await db.Contacts.Where(c => chunk.Contains(c.Id)).ExecuteDeleteAsync(ct);
+            }
+            db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ContactsDeleted, clock.GetUtcNow().UtcDateTime, "Contacts", null,
+                $"{deleted} contact(s) deleted."));
+            await db.SaveChangesAsync(ct);
+            return deleted;
+        }, cancellationToken);
 
     private static async Task LogAsync(AppDbContext db, Actor actor, string action, int id, string what, DateTime now,
         CancellationToken cancellationToken)

@@ -196,13 +196,23 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
             : (await db.ContactFieldDefinitions.Where(f => keys.Contains(f.Key)).Select(f => f.Key).ToListAsync(cancellationToken)).ToHashSet();
     }
 
-    /// <summary>Writes the valid rows in one transaction: all of them, or (on failure) none.</summary>
+    /// <summary>
+    /// Writes the valid rows in one transaction: all of them, or (on failure) none. Inside the provider's execution
+    /// strategy: SQL Server's retries a transient failure by running the whole import again on a new context.
+    /// </summary>
     public async Task<ImportResult> ImportAsync(ParsedImport file, Actor actor, string fileName, IProgress<ImportProgress>? progress,
         CancellationToken cancellationToken)
     {
+        var result = await dbs.InTransactionAsync((db, ct) => WriteAsync(db, file, actor, fileName, progress, ct), cancellationToken);
+        if (file.Rows.Any(r => r.OptedOut))
+            optOuts.Raise();
+        return result;
+    }
+
+    private async Task<ImportResult> WriteAsync(AppDbContext db, ParsedImport file, Actor actor, string fileName,
+        IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
+    {
         var now = clock.GetUtcNow().UtcDateTime;
-        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         int added = 0, updated = 0, processed = 0;
         progress?.Report(new ImportProgress(0, file.Rows.Count));
 
@@ -226,9 +236,6 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
         db.Activity.Add(ActivityLog.Entry(actor, ActivityActions.ContactsImported, now, "Contacts", null,
             $"{fileName}: {added} added, {updated} updated, {file.Rejected.Count} rejected."));
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        if (file.Rows.Any(r => r.OptedOut))
-            optOuts.Raise();
         return new ImportResult(added, updated, file.Rejected, ignored, created.Select(f => f.Key).ToList());
     }
 

@@ -29,9 +29,9 @@ internal static class DatabaseRegistration
                 break;
             case DatabaseProvider.PostgreSql:
                 var postgreSql = RequiredConnectionString(configuration, provider);
-                // No retrying strategy: it refuses the transactions that imports, contact deletes and status updates begin
-                // themselves (SQL Server's would refuse them too).
-                services.AddDbContextFactory<PostgreSqlDbContext>(o => o.UseNpgsql(postgreSql));
+                // Retrying, as SQL Server: every transaction runs inside the execution strategy (Transactions), so the tests on
+                // PostgreSQL prove that no code path opens one the strategy would refuse.
+                services.AddDbContextFactory<PostgreSqlDbContext>(o => o.UseNpgsql(postgreSql, s => s.EnableRetryOnFailure()));
                 services.AddSingleton<IDbContextFactory<AppDbContext>, ProviderContextFactory<PostgreSqlDbContext>>();
                 break;
             default:

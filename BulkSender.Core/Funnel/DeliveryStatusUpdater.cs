@@ -84,20 +84,21 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
     {
         code = code.Length > 64 ? code[..64] : code;
         message = GraphApi.Truncate(message);
-        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var target = ByProviderId(db, channel, providerMessageId)
-            .Where(d => d.Status == DeliveryStatus.Sent && d.DeliveredAt == null && d.ReadAt == null && d.RepliedAt == null);
-        var perMessage = await CountPerMessageAsync(target, cancellationToken);
-        var changed = await target.ExecuteUpdateAsync(s => s
-            .SetProperty(d => d.Status, DeliveryStatus.Failed)
-            .SetProperty(d => d.FailedAt, at)
-            .SetProperty(d => d.ErrorType, type)
-            .SetProperty(d => d.ErrorCode, code)
-            .SetProperty(d => d.ErrorMessage, message)
-            .SetProperty(d => d.RetryNotBefore, retryNotBefore), cancellationToken);
-        await AdjustCountsAsync(db, perMessage, toSent: false, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        var (changed, perMessage) = await dbs.InTransactionAsync(async (db, ct) =>
+        {
+            var target = ByProviderId(db, channel, providerMessageId)
+                .Where(d => d.Status == DeliveryStatus.Sent && d.DeliveredAt == null && d.ReadAt == null && d.RepliedAt == null);
+            var perMessage = await CountPerMessageAsync(target, ct);
+            var changed = await target.ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Status, DeliveryStatus.Failed)
+                .SetProperty(d => d.FailedAt, at)
+                .SetProperty(d => d.ErrorType, type)
+                .SetProperty(d => d.ErrorCode, code)
+                .SetProperty(d => d.ErrorMessage, message)
+                .SetProperty(d => d.RetryNotBefore, retryNotBefore), ct);
+            await AdjustCountsAsync(db, perMessage, toSent: false, ct);
+            return (changed, perMessage);
+        }, cancellationToken);
         Report(perMessage.Keys);
         return changed;
     }
@@ -227,38 +228,40 @@ public sealed class DeliveryStatusUpdater(IDbContextFactory<AppDbContext> dbs, O
         if (messageIds.Count == 0)
             return 0;
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var changed = 0;
-        foreach (var (target, (_, at)) in targets.Zip(events))
+        var changed = await db.InTransactionAsync(async ct =>
         {
-            DateTime? time = at;
-            // Arrived after all: a failure reported for it no longer stands.
-            var revived = target.Where(d => d.Status == DeliveryStatus.Failed);
-            var perMessage = await CountPerMessageAsync(revived, cancellationToken);
-            if (perMessage.Count > 0)
+            var moved = 0;
+            foreach (var (target, (_, at)) in targets.Zip(events))
             {
-                await revived.ExecuteUpdateAsync(s => s
-                    .SetProperty(d => d.Status, DeliveryStatus.Sent)
-                    .SetProperty(d => d.FailedAt, (DateTime?)null)
-                    .SetProperty(d => d.ErrorType, (ErrorType?)null)
-                    .SetProperty(d => d.ErrorCode, (string?)null)
-                    .SetProperty(d => d.ErrorMessage, (string?)null), cancellationToken);
-                await AdjustCountsAsync(db, perMessage, toSent: true, cancellationToken);
-            }
+                DateTime? time = at;
+                // Arrived after all: a failure reported for it no longer stands.
+                var revived = target.Where(d => d.Status == DeliveryStatus.Failed);
+                var perMessage = await CountPerMessageAsync(revived, ct);
+                if (perMessage.Count > 0)
+                {
+                    await revived.ExecuteUpdateAsync(s => s
+                        .SetProperty(d => d.Status, DeliveryStatus.Sent)
+                        .SetProperty(d => d.FailedAt, (DateTime?)null)
+                        .SetProperty(d => d.ErrorType, (ErrorType?)null)
+                        .SetProperty(d => d.ErrorCode, (string?)null)
+                        .SetProperty(d => d.ErrorMessage, (string?)null), ct);
+                    await AdjustCountsAsync(db, perMessage, toSent: true, ct);
+                }
 
-            changed += stage switch
-            {
-                Stage.Delivered => await target.ExecuteUpdateAsync(s => s.SetProperty(d => d.DeliveredAt, time), cancellationToken),
-                Stage.Read => await target.ExecuteUpdateAsync(s => s
-                    .SetProperty(d => d.ReadAt, time)
-                    .SetProperty(d => d.DeliveredAt, d => d.DeliveredAt == null || d.DeliveredAt > time ? time : d.DeliveredAt), cancellationToken),
-                _ => await target.ExecuteUpdateAsync(s => s
-                    .SetProperty(d => d.RepliedAt, time)
-                    .SetProperty(d => d.ReadAt, d => d.ReadAt == null || d.ReadAt > time ? time : d.ReadAt)
-                    .SetProperty(d => d.DeliveredAt, d => d.DeliveredAt == null || d.DeliveredAt > time ? time : d.DeliveredAt), cancellationToken),
-            };
-        }
-        await transaction.CommitAsync(cancellationToken);
+                moved += stage switch
+                {
+                    Stage.Delivered => await target.ExecuteUpdateAsync(s => s.SetProperty(d => d.DeliveredAt, time), ct),
+                    Stage.Read => await target.ExecuteUpdateAsync(s => s
+                        .SetProperty(d => d.ReadAt, time)
+                        .SetProperty(d => d.DeliveredAt, d => d.DeliveredAt == null || d.DeliveredAt > time ? time : d.DeliveredAt), ct),
+                    _ => await target.ExecuteUpdateAsync(s => s
+                        .SetProperty(d => d.RepliedAt, time)
+                        .SetProperty(d => d.ReadAt, d => d.ReadAt == null || d.ReadAt > time ? time : d.ReadAt)
+                        .SetProperty(d => d.DeliveredAt, d => d.DeliveredAt == null || d.DeliveredAt > time ? time : d.DeliveredAt), ct),
+                };
+            }
+            return moved;
+        }, cancellationToken);
         Report(messageIds);
         return changed;
     }
