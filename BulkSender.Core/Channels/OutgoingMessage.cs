@@ -17,8 +17,9 @@ public sealed record OutgoingMessage(
     public bool IsHumanReply { get; init; }
 
     /// <summary>
-    /// E-mail: <see cref="Content"/> personalized with each value HTML-encoded (the text around the values as written),
-    /// for an HTML part; null for other channels.
+    /// E-mail: <see cref="Content"/> personalized with each value escaped so that it stays text (the operator's
+    /// Markdown around the values as written), the source of the HTML part (<see cref="Email.EmailBody"/>); null for
+    /// other channels.
     /// </summary>
     public string? HtmlEncodedContent { get; init; }
 
