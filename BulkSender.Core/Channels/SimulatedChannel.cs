@@ -38,7 +38,8 @@ public sealed class SimulatedChannel(IOptions<SimulatedChannelOptions> options, 
             }
             : ChannelResult.Sent($"{ProviderIdPrefix}{message.MessageId}-{message.DeliveryId}");
         log.Record(new SimulatedSend(message.DeliveryId, message.MessageId, message.Channel, message.Address, message.AttemptNumber,
-            result.Succeeded, result.ErrorType, received, clock.GetUtcNow()));
+            result.Succeeded, result.ErrorType, received, clock.GetUtcNow())
+        { Test = message.IsTest ? (message.Title, message.Content) : null });
         return result;
     }
 

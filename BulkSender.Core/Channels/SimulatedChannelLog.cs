@@ -16,7 +16,11 @@ public sealed record SimulatedSend(
     bool Succeeded,
     ErrorType? ErrorType,
     long Timestamp,
-    DateTimeOffset At);
+    DateTimeOffset At)
+{
+    /// <summary>The title and text received, for test sends only (a bulk send's 100,000 texts are not kept).</summary>
+    public (string Title, string Content)? Test { get; init; }
+}
 
 /// <summary>
 /// Everything the simulated provider received in this process, so tests count exactly what reached "the provider".
@@ -30,6 +34,9 @@ public sealed class SimulatedChannelLog(IOptions<SimulatedChannelOptions> option
     private StreamWriter? file;
 
     public IReadOnlyList<SimulatedSend> ForMessage(int messageId) => sends.Where(s => s.MessageId == messageId).ToList();
+
+    /// <summary>The test sends received (<see cref="OutgoingMessage.IsTest"/>).</summary>
+    public IReadOnlyList<SimulatedSend> Tests() => sends.Where(s => s.Test is not null).ToList();
 
     public void Record(SimulatedSend send)
     {

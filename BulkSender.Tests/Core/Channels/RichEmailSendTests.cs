@@ -1,8 +1,11 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Messages;
 using BulkSender.Tests.TestSupport;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 
 namespace BulkSender.Tests.Core.Channels;
@@ -72,5 +75,33 @@ public sealed class RichEmailSendTests : IAsyncLifetime
         var evil = smtp.Messages.Select(Parse).Single(m => m.Subject == "Sale for <b>Zed</b>");
         evil.HtmlBody!.ShouldContain("Hi <strong>&lt;b&gt;Zed&lt;/b&gt;</strong>");
         evil.HtmlBody!.ShouldNotContain("<b>Zed");
+    }
+
+    [Fact]
+    public async Task A_test_send_arrives_by_smtp_with_the_contacts_greeting_and_is_no_send()
+    {
+        var id = (await host.ActiveContactIdsAsync(ChannelKind.Email, 1)).Single();
+        await using var db = host.NewDbContext();
+        var contact = await db.Contacts.SingleAsync(c => c.Id == id);
+        var model = new TestSendModel
+        {
+            Title = "For {{ first_name }}",
+            Content = "Hi **{{ first_name }}**, [see it](https://shop.example/sale)",
+            Channel = ChannelKind.Email,
+            ContactId = id,
+        };
+
+        var outcome = await host.Services.GetRequiredService<TestSends>().SendAsync(model, new Actor("u", "op"), CancellationToken.None);
+
+        outcome.Status.ShouldBe(TestSendStatus.Sent, outcome.Summary);
+        var first = contact.Name.Split(' ')[0];
+        var mail = Parse(smtp.Messages.ShouldHaveSingleItem());
+        mail.MessageId.ShouldBe(outcome.Result!.ProviderMessageId);
+        mail.To.Mailboxes.Single().Address.ShouldBe(contact.Address);
+        mail.Subject.ShouldBe($"For {first}");
+        mail.TextBody!.ShouldStartWith($"Hi {first}, see it (https://shop.example/sale)");
+        mail.HtmlBody!.ShouldContain($"Hi <strong>{System.Net.WebUtility.HtmlEncode(first)}</strong>");
+        (await db.Deliveries.CountAsync()).ShouldBe(0);
+        (await db.Messages.CountAsync()).ShouldBe(0);
     }
 }
