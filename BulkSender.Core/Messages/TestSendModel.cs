@@ -11,4 +11,26 @@ public sealed class TestSendModel : ComposeModel
 
     /// <summary>An e-mail address, a Messenger page-scoped ID or a WhatsApp number (E.164), checked like a contact's.</summary>
     public string? Address { get; set; }
+
+    /// <summary>
+    /// The message of <paramref name="compose"/> to one recipient, with an audience and timing that need nothing (a
+    /// test has none): only the message's rules of <see cref="ComposeValidator"/> can fail for it.
+    /// </summary>
+    public static TestSendModel For(ComposeModel compose, int? contactId, string? address)
+    {
+        ArgumentNullException.ThrowIfNull(compose);
+        return new()
+        {
+            Title = compose.Title,
+            Content = compose.Content,
+            Channel = compose.Channel,
+            MessageTag = compose.MessageTag,
+            WhatsAppTemplate = compose.WhatsAppTemplate,
+            AttachmentId = compose.AttachmentId,
+            Audience = AudienceKind.Channel,
+            When = SendTiming.Now,
+            ContactId = contactId,
+            Address = address,
+        };
+    }
 }

@@ -66,7 +66,7 @@ public sealed class TestSends(
     public async Task<TestSendOutcome> SendAsync(TestSendModel model, Actor sender, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var validation = await validator.ValidateAsync(MessageOnly(model), cancellationToken);
+        var validation = await validator.ValidateAsync(TestSendModel.For(model, null, null), cancellationToken);
         if (!validation.IsValid)
             return TestSendOutcome.Invalid(new Dictionary<string, string[]>(validation.ToDictionary()));
         var (target, problem) = await TargetAsync(model, cancellationToken);
@@ -84,19 +84,6 @@ public sealed class TestSends(
         await LogAsync(model, target, outcome, sender);
         return outcome;
     }
-
-    /// <summary>The compose's message with an audience and timing that need nothing, so only the message's rules can fail.</summary>
-    private static ComposeModel MessageOnly(ComposeModel model) => new()
-    {
-        Title = model.Title,
-        Content = model.Content,
-        Channel = model.Channel,
-        MessageTag = model.MessageTag,
-        WhatsAppTemplate = model.WhatsAppTemplate,
-        AttachmentId = model.AttachmentId,
-        Audience = AudienceKind.Channel,
-        When = SendTiming.Now,
-    };
 
     /// <summary>Who gets the test, or which field is wrong and why.</summary>
     private async Task<(Target? Target, (string Property, string Error)? Problem)> TargetAsync(TestSendModel model,
