@@ -1,8 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using BulkSender.Core.Activity;
+using BulkSender.Core.Attachments;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Messages;
+using BulkSender.Tests.Core.Attachments;
 using BulkSender.Tests.TestSupport;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -103,5 +105,28 @@ public sealed class RichEmailSendTests : IAsyncLifetime
         mail.HtmlBody!.ShouldContain($"Hi <strong>{System.Net.WebUtility.HtmlEncode(first)}</strong>");
         (await db.Deliveries.CountAsync()).ShouldBe(0);
         (await db.Messages.CountAsync()).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_test_send_carries_the_composes_image_inline_under_the_markdown()
+    {
+        var upload = await host.Services.GetRequiredService<AttachmentStore>()
+            .SaveAsync(AttachmentRulesTests.Png, "sale.png", new Actor("u", "op"), CancellationToken.None);
+        var model = new TestSendModel
+        {
+            Title = "Sale",
+            Content = "**Look**",
+            Channel = ChannelKind.Email,
+            AttachmentId = upload.Attachment!.Id,
+            Address = "me@example.org",
+        };
+
+        var outcome = await host.Services.GetRequiredService<TestSends>().SendAsync(model, new Actor("u", "op"), CancellationToken.None);
+
+        outcome.Status.ShouldBe(TestSendStatus.Sent, outcome.Summary);
+        var mail = Parse(smtp.Messages.ShouldHaveSingleItem());
+        var image = mail.BodyParts.OfType<MimePart>().Single(p => p.ContentType.MimeType == "image/png");
+        mail.HtmlBody!.ShouldContain("<strong>Look</strong>");
+        mail.HtmlBody!.ShouldContain($"<img src=\"cid:{image.ContentId}\" alt=\"sale.png\">");
     }
 }
