@@ -34,12 +34,23 @@ public sealed record EmailBody(string Html, string Text)
     /// <summary>Configured once, then only used: HtmlSanitizer's Sanitize is safe to call from several threads.</summary>
     private static readonly HtmlSanitizer Sanitizer = CreateSanitizer();
 
+    /// <summary>The last body made and its sources (one reference, replaced whole: safe across threads).</summary>
+    private static volatile Made? last;
+
     /// <summary>Both parts from one text (a message without personalization, or a preview of the text as written).</summary>
     public static EmailBody From(string markdown) => From(markdown, markdown);
 
     /// <param name="htmlSource">The Markdown the HTML part is made from (values escaped).</param>
     /// <param name="textSource">The Markdown the text part is made from (values as they are).</param>
-    public static EmailBody From(string htmlSource, string textSource) => new(ToHtml(htmlSource), ToText(textSource));
+    public static EmailBody From(string htmlSource, string textSource)
+    {
+        // A send without personalization gives every recipient the same sources: made once, not once per mail.
+        if (last is { } known && known.HtmlSource == htmlSource && known.TextSource == textSource)
+            return known.Body;
+        var body = new EmailBody(ToHtml(htmlSource), ToText(textSource));
+        last = new Made(htmlSource, textSource, body);
+        return body;
+    }
 
     /// <summary>A message as the adapter gets it: the escaped content for the HTML part when there is one.</summary>
     public static EmailBody From(OutgoingMessage message)
@@ -51,6 +62,8 @@ public sealed record EmailBody(string Html, string Text)
     public static string ToHtml(string markdown) => Sanitizer.Sanitize(Markdown.ToHtml(markdown, Pipeline)).Trim();
 
     public static string ToText(string markdown) => string.Join("\n", Blocks(Markdown.Parse(markdown, Pipeline), tight: false));
+
+    private sealed record Made(string HtmlSource, string TextSource, EmailBody Body);
 
     private static HtmlSanitizer CreateSanitizer()
     {
