@@ -10,6 +10,7 @@ using BulkSender.Core.Dispatch;
 using BulkSender.Core.Funnel;
 using BulkSender.Core.Identity;
 using BulkSender.Core.Jobs;
+using BulkSender.Core.Personalization;
 using BulkSender.Core.Retries;
 using BulkSender.Core.Templates;
 using Microsoft.Extensions.Configuration;
@@ -50,6 +51,7 @@ public static class CoreRegistration
         services.AddSingleton<Messages.MessageListQuery>();
         services.AddSingleton<ContactEditor>();
         services.AddSingleton<ContactFieldDefinitions>();
+        services.AddSingleton<PersonalCopies>();
         services.AddSingleton<ActivityQueries>();
         services.AddSingleton<DashboardQueries>();
         services.AddScoped<UserAdministration>();

@@ -24,6 +24,7 @@ app.UseBulkSenderWeb();
 app.MapAccountEndpoints();
 app.MapApiEndpoints();
 app.MapContactEndpoints();
+app.MapContactFieldEndpoints();
 app.MapMessageEndpoints();
 app.MapAttachmentEndpoints();
 app.MapRetryEndpoints();

@@ -39,7 +39,12 @@ public sealed class SimulatedChannel(IOptions<SimulatedChannelOptions> options, 
             : ChannelResult.Sent($"{ProviderIdPrefix}{message.MessageId}-{message.DeliveryId}");
         log.Record(new SimulatedSend(message.DeliveryId, message.MessageId, message.Channel, message.Address, message.AttemptNumber,
             result.Succeeded, result.ErrorType, received, clock.GetUtcNow())
-        { Test = message.IsTest ? (message.Title, message.Content) : null });
+        {
+            Title = message.Title,
+            Text = message.Content,
+            Attachment = message.Attachment?.FileName,
+            IsTest = message.IsTest,
+        });
         return result;
     }
 

@@ -18,8 +18,17 @@ public sealed record SimulatedSend(
     long Timestamp,
     DateTimeOffset At)
 {
-    /// <summary>The title and text received, for test sends only (a bulk send's 100,000 texts are not kept).</summary>
-    public (string Title, string Content)? Test { get; init; }
+    /// <summary>The title (an e-mail's subject) the recipient got (personalized).</summary>
+    public string? Title { get; init; }
+
+    /// <summary>The text the recipient got (personalized).</summary>
+    public string? Text { get; init; }
+
+    /// <summary>The attachment's file name, when the message carried one.</summary>
+    public string? Attachment { get; init; }
+
+    /// <summary>A test send from compose (<see cref="OutgoingMessage.IsTest"/>): no message or delivery exists.</summary>
+    public bool IsTest { get; init; }
 }
 
 /// <summary>
@@ -36,7 +45,7 @@ public sealed class SimulatedChannelLog(IOptions<SimulatedChannelOptions> option
     public IReadOnlyList<SimulatedSend> ForMessage(int messageId) => sends.Where(s => s.MessageId == messageId).ToList();
 
     /// <summary>The test sends received (<see cref="OutgoingMessage.IsTest"/>).</summary>
-    public IReadOnlyList<SimulatedSend> Tests() => sends.Where(s => s.Test is not null).ToList();
+    public IReadOnlyList<SimulatedSend> Tests() => sends.Where(s => s.IsTest).ToList();
 
     public void Record(SimulatedSend send)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
@@ -242,6 +243,7 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
         for (var attempt = 1; ; attempt++)
         {
             int added = 0, updated = 0;
+            var newValues = new List<(Contact Contact, string Key, string Value)>();
             IQueryable<Contact> contacts = fields.Length == 0
                 ? db.Contacts.Include(c => c.Tags)
                 : db.Contacts.Include(c => c.Tags).Include(c => c.Fields);
@@ -268,7 +270,7 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
                 }
                 else
                 {
-                    db.Contacts.Add(new Contact
+                    var adding = new Contact
                     {
                         Channel = row.Channel,
                         Address = row.Address,
@@ -279,9 +281,11 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
                         CreatedAt = now,
                         UpdatedAt = now,
                         Tags = row.Tags.Select(t => new ContactTag { Tag = t }).ToList(),
-                        Fields = fields.Where(f => row.FieldValue(f.Index).Length > 0)
-                            .Select(f => new ContactFieldValue { FieldKey = f.Key, Value = row.FieldValue(f.Index) }).ToList(),
-                    });
+                    };
+                    db.Contacts.Add(adding);
+                    // Written below in a few multi-row statements once the contact has its id: five fields of 100,000 new
+                    // contacts are half a million rows, too many to track one by one.
+                    newValues.AddRange(fields.Where(f => row.FieldValue(f.Index).Length > 0).Select(f => (adding, f.Key, row.FieldValue(f.Index))));
                     added++;
                 }
             }
@@ -289,6 +293,8 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
             {
                 // Inside a transaction EF Core saves to a savepoint: a refused chunk leaves the earlier chunks as they were.
                 await db.SaveChangesAsync(cancellationToken);
+                foreach (var rows in newValues.Chunk(InsertValuesRows))
+                    await db.ExecuteAsync(InsertValuesSql(rows.Select(v => (v.Contact.Id, v.Key, v.Value)).ToList()), cancellationToken);
                 return (added, updated);
             }
             catch (DbUpdateConcurrencyException) when (attempt < 3)
@@ -299,6 +305,22 @@ public sealed class ContactImporter(IDbContextFactory<AppDbContext> dbs, IOption
                 db.ChangeTracker.Clear();
             }
         }
+    }
+
+    /// <summary>Rows per <see cref="InsertValuesSql"/>: 900 parameters, under SQL Server's 2,100 (SQLite's and PostgreSQL's are higher).</summary>
+    internal const int InsertValuesRows = 300;
+
+    /// <summary>New contacts' field values in one multi-row insert.</summary>
+    internal static RawSql InsertValuesSql(IReadOnlyList<(int ContactId, string Key, string Value)> rows)
+    {
+        var text = new StringBuilder("INSERT INTO \"ContactFieldValues\" (\"ContactId\", \"FieldKey\", \"Value\") VALUES ");
+        var args = new object[rows.Count * 3];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            text.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({{{i * 3}}}, {{{i * 3 + 1}}}, {{{i * 3 + 2}}})");
+            (args[i * 3], args[i * 3 + 1], args[i * 3 + 2]) = (rows[i].ContactId, rows[i].Key, rows[i].Value);
+        }
+        return new RawSql(text.ToString(), args);
     }
 
     /// <summary>Sets one custom field of a tracked contact (its values loaded): an empty value removes it.</summary>

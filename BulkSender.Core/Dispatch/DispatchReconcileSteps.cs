@@ -1,7 +1,9 @@
+using System.Globalization;
 using BulkSender.Core.Data;
 using BulkSender.Core.Jobs;
 using BulkSender.Core.Messages;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BulkSender.Core.Dispatch;
@@ -32,12 +34,14 @@ public sealed class ReleaseScheduledSendsStep(IDbContextFactory<AppDbContext> db
 }
 
 /// <summary>
-/// Batches in Processing whose heartbeat is older than <see cref="DispatchOptions.StaleAfter"/> belong to a worker
-/// that died (or hangs): they go back to Pending and are enqueued again. The new run re-sends the deliveries the dead
-/// worker left in Sending; if the old worker is merely slow, it notices it lost the batch and stops.
+/// Batches in Processing whose claimer is gone go back to Pending and are enqueued again: at once when it is known dead
+/// (a process of this machine that no longer runs, see <see cref="BatchClaimer"/>: after a kill -9 and a restart the
+/// send goes on at the restart, this step running at start), otherwise once its heartbeat is older than
+/// <see cref="DispatchOptions.StaleAfter"/> (another machine, or a hung worker). The new run re-sends the deliveries the
+/// dead worker left in Sending; if the old worker is merely slow, it notices it lost the batch and stops.
 /// </summary>
 public sealed class RecoverStalledBatchesStep(IDbContextFactory<AppDbContext> dbs, BatchQueue queue, IOptions<DispatchOptions> options,
-    TimeProvider clock)
+    TimeProvider clock, ILogger<RecoverStalledBatchesStep> log)
     : IReconcileStep
 {
     public string Name => "recover-stalled-batches";
@@ -46,14 +50,23 @@ public sealed class RecoverStalledBatchesStep(IDbContextFactory<AppDbContext> db
     {
         var cutoff = clock.GetUtcNow().UtcDateTime - options.Value.StaleAfter;
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var stalled = await db.Batches.Where(b => b.Status == BatchStatus.Processing && (b.HeartbeatAt == null || b.HeartbeatAt < cutoff))
-            .Select(b => b.Id).ToListAsync(cancellationToken);
+        var processing = await db.Batches.Where(b => b.Status == BatchStatus.Processing)
+            .Select(b => new { b.Id, b.ClaimedBy, b.HeartbeatAt }).ToListAsync(cancellationToken);
         var taken = new List<int>();
-        foreach (var id in stalled)
-            if (await db.Batches.Where(b => b.Id == id && b.Status == BatchStatus.Processing && (b.HeartbeatAt == null || b.HeartbeatAt < cutoff))
+        foreach (var batch in processing)
+        {
+            var dead = BatchClaimer.IsKnownDead(batch.ClaimedBy);
+            if (!dead && batch.HeartbeatAt is { } heartbeat && heartbeat >= cutoff)
+                continue;
+            // Only from the claimer seen here: a batch claimed again meanwhile stays with its new owner.
+            if (await db.Batches.Where(b => b.Id == batch.Id && b.Status == BatchStatus.Processing && b.ClaimedBy == batch.ClaimedBy)
                     .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Pending).SetProperty(b => b.ClaimedBy, (string?)null),
-                        cancellationToken) == 1)
-                taken.Add(id);
+                        cancellationToken) != 1)
+                continue;
+            taken.Add(batch.Id);
+            log.LogWarning("Batch {BatchId} taken back from {Claimer}: {Why}", batch.Id, batch.ClaimedBy,
+                dead ? "its process is no longer running" : "no heartbeat since " + batch.HeartbeatAt?.ToString("O", CultureInfo.InvariantCulture));
+        }
         // Enqueued here, whatever the job storage says: a hung job may still look alive there.
         await queue.EnqueueAsync(taken, cancellationToken);
         return taken.Count;

@@ -76,7 +76,7 @@ public sealed class SendBatchJob(
     [JobDisplayName("Send batch {0}")]
     public async Task RunAsync(int batchId, CancellationToken cancellationToken)
     {
-        var worker = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+        var worker = BatchClaimer.NewRun();
         await using var run = await BatchTransitions.ClaimAsync(dbs, clock, batchId, worker, cancellationToken);
         if (run is null)
         {

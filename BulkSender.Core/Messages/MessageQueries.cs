@@ -1,7 +1,9 @@
+using BulkSender.Core.Attachments;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Retries;
+using BulkSender.Core.Templates;
 using Microsoft.EntityFrameworkCore;
 
 namespace BulkSender.Core.Messages;
@@ -17,6 +19,9 @@ public sealed record MessageListRow(int Id, string Title, MessageStatus Status, 
 public sealed record MessageList(IReadOnlyList<MessageListRow> Rows, int Total);
 
 /// <summary>What the Messages pages read: a message with its batches, its retry state, the filtered list.</summary>
+/// <summary>A message as written: its texts, WhatsApp template and attachment.</summary>
+public sealed record MessageContent(string Title, string Content, ChannelKind Channel, TemplateChoice? Template, AttachmentInfo? Attachment);
+
 public sealed class MessageQueries(IDbContextFactory<AppDbContext> dbs)
 {
     public async Task<MessageProgress?> SnapshotAsync(int messageId, CancellationToken cancellationToken)
@@ -50,6 +55,17 @@ public sealed class MessageQueries(IDbContextFactory<AppDbContext> dbs)
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         return await db.Messages.Where(m => m.Id == messageId)
             .Select(m => new MessageRetryState(m.RetryPolicy, m.MaxAttempts, m.RetryCount, m.NextRetryAt, m.FailedCount))
+            .SingleOrDefaultAsync(cancellationToken);
+    }
+
+    /// <summary>What the message says (as written, before personalization) and its attachment; null when there is no such message.</summary>
+    public async Task<MessageContent?> ContentAsync(int messageId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        return await db.Messages.AsNoTracking().Where(m => m.Id == messageId)
+            .Select(m => new MessageContent(m.Title, m.Content, m.Channel, m.WhatsAppTemplate,
+                db.Attachments.Where(a => a.Id == m.AttachmentId)
+                    .Select(a => new AttachmentInfo(a.Id, a.Token, a.FileName, a.ContentType, a.Kind, a.Length)).FirstOrDefault()))
             .SingleOrDefaultAsync(cancellationToken);
     }
 

@@ -1,3 +1,4 @@
+using BulkSender.Core.Attachments;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;
@@ -16,8 +17,9 @@ public static class ComposeServices
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(host);
-        foreach (var type in new[] { typeof(SendService), typeof(ComposeValidator), typeof(RetryDefaults), typeof(ComposePreview),
-                     typeof(IOptions<ChannelsOptions>), typeof(IOptions<DispatchOptions>), typeof(TimeProvider) }.Concat(more))
+        Type[] core = [typeof(SendService), typeof(ComposeValidator), typeof(RetryDefaults), typeof(ComposePreview), typeof(AttachmentStore),
+            typeof(IOptions<ChannelsOptions>), typeof(IOptions<DispatchOptions>), typeof(TimeProvider)];
+        foreach (var type in core.Concat(more))
             context.Services.AddSingleton(type, host.Services.GetRequiredService(type));
         context.Services.AddScoped<ContactSelection>();
         context.AddAuthorization().SetAuthorized("operator@test.local");

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Compliance;
+using BulkSender.Core.Contacts;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;
@@ -42,6 +43,7 @@ public sealed partial class RawSqlDialectTests
         data.Add("insert retry attempts", RetryPlanner.InsertAttemptsSql(7, [11, 12, 13], 0, 2, 100, Now).Text);
         data.Add("record sent, accepted times", BatchTransitions.RecordSentSql(
             [(11, "wamid.1", Now.AddMilliseconds(5)), (12, null, null)], Now, t => t).Text);
+        data.Add("insert contact field values", ContactImporter.InsertValuesSql([(1, "city", "Lisbon"), (2, "plan", "pro")]).Text);
         data.Add("record sent, no accepted time", BatchTransitions.RecordSentSql([(11, "m_1", null)], Now, t => t).Text);
         return data;
     }

@@ -86,6 +86,35 @@ public sealed class RecoveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_batch_whose_claimer_process_is_gone_is_taken_back_at_once_and_a_live_ones_is_not()
+    {
+        var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, await host.ActiveContactIdsAsync(ChannelKind.Email, 150)));
+        var batches = host.Jobs.Take();
+        // A process of this machine that has exited: its id, and the start time it had.
+        using var exited = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", "0.3") { UseShellExecute = false })!;
+        var startTicks = exited.StartTime.ToUniversalTime().Ticks;
+        await exited.WaitForExitAsync();
+        var deadClaimer = $"{Environment.MachineName}:{exited.Id}:{startTicks}:run1";
+        var liveClaimer = BatchClaimer.NewRun(); // this process: alive
+        await using (var db = host.NewDbContext())
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            await db.Batches.Where(b => b.Id == batches[0]).ExecuteUpdateAsync(s => s
+                .SetProperty(b => b.Status, BatchStatus.Processing).SetProperty(b => b.ClaimedBy, deadClaimer).SetProperty(b => b.HeartbeatAt, now));
+            await db.Batches.Where(b => b.Id == batches[1]).ExecuteUpdateAsync(s => s
+                .SetProperty(b => b.Status, BatchStatus.Processing).SetProperty(b => b.ClaimedBy, liveClaimer).SetProperty(b => b.HeartbeatAt, now));
+        }
+
+        (await ReconcileAsync()).ShouldBe(1, "the dead claimer's batch, with a fresh heartbeat, without waiting for StaleAfter");
+
+        host.Jobs.Take().ShouldBe([batches[0]]);
+        var after = await host.BatchesAsync(messageId);
+        after.Single(b => b.Id == batches[0]).Status.ShouldBe(BatchStatus.Pending);
+        after.Single(b => b.Id == batches[1]).Status.ShouldBe(BatchStatus.Processing);
+        BatchClaimer.IsKnownDead($"another-machine:{exited.Id}:1:run").ShouldBeFalse("another machine's processes cannot be checked");
+    }
+
+    [Fact]
     public async Task A_scheduled_send_is_released_and_enqueued_when_its_time_comes()
     {
         var model = CoreHost.Compose(ChannelKind.Email, await host.ActiveContactIdsAsync(ChannelKind.Email, 120));

@@ -46,7 +46,7 @@ public sealed class TestSendTests : IAsyncLifetime
         outcome.Summary.ShouldBe($"Test sent to {name} ({address}): E-mail accepted it (message id {outcome.Result.ProviderMessageId}).");
         var received = host.Provider.Tests().ShouldHaveSingleItem();
         (received.Address, received.Channel).ShouldBe((address, ChannelKind.Email));
-        received.Test.ShouldBe(($"Sale for {first}", $"Hi {first}, the sale starts today."));
+        (received.Title, received.Text).ShouldBe(($"Sale for {first}", $"Hi {first}, the sale starts today."));
 
         await using var read = host.NewDbContext();
         (await read.Messages.CountAsync()).ShouldBe(0);
@@ -65,7 +65,7 @@ public sealed class TestSendTests : IAsyncLifetime
         outcome.Status.ShouldBe(TestSendStatus.Sent, outcome.Summary);
         var received = host.Provider.Tests().ShouldHaveSingleItem();
         received.Address.ShouldBe("+14155550199");
-        received.Test.ShouldBe(("Sale for you", "Hi there, the sale starts today."));
+        (received.Title, received.Text).ShouldBe(("Sale for you", "Hi there, the sale starts today."));
         refused.Status.ShouldBe(TestSendStatus.Invalid);
         refused.Errors[nameof(TestSendModel.Address)].ShouldBe(["'0415555' is not an E.164 phone number (like +14155550123). (WhatsApp test)"]);
     }

@@ -1,4 +1,6 @@
+using BulkSender.Core.Attachments;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Contacts;
 using BulkSender.Core.Data;
 using BulkSender.Core.Messages;
 using BulkSender.Tests.TestSupport;
@@ -93,6 +95,38 @@ public sealed class ComposePageTests : MudTestContext, IAsyncLifetime
         page.WaitForAssertion(() => page.Find("[data-testid=recipient-count]").TextContent.ShouldContain("10 recipients"));
         page.Find("[data-testid=messenger-window]").TextContent
             .ShouldContain("6 recipients last wrote more than 24 hours ago: Messenger will not deliver to them; they are skipped");
+    }
+
+    [Fact]
+    public async Task Writing_fields_previews_the_first_five_recipients_rendered_and_flags_those_without_a_value()
+    {
+        var ids = await host.ActiveContactIdsAsync(ChannelKind.Email, 20);
+        await using (var db = host.NewDbContext())
+        {
+            db.ContactFieldDefinitions.Add(new ContactFieldDefinition { Key = "city", Label = "City", CreatedAt = DateTime.UtcNow });
+            await db.Contacts.Where(c => ids.Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.Name, c => "Ana" + c.Id + " Lima"));
+            // 8 of the 20 have a city: 12 have none.
+            db.ContactFieldValues.AddRange(ids.Order().Take(8)
+                .Select(id => new ContactFieldValue { ContactId = id, FieldKey = "city", Value = "Porto" }));
+            await db.SaveChangesAsync();
+        }
+        Services.GetRequiredService<ContactSelection>().AddRange(ids);
+        var page = RenderWithPopovers();
+        page.WaitForAssertion(() => page.Find("[data-testid=recipient-count]").TextContent.ShouldContain("20 recipients"));
+        page.FindAll("[data-testid=personal-preview]").ShouldBeEmpty(); // plain text: everyone gets the same
+
+        page.Find("input[data-testid=title]").Input("News for {{ first_name }}");
+        page.Find("textarea[data-testid=content]").Input("Hi {{ first_name }} in {{ city }}, and {{ city | default: \"x\" }}");
+
+        page.WaitForAssertion(() => page.FindAll("[data-testid=preview-recipient]").Count.ShouldBe(5));
+        var first = ids.Order().First();
+        page.FindAll("[data-testid=preview-title]")[0].TextContent.ShouldBe($"News for Ana{first}");
+        page.FindAll("[data-testid=preview-content]")[0].TextContent.ShouldBe($"Hi Ana{first} in Porto, and Porto");
+        page.WaitForAssertion(() => page.Find("[data-testid=missing-field]").TextContent
+            .ShouldContain("12 recipients have no city: they get an empty city"));
+
+        page.Find("textarea[data-testid=content]").Input("Hi {{ first_name }} in {{ citty }}");
+        page.WaitForAssertion(() => page.FindAll("[data-testid=personal-preview]").ShouldBeEmpty());
     }
 
     [Fact]

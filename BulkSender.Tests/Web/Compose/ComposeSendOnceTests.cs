@@ -1,4 +1,5 @@
 using System.Globalization;
+using BulkSender.Core.Attachments;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Data;
 using BulkSender.Tests.TestSupport;

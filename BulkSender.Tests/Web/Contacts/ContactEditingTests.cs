@@ -30,6 +30,7 @@ public sealed class ContactEditingTests : MudTestContext, IAsyncLifetime
         optOuts = new OptOuts(database, signal, clock);
         Services.AddSingleton(new ContactEditor(database, signal, clock));
         Services.AddSingleton(new ContactQueries(database));
+        Services.AddSingleton(new ContactFieldDefinitions(database, clock));
         Services.AddSingleton(new ContactSelection(Options.Create(new DispatchOptions())));
         AddAuthorization().SetAuthorized("operator@test.local");
         ana = ContactBuilder.Contact(ChannelKind.Email, "Ana", tags: ["vip"]);

@@ -16,7 +16,7 @@ public sealed class ComposeAudience(ComposePreview preview, ContactSelection sel
 
     public ComposeCounts Counts { get; private set; } = ComposeCounts.Empty;
 
-    /// <summary>The first recipients (up to <see cref="SampleSize"/>) a WhatsApp template's preview and the e-mail preview are shown for.</summary>
+    /// <summary>The first recipients (up to <see cref="SampleSize"/>) the personalization preview is shown for.</summary>
     public IReadOnlyList<RecipientValues> Samples { get; private set; } = [];
 
     public const int SampleSize = 5;
@@ -90,7 +90,7 @@ public sealed class ComposeAudience(ComposePreview preview, ContactSelection sel
     {
         model.ContactIds = Selected.Eligible(model.Channel);
         Counts = await preview.CountAsync(model, cancellationToken);
-        Samples = model.Channel is ChannelKind.WhatsApp or ChannelKind.Email ? await preview.SampleAsync(model, SampleSize, cancellationToken) : [];
+        Samples = await preview.SampleAsync(model, SampleSize, cancellationToken);
         Fields = await preview.FieldSetAsync(cancellationToken);
     }
 

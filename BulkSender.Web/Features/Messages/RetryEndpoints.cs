@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using BulkSender.Core.Channels;
+using BulkSender.Core.Personalization;
 using BulkSender.Core.Retries;
 using BulkSender.Web.Features.Account;
 using BulkSender.Web.Features.Shared;
@@ -18,7 +20,8 @@ public static class RetryEndpoints
         string LastErrorType,
         int AttemptCount,
         bool Retryable,
-        string? NotRetryableReason);
+        string? NotRetryableReason,
+        long DeliveryId);
 
     public sealed record FailedStats(int Sent, int Failed, int Total);
 
@@ -32,6 +35,9 @@ public static class RetryEndpoints
         string RetryPolicy,
         int RetryCount,
         DateTime? NextRetryAt);
+
+    /// <summary>What one recipient got, rendered again (<see cref="PersonalCopies"/>); <c>problem</c> when it could not be sent.</summary>
+    public sealed record CopyResponse(string Title, string Content, OutgoingTemplate? Template, string? Problem);
 
     public sealed record ResendRequest(int[]? RecipientIds, string[]? ErrorTypes);
 
@@ -50,6 +56,7 @@ public static class RetryEndpoints
         var messages = app.MapGroup("/api/messages/{id:int}").RequireAuthorization().WithTags("Retries");
         messages.MapGet("/failed-recipients", FailedAsync);
         messages.MapGet("/failed-recipients.csv", CsvAsync).Produces<string>(contentType: "text/csv");
+        messages.MapGet("/deliveries/{deliveryId:long}/copy", CopyAsync);
         messages.MapPost("/resend", ResendAsync);
         messages.MapPut("/retry-policy", PolicyAsync).RequireAuthorization(Policies.Admin);
         return app;
@@ -63,12 +70,18 @@ public static class RetryEndpoints
         return TypedResults.Ok(new FailedRecipientsResponse(
             report.MessageId,
             report.Recipients.Select(r => new FailedRecipientItem(r.ContactId, r.Name, r.Address, r.ErrorCode, r.ErrorMessage,
-                ErrorTypes.Name(r.ErrorType), r.Attempts, r.Retryable, r.NotRetryableReason)).ToList(),
+                ErrorTypes.Name(r.ErrorType), r.Attempts, r.Retryable, r.NotRetryableReason, r.DeliveryId)).ToList(),
             report.Retryable,
             report.ErrorTypeCounts.ToDictionary(p => ErrorTypes.Name(p.Key), p => p.Value),
             new FailedStats(report.Sent, report.Failed, report.Total),
             report.MaxAttempts, report.Policy.ToString(), report.RetryCount, report.NextRetryAt));
     }
+
+    private static async Task<Results<Ok<CopyResponse>, NotFound>> CopyAsync(int id, long deliveryId, PersonalCopies copies,
+        CancellationToken cancellationToken) =>
+        await copies.ForDeliveryAsync(id, deliveryId, cancellationToken) is { } copy
+            ? TypedResults.Ok(new CopyResponse(copy.Title, copy.Content, copy.Template, copy.Problem))
+            : TypedResults.NotFound();
 
     private static async Task<Results<FileContentHttpResult, NotFound>> CsvAsync(int id, FailedRecipientQueries queries,
         CancellationToken cancellationToken)
