@@ -13,6 +13,7 @@ public static class ActivityActions
     public const string ContactFieldDeleted = "contact_field.deleted";
     public const string DraftSaved = "message.draft_saved";
     public const string MessageSent = "message.sent";
+    public const string TestSent = "message.test_sent";
     public const string MessageScheduled = "message.scheduled";
     public const string MessageUnscheduled = "message.unscheduled";
     public const string MessageCancelled = "message.cancelled";
@@ -46,6 +47,7 @@ public static class ActivityActions
         [ContactFieldDeleted] = "Deleted a contact field",
         [DraftSaved] = "Saved a draft",
         [MessageSent] = "Sent a message",
+        [TestSent] = "Sent a test message",
         [MessageScheduled] = "Scheduled a send",
         [MessageUnscheduled] = "Unscheduled a send",
         [MessageCancelled] = "Cancelled a send",

@@ -16,9 +16,13 @@ public sealed record OutgoingMessage(
     /// <summary>A reply a person wrote to this one contact (Messenger sends it with the HUMAN_AGENT tag); never a bulk send.</summary>
     public bool IsHumanReply { get; init; }
 
+    /// <summary>A test from the compose form (<see cref="Messages.TestSends"/>): no message or delivery exists (their ids are 0).</summary>
+    public bool IsTest { get; init; }
+
     /// <summary>
-    /// E-mail: <see cref="Content"/> personalized with each value HTML-encoded (the text around the values as written),
-    /// for an HTML part; null for other channels.
+    /// E-mail: <see cref="Content"/> personalized with each value escaped so that it stays text (the operator's
+    /// Markdown around the values as written), the source of the HTML part (<see cref="Email.EmailBody"/>); null for
+    /// other channels.
     /// </summary>
     public string? HtmlEncodedContent { get; init; }
 

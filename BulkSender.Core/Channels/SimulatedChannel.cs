@@ -40,8 +40,10 @@ public sealed class SimulatedChannel(IOptions<SimulatedChannelOptions> options, 
         log.Record(new SimulatedSend(message.DeliveryId, message.MessageId, message.Channel, message.Address, message.AttemptNumber,
             result.Succeeded, result.ErrorType, received, clock.GetUtcNow())
         {
+            Title = message.Title,
             Text = message.Content,
             Attachment = message.Attachment?.FileName,
+            IsTest = message.IsTest,
         });
         return result;
     }

@@ -18,11 +18,17 @@ public sealed record SimulatedSend(
     long Timestamp,
     DateTimeOffset At)
 {
+    /// <summary>The title (an e-mail's subject) the recipient got (personalized).</summary>
+    public string? Title { get; init; }
+
     /// <summary>The text the recipient got (personalized).</summary>
     public string? Text { get; init; }
 
     /// <summary>The attachment's file name, when the message carried one.</summary>
     public string? Attachment { get; init; }
+
+    /// <summary>A test send from compose (<see cref="OutgoingMessage.IsTest"/>): no message or delivery exists.</summary>
+    public bool IsTest { get; init; }
 }
 
 /// <summary>
@@ -37,6 +43,9 @@ public sealed class SimulatedChannelLog(IOptions<SimulatedChannelOptions> option
     private StreamWriter? file;
 
     public IReadOnlyList<SimulatedSend> ForMessage(int messageId) => sends.Where(s => s.MessageId == messageId).ToList();
+
+    /// <summary>The test sends received (<see cref="OutgoingMessage.IsTest"/>).</summary>
+    public IReadOnlyList<SimulatedSend> Tests() => sends.Where(s => s.IsTest).ToList();
 
     public void Record(SimulatedSend send)
     {

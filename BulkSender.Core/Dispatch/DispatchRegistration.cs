@@ -42,6 +42,7 @@ internal static class DispatchRegistration
         services.AddTransient<SendCompletion>();
         services.AddSingleton<IdempotencyKeys>();
         services.AddTransient<SendService>();
+        services.AddTransient<TestSends>();
         services.AddSingleton<MessageQueries>();
         services.AddSingleton<ComposePreview>();
         services.AddTransient<SendBatchJob>();

@@ -27,7 +27,7 @@ public enum SendTiming
 /// What the compose form edits and what <c>POST /api/messages</c> accepts (snake_case in JSON). Mutable because
 /// MudForm binds to setters; <see cref="ComposeValidator"/> checks it in both places.
 /// </summary>
-public sealed class ComposeModel
+public class ComposeModel
 {
     public string Title { get; set; } = "";
     public string Content { get; set; } = "";

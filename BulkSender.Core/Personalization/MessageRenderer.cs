@@ -1,11 +1,13 @@
-using System.Text.Encodings.Web;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Templates;
 
 namespace BulkSender.Core.Personalization;
 
 /// <summary>One recipient's message: its texts as rendered, or why it cannot be sent (<see cref="Problem"/>).</summary>
-/// <param name="HtmlEncodedContent">E-mail only: the content with the values HTML-encoded (for an HTML part).</param>
+/// <param name="HtmlEncodedContent">
+/// E-mail only: the content with each value escaped as it is inserted (<see cref="MarkdownValueEncoder"/>), the source of
+/// the HTML part (<see cref="Channels.Email.EmailBody"/>): a value is text there, never markup.
+/// </param>
 public sealed record RenderedMessage(string Title, string Content, string? HtmlEncodedContent, OutgoingTemplate? Template, string? Problem);
 
 /// <summary>
@@ -50,7 +52,7 @@ public sealed class MessageRenderer
         var renderedTitle = title.Render(recipient, Fields);
         var renderedContent = content.Render(recipient, Fields);
         var html = channel == ChannelKind.Email
-            ? content.IsPlain ? renderedContent : content.Render(recipient, Fields, HtmlEncoder.Default)
+            ? content.IsPlain ? renderedContent : content.Render(recipient, Fields, MarkdownValueEncoder.Instance)
             : null;
         var outgoing = template is null ? null : Template(template, recipient);
         return new RenderedMessage(renderedTitle, renderedContent, html, outgoing, TooLong(renderedTitle, renderedContent, outgoing));

@@ -46,7 +46,8 @@ public sealed class EmailChannel(ChannelSettingsStore settings, SmtpConnectionPo
     }
 
     /// <summary>
-    /// Subject = title; a plain-text and an HTML part, each ending with the unsubscribe link; List-Unsubscribe headers (RFC 2369, RFC 8058).
+    /// Subject = title; a plain-text and an HTML part made from the Markdown content (<see cref="EmailBody"/>), each ending with the
+    /// unsubscribe link; List-Unsubscribe headers (RFC 2369, RFC 8058).
     /// </summary>
     /// <remarks>
     /// With an attachment (<paramref name="file"/> is its bytes): a PDF is attached; an image is an inline part shown
@@ -67,7 +68,7 @@ public sealed class EmailChannel(ChannelSettingsStore settings, SmtpConnectionPo
         mail.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
 
         var link = unsubscribeLink.AbsoluteUri;
-        var html = WebUtility.HtmlEncode(message.Content).Replace("\r\n", "\n").Replace("\n", "<br>\n");
+        var content = EmailBody.From(message);
         var body = new BodyBuilder();
         var image = "";
         if (message.Attachment is { } attachment && file is not null)
@@ -84,10 +85,10 @@ public sealed class EmailChannel(ChannelSettingsStore settings, SmtpConnectionPo
             }
         }
         (body.TextBody, body.HtmlBody) = (
-            $"{message.Content}\n\n--\nTo stop receiving these e-mails, unsubscribe: {link}\n",
+            $"{content.Text}\n\n--\nTo stop receiving these e-mails, unsubscribe: {link}\n",
             $"""
                 <!DOCTYPE html><html><body>
-                <div>{html}</div>{image}
+                <div>{content.Html}</div>{image}
                 <hr><p style="font-size:12px;color:#666">To stop receiving these e-mails,
                 <a href="{WebUtility.HtmlEncode(link)}">unsubscribe</a>.</p>
                 </body></html>

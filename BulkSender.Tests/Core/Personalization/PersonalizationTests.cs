@@ -44,12 +44,12 @@ public sealed class PersonalizationTests
     }
 
     [Fact]
-    public void E_mail_carries_an_html_encoded_variant()
+    public void E_mail_carries_a_variant_whose_values_are_escaped_for_the_html_part()
     {
-        var renderer = new MessageRenderer("For {{ name }}", "Hi {{ city }}", ChannelKind.Email, null, Fields);
+        var renderer = new MessageRenderer("For {{ name }}", "**Hi** {{ city }}", ChannelKind.Email, null, Fields);
         var rendered = renderer.Render(Ana("<b>Porto</b> & co"));
-        rendered.Content.ShouldBe("Hi <b>Porto</b> & co");
-        rendered.HtmlEncodedContent.ShouldBe("Hi &lt;b&gt;Porto&lt;/b&gt; &amp; co");
+        rendered.Content.ShouldBe("**Hi** <b>Porto</b> & co");
+        rendered.HtmlEncodedContent.ShouldBe(@"**Hi** \<b\>Porto\<\/b\> \& co");
         rendered.Title.ShouldBe("For Ana Lima");
         renderer.UsesCustomFields.ShouldBeTrue();
     }

@@ -2,16 +2,13 @@ using BulkSender.Core.Attachments;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Data;
-using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;
-using BulkSender.Core.Retries;
 using BulkSender.Tests.TestSupport;
 using BulkSender.Web.Features.Compose;
 using BulkSender.Web.Features.Contacts;
 using Bunit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace BulkSender.Tests.Web.Compose;
 
@@ -23,12 +20,7 @@ public sealed class ComposePageTests : MudTestContext, IAsyncLifetime
     async Task IAsyncLifetime.InitializeAsync()
     {
         host = await CoreHost.StartAsync(contacts: 900);
-        foreach (var type in new[] { typeof(SendService), typeof(ComposeValidator), typeof(RetryDefaults), typeof(ComposePreview),
-                     typeof(AttachmentStore),
-                     typeof(IOptions<ChannelsOptions>), typeof(IOptions<DispatchOptions>), typeof(TimeProvider) })
-            Services.AddSingleton(type, host.Services.GetRequiredService(type));
-        Services.AddScoped<ContactSelection>();
-        AddAuthorization().SetAuthorized("operator@test.local");
+        ComposeServices.AddTo(this, host);
     }
 
     async Task IAsyncLifetime.DisposeAsync()

@@ -2,9 +2,6 @@ using System.Globalization;
 using BulkSender.Core.Attachments;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Data;
-using BulkSender.Core.Dispatch;
-using BulkSender.Core.Messages;
-using BulkSender.Core.Retries;
 using BulkSender.Tests.TestSupport;
 using BulkSender.Web.Features.Compose;
 using BulkSender.Web.Features.Contacts;
@@ -13,7 +10,6 @@ using Microsoft.AspNetCore.Components.RenderTree;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace BulkSender.Tests.Web.Compose;
 
@@ -25,12 +21,7 @@ public sealed class ComposeSendOnceTests : MudTestContext, IAsyncLifetime
     async Task IAsyncLifetime.InitializeAsync()
     {
         host = await CoreHost.StartAsync(contacts: 300);
-        foreach (var type in new[] { typeof(SendService), typeof(ComposeValidator), typeof(RetryDefaults), typeof(ComposePreview),
-                     typeof(AttachmentStore),
-                     typeof(IOptions<ChannelsOptions>), typeof(IOptions<DispatchOptions>), typeof(TimeProvider) })
-            Services.AddSingleton(type, host.Services.GetRequiredService(type));
-        Services.AddScoped<ContactSelection>();
-        AddAuthorization().SetAuthorized("operator@test.local");
+        ComposeServices.AddTo(this, host);
     }
 
     async Task IAsyncLifetime.DisposeAsync()

@@ -68,6 +68,13 @@ public static class MessageEndpoints
 
     public sealed record CancelledMessage(int Id, string Status);
 
+    /// <summary>
+    /// How a test send went: <c>status</c> is <c>sent</c> (with the provider's message id), <c>failed</c> (the
+    /// provider's error type, code and message) or <c>not_sent</c> (the provider was not called: <c>summary</c> says why).
+    /// </summary>
+    public sealed record TestSendResponse(string Status, string Summary, ChannelKind Channel, string? ProviderMessageId, string? ErrorType,
+        string? ErrorCode, string? ErrorMessage);
+
     /// <summary>A message in the list; counts are recipients by their latest attempt, times UTC.</summary>
     public sealed record MessageListEntry(int Id, string Title, string Status, ChannelKind Channel, int TotalRecipients, int SentCount,
         int FailedCount, int SkippedCount, int BatchCount, string? CreatedByName, DateTime CreatedAt, DateTime? ScheduledAt, DateTime? CompletedAt);
@@ -80,6 +87,7 @@ public static class MessageEndpoints
         var messages = app.MapGroup("/api/messages").RequireAuthorization().WithTags("Messages");
         messages.MapGet("/", ListAsync);
         messages.MapPost("/", CreateAsync);
+        messages.MapPost("/test-send", TestSendAsync);
         messages.MapGet("/{id:int}/batches", BatchesAsync);
         messages.MapPost("/{id:int}/cancel", CancelAsync);
         messages.MapGet("/{id:int}/report", ReportAsync);
@@ -111,6 +119,23 @@ public static class MessageEndpoints
             response.Headers["Idempotent-Replayed"] = "true";
         return TypedResults.Created($"/api/messages/{outcome.MessageId}",
             new CreatedMessage(outcome.MessageId, Snake(outcome.Status), outcome.Recipients, outcome.Batches));
+    }
+
+    /// <summary>
+    /// Sends the compose's message to one contact (<c>contact_id</c>) or a typed <c>address</c>, rendered for them,
+    /// through the channel's adapter; nothing is counted (no message is created). The compose form's validation applies
+    /// to the message: bad input gets a 400 ProblemDetails; otherwise 200 with the provider's answer.
+    /// </summary>
+    private static async Task<Results<Ok<TestSendResponse>, ValidationProblem>> TestSendAsync(
+        TestSendModel model, TestSends tests, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var outcome = await tests.SendAsync(model, user.ToActor(), cancellationToken);
+        if (outcome.Status == TestSendStatus.Invalid)
+            return TypedResults.ValidationProblem(outcome.Errors.ToDictionary(e => ApiProblems.FieldName(e.Key), e => e.Value),
+                detail: outcome.Summary);
+        var result = outcome.Result;
+        return TypedResults.Ok(new TestSendResponse(Snake(outcome.Status), outcome.Summary, model.Channel, result?.ProviderMessageId,
+            result?.ErrorType is { } type ? Snake(type) : null, result?.ErrorCode, result?.ErrorMessage));
     }
 
     /// <summary>
