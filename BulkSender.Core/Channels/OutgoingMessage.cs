@@ -19,12 +19,26 @@ public sealed record OutgoingMessage(
     /// <summary>A test from the compose form (<see cref="Messages.TestSends"/>): no message or delivery exists (their ids are 0).</summary>
     public bool IsTest { get; init; }
 
+    private readonly Lazy<string?>? htmlEncodedContent;
+
     /// <summary>
     /// E-mail: <see cref="Content"/> personalized with each value escaped so that it stays text (the operator's
     /// Markdown around the values as written), the source of the HTML part (<see cref="Email.EmailBody"/>); null for
-    /// other channels.
+    /// other channels. Rendered when first read (<see cref="HtmlEncodedContentSource"/>): an adapter without an HTML
+    /// part never pays for it.
     /// </summary>
-    public string? HtmlEncodedContent { get; init; }
+    public string? HtmlEncodedContent
+    {
+        get => htmlEncodedContent?.Value;
+        init => htmlEncodedContent = new Lazy<string?>(value);
+    }
+
+    /// <summary><see cref="HtmlEncodedContent"/> as it will be rendered on first read.</summary>
+    public Lazy<string?>? HtmlEncodedContentSource
+    {
+        get => htmlEncodedContent;
+        init => htmlEncodedContent = value;
+    }
 
     /// <summary>The message's image or PDF; null when it has none.</summary>
     public OutgoingAttachment? Attachment { get; init; }

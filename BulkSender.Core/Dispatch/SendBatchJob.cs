@@ -245,7 +245,7 @@ public sealed class SendBatchJob(
                 var result = await channel.SendAsync(new OutgoingMessage(recipient.DeliveryId, messageId, content.Channel, recipient.Address,
                     recipient.Name, recipient.AttemptNumber, rendered.Title, rendered.Content, content.MessageTag, rendered.Template)
                 {
-                    HtmlEncodedContent = rendered.HtmlEncodedContent,
+                    HtmlEncodedContentSource = rendered.HtmlEncodedSource,
                     Attachment = attachment,
                     NextCallSlot = async ct => await limiter.WaitAsync(content.Channel, ct),
                 }, cancellationToken);

@@ -148,7 +148,7 @@ public sealed class TestSends(
             rendered.Content, null, rendered.Template)
         {
             IsTest = true,
-            HtmlEncodedContent = rendered.HtmlEncodedContent,
+            HtmlEncodedContentSource = rendered.HtmlEncodedSource,
             Attachment = await attachments.OutgoingAsync(model.AttachmentId, cancellationToken),
             NextCallSlot = async ct => await limiter.WaitAsync(channel, ct),
         }, cancellationToken);

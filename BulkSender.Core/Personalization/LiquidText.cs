@@ -88,10 +88,20 @@ public sealed partial class LiquidText
     {
         if (Template is null)
             return Source;
-        var context = new TemplateContext(Options);
-        foreach (var use in Uses)
-            context.SetValue(use.Key, fields.Find(use.Key)?.Value(recipient) ?? "");
+        var context = Context([this], recipient, fields);
         return encoder is null ? Template.Render(context) : Template.Render(context, encoder);
+    }
+
+    /// <summary>This text for the recipient whose values <paramref name="context"/> holds (<see cref="Context"/>).</summary>
+    public string Render(TemplateContext? context) => Template is null || context is null ? Source : Template.Render(context);
+
+    /// <summary>One recipient's values of the fields <paramref name="texts"/> read, for rendering them one after the other.</summary>
+    public static TemplateContext Context(IEnumerable<LiquidText> texts, RecipientValues recipient, ContactFieldSet fields)
+    {
+        var context = new TemplateContext(Options);
+        foreach (var key in texts.SelectMany(t => t.Uses).Select(u => u.Key).Distinct())
+            context.SetValue(key, fields.Find(key)?.Value(recipient) ?? "");
+        return context;
     }
 
     /// <summary>Fluid says "… at (3:14)"; people read "line 3, column 14: …".</summary>

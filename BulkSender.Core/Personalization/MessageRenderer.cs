@@ -8,7 +8,11 @@ namespace BulkSender.Core.Personalization;
 /// E-mail only: the content with each value escaped as it is inserted (<see cref="MarkdownValueEncoder"/>), the source of
 /// the HTML part (<see cref="Channels.Email.EmailBody"/>): a value is text there, never markup.
 /// </param>
-public sealed record RenderedMessage(string Title, string Content, string? HtmlEncodedContent, OutgoingTemplate? Template, string? Problem);
+public sealed record RenderedMessage(string Title, string Content, Lazy<string?>? HtmlEncodedSource, OutgoingTemplate? Template, string? Problem)
+{
+    /// <summary>The e-mail HTML part's source, rendered on first read (a send through an adapter without one never reads it).</summary>
+    public string? HtmlEncodedContent => HtmlEncodedSource?.Value;
+}
 
 /// <summary>
 /// A message's title, content and WhatsApp template parameters, each parsed once (a batch builds one and renders it
@@ -49,11 +53,13 @@ public sealed class MessageRenderer
 
     public RenderedMessage Render(RecipientValues recipient)
     {
-        var renderedTitle = title.Render(recipient, Fields);
-        var renderedContent = content.Render(recipient, Fields);
-        var html = channel == ChannelKind.Email
-            ? content.IsPlain ? renderedContent : content.Render(recipient, Fields, MarkdownValueEncoder.Instance)
-            : null;
+        // One context for the title and the content: the recipient's values are set once.
+        var values = title.Template is null && content.Template is null ? null : LiquidText.Context([title, content], recipient, Fields);
+        var renderedTitle = title.Render(values);
+        var renderedContent = content.Render(values);
+        var html = channel != ChannelKind.Email ? null
+            : content.IsPlain ? new Lazy<string?>(renderedContent)
+            : new Lazy<string?>(() => content.Render(recipient, Fields, MarkdownValueEncoder.Instance));
         var outgoing = template is null ? null : Template(template, recipient);
         return new RenderedMessage(renderedTitle, renderedContent, html, outgoing, TooLong(renderedTitle, renderedContent, outgoing));
     }
