@@ -2,6 +2,7 @@ using BulkSender.Core.Activity;
 using BulkSender.Core.Attachments;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Contacts;
+using BulkSender.Core.Dispatch;
 using BulkSender.Core.Retries;
 using BulkSender.Tests.Core.Attachments;
 using BulkSender.Tests.TestSupport;
@@ -56,5 +57,31 @@ public sealed class PersonalizedSendTests
         var retried = host.Provider.ForMessage(messageId).Where(s => s.AttemptNumber == 2).ToList();
         retried.Count.ShouldBe(failed);
         retried.ShouldAllBe(s => s.Attachment == "offer.png" && s.Text!.StartsWith("Hi ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_recipient_whose_personalized_text_is_over_the_channel_limit_fails_as_other_and_the_provider_is_not_called()
+    {
+        await using var host = await CoreHost.StartAsync(contacts: 300);
+        var ids = await host.ActiveContactIdsAsync(ChannelKind.Email, 3);
+        var longOne = ids[1];
+        await using (var db = host.NewDbContext())
+        {
+            db.ContactFieldDefinitions.Add(new ContactFieldDefinition { Key = "note", Label = "Note", CreatedAt = DateTime.UtcNow });
+            db.ContactFieldValues.Add(new ContactFieldValue { ContactId = longOne, FieldKey = "note", Value = new string('x', 1000) });
+            await db.SaveChangesAsync();
+        }
+        var model = CoreHost.Compose(ChannelKind.Email, ids);
+        // 19,500 characters of text and the note: 20,500 for the one with a long note, over e-mail's 20,000.
+        model.Content = new string('a', 19_500) + "{{ note }}";
+
+        var messageId = await host.SendAsync(model);
+        await host.RunEnqueuedAsync();
+
+        host.Provider.ForMessage(messageId).Count.ShouldBe(2, "the provider is not called for the long one");
+        var failed = (await host.DeliveriesAsync(messageId)).Single(d => d.Status == DeliveryStatus.Failed);
+        failed.ContactId.ShouldBe(longOne);
+        (failed.ErrorType, failed.ErrorCode).ShouldBe((ErrorType.Other, "personalized_too_long"));
+        failed.ErrorMessage.ShouldBe("The personalized content is 20,500 characters for this recipient; E-mail accepts at most 20,000.");
     }
 }

@@ -86,4 +86,35 @@ public sealed class ContactFieldApiTests(AppFixture app)
         copy.ShouldBe(new Copy($"For {first}", $"Hi {first} in Braga", null));
         (await client.GetAsync($"/api/messages/{messageId}/deliveries/{delivery + 100000}/copy")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
+
+    private sealed record ContactItem(int Id, string Name, Dictionary<string, string> Fields);
+
+    private sealed record ContactList(List<ContactItem> Items, int Total);
+
+    [Fact]
+    public async Task An_operator_sets_a_contacts_field_and_finds_it_by_the_fields_value()
+    {
+        var key = "region_" + Guid.NewGuid().ToString("N")[..6];
+        int contactId;
+        await using (var db = app.NewDbContext())
+        {
+            db.ContactFieldDefinitions.Add(new ContactFieldDefinition { Key = key, Label = "Region", CreatedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+            contactId = await db.Contacts.Where(c => !c.OptedOut).OrderBy(c => c.Id).Select(c => c.Id).FirstAsync();
+        }
+        using var client = await app.NewOperatorClientAsync();
+
+        var set = new { fields = new Dictionary<string, string> { [key] = "North Coast" } };
+        (await client.PatchAsJsonAsync($"/api/contacts/{contactId}/fields", set)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        var unknown = await client.PatchAsJsonAsync($"/api/contacts/{contactId}/fields",
+            new { fields = new Dictionary<string, string> { ["nope"] = "x" } });
+        unknown.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await unknown.Content.ReadAsStringAsync()).ShouldContain("'nope' is not a contact field");
+
+        var found = await client.GetFromJsonAsync<ContactList>($"/api/contacts?field={key}&field_value=coast", TestJson.Options);
+        found!.Total.ShouldBe(1);
+        found.Items.Single().Id.ShouldBe(contactId);
+        found.Items.Single().Fields[key].ShouldBe("North Coast");
+        (await client.GetFromJsonAsync<ContactList>($"/api/contacts?field={key}&field_value=south", TestJson.Options))!.Total.ShouldBe(0);
+    }
 }
