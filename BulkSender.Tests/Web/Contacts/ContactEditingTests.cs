@@ -88,6 +88,29 @@ public sealed class ContactEditingTests : MudTestContext, IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_dialog_edits_the_contacts_custom_fields()
+    {
+        await using (var db = database.CreateDbContext())
+        {
+            db.ContactFieldDefinitions.Add(
+                new ContactFieldDefinition { Key = "city", Label = "City", DefaultValue = "your town", CreatedAt = DateTime.UtcNow });
+            db.ContactFieldValues.Add(new ContactFieldValue { ContactId = ana.Id, FieldKey = "city", Value = "Lisbon" });
+            await db.SaveChangesAsync();
+        }
+        var dialog = await OpenAsync();
+        var city = dialog.Find("input[data-testid=edit-field-city]");
+        city.GetAttribute("value").ShouldBe("Lisbon");
+        dialog.Markup.ShouldContain("{{ city }} · empty: \"your town\"");
+
+        city.Input("Porto");
+        dialog.Find("[data-testid=edit-save]").Click();
+
+        dialog.WaitForAssertion(() => dialog.FindAll("[data-testid=edit-save]").ShouldBeEmpty());
+        await using var check = database.CreateDbContext();
+        (await check.ContactFieldValues.SingleAsync(v => v.ContactId == ana.Id && v.FieldKey == "city")).Value.ShouldBe("Porto");
+    }
+
+    [Fact]
     public async Task The_switch_opts_an_active_contact_out()
     {
         var dialog = await OpenAsync();
