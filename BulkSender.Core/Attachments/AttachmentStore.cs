@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Linq.Expressions;
 using System.Security.Cryptography;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
@@ -50,11 +51,14 @@ public sealed class AttachmentStore(
         return new AttachmentUpload(Info(attachment), null);
     }
 
+    private static readonly Expression<Func<Attachment, AttachmentInfo>> Projection =
+        a => new AttachmentInfo(a.Id, a.Token, a.FileName, a.ContentType, a.Kind, a.Length);
+
     public async Task<AttachmentInfo?> FindAsync(int id, CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         return await db.Attachments.AsNoTracking().Where(a => a.Id == id)
-            .Select(a => new AttachmentInfo(a.Id, a.Token, a.FileName, a.ContentType, a.Kind, a.Length)).SingleOrDefaultAsync(cancellationToken);
+            .Select(Projection).SingleOrDefaultAsync(cancellationToken);
     }
 
     /// <summary>The attachment a token names, or null (a token is 32 characters; anything else is not looked up).</summary>
@@ -64,7 +68,7 @@ public sealed class AttachmentStore(
             return null;
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         return await db.Attachments.AsNoTracking().Where(a => a.Token == token)
-            .Select(a => new AttachmentInfo(a.Id, a.Token, a.FileName, a.ContentType, a.Kind, a.Length)).SingleOrDefaultAsync(cancellationToken);
+            .Select(Projection).SingleOrDefaultAsync(cancellationToken);
     }
 
     /// <summary>The bytes: from the database, or from the folder's file named by the token.</summary>

@@ -111,5 +111,10 @@ public sealed class ContactFieldDefinitions(IDbContextFactory<AppDbContext> dbs,
         await db.SaveChangesAsync(cancellationToken);
     }
 
+    /// <summary>One contact's custom field values by key (a field without a value has no entry).</summary>
+    internal static Task<Dictionary<string, string>> ValuesOfAsync(AppDbContext db, int contactId, CancellationToken cancellationToken) =>
+        db.ContactFieldValues.AsNoTracking().Where(v => v.ContactId == contactId)
+            .ToDictionaryAsync(v => v.FieldKey, v => v.Value, StringComparer.Ordinal, cancellationToken);
+
     private static string? Normalized(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -19,8 +19,8 @@ public sealed record MessageListRow(int Id, string Title, MessageStatus Status, 
 public sealed record MessageList(IReadOnlyList<MessageListRow> Rows, int Total);
 
 /// <summary>What the Messages pages read: a message with its batches, its retry state, the filtered list.</summary>
-/// <summary>A message as written: its texts, WhatsApp template and attachment.</summary>
-public sealed record MessageContent(string Title, string Content, ChannelKind Channel, TemplateChoice? Template, AttachmentInfo? Attachment);
+/// <summary>A message as written: its texts, WhatsApp template and attachment (<see cref="AttachmentStore.FindAsync"/>).</summary>
+public sealed record MessageContent(string Title, string Content, ChannelKind Channel, TemplateChoice? Template, int? AttachmentId);
 
 public sealed class MessageQueries(IDbContextFactory<AppDbContext> dbs)
 {
@@ -58,14 +58,12 @@ public sealed class MessageQueries(IDbContextFactory<AppDbContext> dbs)
             .SingleOrDefaultAsync(cancellationToken);
     }
 
-    /// <summary>What the message says (as written, before personalization) and its attachment; null when there is no such message.</summary>
+    /// <summary>What the message says (as written, before personalization) and its attachment's id; null when there is no such message.</summary>
     public async Task<MessageContent?> ContentAsync(int messageId, CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         return await db.Messages.AsNoTracking().Where(m => m.Id == messageId)
-            .Select(m => new MessageContent(m.Title, m.Content, m.Channel, m.WhatsAppTemplate,
-                db.Attachments.Where(a => a.Id == m.AttachmentId)
-                    .Select(a => new AttachmentInfo(a.Id, a.Token, a.FileName, a.ContentType, a.Kind, a.Length)).FirstOrDefault()))
+            .Select(m => new MessageContent(m.Title, m.Content, m.Channel, m.WhatsAppTemplate, m.AttachmentId))
             .SingleOrDefaultAsync(cancellationToken);
     }
 

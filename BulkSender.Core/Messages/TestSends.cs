@@ -114,8 +114,7 @@ public sealed class TestSends(
                 $"{contact.Name} is a {ContactFields.ChannelName(contact.Channel)} contact; this message goes by {channelName}."));
         if (contact.OptedOut)
             return (null, (nameof(TestSendModel.ContactId), $"{contact.Name} opted out: they get nothing from us, not even a test."));
-        var values = await db.ContactFieldValues.AsNoTracking().Where(v => v.ContactId == contact.Id)
-            .ToDictionaryAsync(v => v.FieldKey, v => v.Value, StringComparer.Ordinal, cancellationToken);
+        var values = await ContactFieldDefinitions.ValuesOfAsync(db, contact.Id, cancellationToken);
         return (new Target(contact.Id, contact.Name, contact.Address, contact.LastInboundAt, values), null);
     }
 

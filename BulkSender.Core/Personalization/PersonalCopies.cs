@@ -27,8 +27,7 @@ public sealed class PersonalCopies(IDbContextFactory<AppDbContext> dbs, ContactF
         var message = await db.Messages.AsNoTracking().Where(m => m.Id == messageId)
             .Select(m => new { m.Title, m.Content, m.Channel, m.WhatsAppTemplate }).SingleAsync(cancellationToken);
         var values = found.ContactId is { } contactId
-            ? await db.ContactFieldValues.AsNoTracking().Where(v => v.ContactId == contactId)
-                .ToDictionaryAsync(v => v.FieldKey, v => v.Value, StringComparer.Ordinal, cancellationToken)
+            ? await ContactFieldDefinitions.ValuesOfAsync(db, contactId, cancellationToken)
             : [];
         var renderer = new MessageRenderer(message.Title, message.Content, message.Channel, message.WhatsAppTemplate,
             await fieldDefinitions.FieldSetAsync(cancellationToken));

@@ -42,17 +42,6 @@ public sealed class PersonalizedEmailBrowserTests(AppFixture app, BrowserFixture
         return (contacts, names);
     }
 
-    private static async Task UntilAsync(Func<bool> condition, string what, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Waited {seconds} s for: {what}");
-            await Task.Delay(50);
-        }
-    }
-
     [Fact]
     public async Task An_operator_previews_Hi_first_name_attaches_a_png_and_30_contacts_get_30_greetings_with_the_image()
     {
@@ -92,7 +81,7 @@ public sealed class PersonalizedEmailBrowserTests(AppFixture app, BrowserFixture
 
             await page.GetByTestId("submit").ClickAsync();
             await Expect(page).ToHaveURLAsync(new Regex(@"/messages/\d+$"));
-            await UntilAsync(() => smtp.Messages.Count >= 30, "30 mails at the SMTP server");
+            await Waiting.UntilAsync(() => smtp.Messages.Count >= 30, "30 mails at the SMTP server", TimeSpan.FromSeconds(60));
             await Expect(page.GetByTestId("progress-percent")).ToHaveTextAsync("100%", new() { Timeout = 30_000 });
             await Expect(page.GetByTestId("message-attachment")).ToContainTextAsync("sale.png");
 

@@ -61,17 +61,6 @@ public sealed class WhatsAppTemplateBrowserTests(AppFixture app, BrowserFixture 
         await Expect(select).ToHaveTextAsync(item);
     }
 
-    private static async Task UntilAsync(Func<bool> condition, string what, int seconds = 30)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Waited {seconds} s for: {what}");
-            await Task.Delay(50);
-        }
-    }
-
     [Fact]
     public async Task An_operator_maps_the_first_name_previews_sends_20_template_requests_and_a_131048_reply_pauses_the_channel()
     {
@@ -110,7 +99,8 @@ public sealed class WhatsAppTemplateBrowserTests(AppFixture app, BrowserFixture 
 
             await page.GetByTestId("submit").ClickAsync();
             await Expect(page).ToHaveURLAsync(new Regex(@"/messages/\d+$"));
-            await UntilAsync(() => TemplateSends(cloudApi).Count >= 20, "20 template requests at the Cloud API");
+            await Waiting.UntilAsync(() => TemplateSends(cloudApi).Count >= 20, "20 template requests at the Cloud API",
+                TimeSpan.FromSeconds(30));
             await Expect(page.GetByTestId("progress-percent")).ToHaveTextAsync("100%", new() { Timeout = 30_000 });
 
             var sends = TemplateSends(cloudApi);

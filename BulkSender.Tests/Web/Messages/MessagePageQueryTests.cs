@@ -1,3 +1,4 @@
+using BulkSender.Core.Attachments;
 using BulkSender.Core.Campaigns;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Pauses;
@@ -34,7 +35,7 @@ public sealed class MessagePageQueryTests : MudTestContext, IAsyncLifetime
             services: s => s.ConfigureDbContext<SqliteDbContext>(o => o.AddInterceptors(commands)));
         foreach (var type in new[] { typeof(MessageQueries), typeof(SendService), typeof(CampaignQueries), typeof(CampaignService),
                      typeof(FunnelQueries), typeof(DeliveryStatusUpdater), typeof(RetryPolicies), typeof(TimeProvider),
-                     typeof(ChannelPauses), typeof(ChannelResume) })
+                     typeof(ChannelPauses), typeof(ChannelResume), typeof(AttachmentStore) })
             Services.AddSingleton(type, host.Services.GetRequiredService(type));
         Services.AddSingleton(feed);
         AddAuthorization().SetAuthorized("operator@test.local");
