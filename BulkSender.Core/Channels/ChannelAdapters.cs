@@ -9,12 +9,12 @@ namespace BulkSender.Core.Channels;
 /// so that a rate-limit reply backs the limiter off and a pausing or suppressing error is acted on.
 /// </summary>
 public sealed class ChannelAdapters(
-    SimulatedChannel simulated, IServiceProvider services, ChannelRateLimiter limiter, ErrorActions actions)
+    SimulatedChannel simulated, IServiceProvider services, ChannelRateLimiter limiter, ErrorActions actions, TimeProvider clock)
 {
     public async Task<IChannel> ForAsync(ChannelKind channel, CancellationToken cancellationToken)
     {
         var real = services.GetKeyedService<IRealChannel>(channel);
         IChannel adapter = real is not null && await real.IsConfiguredAsync(cancellationToken) ? real : simulated;
-        return new ErrorActionsChannel(new BackingOffChannel(adapter, channel, limiter), channel, actions);
+        return new ErrorActionsChannel(new BackingOffChannel(adapter, channel, limiter, clock), channel, actions);
     }
 }

@@ -1,22 +1,34 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using BulkSender.Core.Channels.RateLimits;
 using BulkSender.Core.Channels.Settings;
 using Microsoft.Extensions.Options;
 
 namespace BulkSender.Core.Channels;
 
 /// <summary>
-/// One limiter per channel for the whole process, shared by every Hangfire worker: batches of one message run in
-/// parallel and this, not sequential sending, keeps the provider's limit. The limit is per process; several app
-/// instances each get their own.
+/// Each channel's rate limit, for the whole cluster: the provider account's slots are reserved in the database
+/// (<see cref="RateLimitSlots"/>, a block of <see cref="BlockSpan"/> at a time), and this process hands its reserved
+/// slots out to its workers in order, from memory (the fast path: one database write per block, not per message).
+/// Several instances on one database share the account's limit between them; no one-second window at the provider holds
+/// more than the limit (<see cref="SlotPlan"/>: the slots' spacing leaves room for late wake-ups and jitter).
 /// </summary>
 /// <remarks>
 /// The rate is the channel's "Messages per second" setting: the value an admin saved in Settings, else
 /// <see cref="ChannelsOptions.RatePerSecond"/>. It is asked again when this process saves channel settings, and
-/// otherwise at most every <see cref="RefreshEvery"/> (a save on another instance), never per message.
+/// otherwise at most every <see cref="RefreshEvery"/> (a save on another instance), never per message. A slot is given
+/// to the first waiter when its time comes; one whose time passed more than <see cref="SlotPlan.Lateness"/> ago (nobody
+/// waited, or the machine woke late) is dropped, never caught up in a burst. The next block is reserved while half of
+/// the current one is left, so the database's answer is not waited for. A rate-limit reply pauses the account for
+/// every instance (<see cref="BackOffAsync"/>).
 /// </remarks>
-public sealed class ChannelRateLimiter(IOptions<ChannelsOptions> options, TimeProvider clock, ChannelSettingsStore? settings = null)
+public sealed class ChannelRateLimiter(
+    IOptions<ChannelsOptions> options,
+    TimeProvider clock,
+    RateLimitSlots store,
+    ChannelSettingsStore? settings = null)
 {
-    /// <summary>How often the saved rate is read again when this process saved nothing (another instance may have).</summary>
+    /// <summary>How often the saved rate (and another instance's back-off, for a channel without a rate) is read again.</summary>
     public static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a rate-limit reply without a Retry-After pauses the channel.</summary>
@@ -25,18 +37,10 @@ public sealed class ChannelRateLimiter(IOptions<ChannelsOptions> options, TimePr
     /// <summary>The longest pause a provider's Retry-After can impose (a batch's heartbeat must keep going).</summary>
     public static readonly TimeSpan MaxBackOff = TimeSpan.FromMinutes(5);
 
-    private readonly ConcurrentDictionary<ChannelKind, ChannelLimit> limiters = new();
+    /// <summary>How much of the rate one reservation takes: the most slots an instance holds that others cannot use.</summary>
+    public static readonly TimeSpan BlockSpan = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>A channel's limiter and when its rate was last read from the settings.</summary>
-    private sealed class ChannelLimit(IntervalLimiter limiter)
-    {
-        public IntervalLimiter Limiter => limiter;
-
-        /// <summary>The settings version the rate was read at; -1 before the first read.</summary>
-        public long SettingsVersion = -1;
-
-        public long ReadAt;
-    }
+    private readonly ConcurrentDictionary<ChannelKind, Account> accounts = new();
 
     /// <summary>Sees every grant (channel, timestamp): lets a test check the pipeline's grants, as it checks this class's own.</summary>
     internal Action<ChannelKind, long>? Granted { get; set; }
@@ -44,38 +48,143 @@ public sealed class ChannelRateLimiter(IOptions<ChannelsOptions> options, TimePr
     /// <summary>Waits until one more message may go to <paramref name="channel"/>'s provider; returns the grant's timestamp.</summary>
     public async ValueTask<long> WaitAsync(ChannelKind channel, CancellationToken cancellationToken)
     {
-        var limit = Limit(channel);
-        if (settings is not null && (Volatile.Read(ref limit.SettingsVersion) != settings.Version
-                                     || clock.GetElapsedTime(Volatile.Read(ref limit.ReadAt)) >= RefreshEvery))
-            await RefreshAsync(channel, limit, settings, cancellationToken);
-        var granted = await limit.Limiter.WaitAsync(cancellationToken);
+        var account = AccountOf(channel);
+        if (Volatile.Read(ref account.SettingsVersion) != (settings?.Version ?? 0)
+            || clock.GetElapsedTime(Volatile.Read(ref account.ReadAt)) >= RefreshEvery)
+            await RefreshAsync(channel, account, cancellationToken);
+        await account.WaitAsync(cancellationToken);
+        var granted = clock.GetTimestamp();
         Granted?.Invoke(channel, granted);
         return granted;
     }
 
     /// <summary>The rate in force for <paramref name="channel"/> now (messages per second, 0 = no limit).</summary>
-    public double RateOf(ChannelKind channel) => Limit(channel).Limiter.PerSecond;
-
-    private async Task RefreshAsync(ChannelKind channel, ChannelLimit limit, ChannelSettingsStore store, CancellationToken cancellationToken)
-    {
-        var version = store.Version; // before reading: a save after this is seen next time
-        var saved = (await store.ValuesAsync(channel, cancellationToken)).Number("RatePerSecond");
-        limit.Limiter.SetRate(saved ?? options.Value.RateFor(channel));
-        Volatile.Write(ref limit.ReadAt, clock.GetTimestamp());
-        Volatile.Write(ref limit.SettingsVersion, version);
-    }
+    public double RateOf(ChannelKind channel) => AccountOf(channel).PerSecond;
 
     /// <summary>
-    /// The provider said "too many": nothing more goes to it before the pause ends — its Retry-After when it gave
-    /// one (zero: no pause), <see cref="DefaultBackOff"/> when it did not.
+    /// The provider said "too many" to a request that left at <paramref name="sentAt"/>: nothing more goes to it from
+    /// any instance before the pause ends — its Retry-After when it gave one (zero: no pause), <see cref="DefaultBackOff"/>
+    /// when it did not, at most <see cref="MaxBackOff"/>. A reply to a request sent before the last pause ended (the
+    /// other answers to the burst that caused it) extends nothing. Sending then resumes gradually (<see cref="SlotPlan"/>).
     /// </summary>
-    public void BackOff(ChannelKind channel, TimeSpan? retryAfter)
+    public async Task BackOffAsync(ChannelKind channel, TimeSpan? retryAfter, DateTimeOffset sentAt, CancellationToken cancellationToken)
     {
         var pause = retryAfter ?? DefaultBackOff;
-        if (pause > TimeSpan.Zero)
-            Limit(channel).Limiter.PauseFor(pause > MaxBackOff ? MaxBackOff : pause);
+        if (pause <= TimeSpan.Zero)
+            return;
+        var until = clock.GetUtcNow().UtcTicks + (pause > MaxBackOff ? MaxBackOff : pause).Ticks;
+        var account = AccountOf(channel);
+        if (sentAt.UtcTicks < account.PausedUntil)
+            return; // this process already knows of a pause that began after the request left
+        account.See(await store.BackOffAsync(channel, sentAt.UtcTicks, until, cancellationToken));
     }
 
-    private ChannelLimit Limit(ChannelKind channel) =>
-        limiters.GetOrAdd(channel, c => new ChannelLimit(new IntervalLimiter(options.Value.RateFor(c), clock)));
+    private async Task RefreshAsync(ChannelKind channel, Account account, CancellationToken cancellationToken)
+    {
+        var version = settings?.Version ?? 0; // before reading: a save after this is seen next time
+        var saved = settings is null ? null : (await settings.ValuesAsync(channel, cancellationToken)).Number("RatePerSecond");
+        account.PerSecond = saved ?? options.Value.RateFor(channel);
+        if (account.PerSecond <= 0)
+            account.See(await store.PausedUntilAsync(channel, cancellationToken)); // no reservations bring it
+        Volatile.Write(ref account.ReadAt, clock.GetTimestamp());
+        Volatile.Write(ref account.SettingsVersion, version);
+    }
+
+    private Account AccountOf(ChannelKind channel) =>
+        accounts.GetOrAdd(channel, c => new Account(c, options.Value.RateFor(c), store, clock));
+
+    /// <summary>One channel's slots reserved by this process, handed out first come, first served.</summary>
+    [SuppressMessage("Design", "CA1001", Justification = "The semaphore is only awaited and released, which allocates no wait "
+        + "handle, so disposing it frees nothing; the limiter keeps its accounts for the life of the process.")]
+    private sealed class Account(ChannelKind channel, double perSecond, RateLimitSlots store, TimeProvider clock)
+    {
+        private readonly SemaphoreSlim gate = new(1, 1);
+        private readonly Queue<long> slots = new();
+        private Task<SlotBlock>? reserving;
+        private double rate = perSecond;
+        private long pausedUntil;
+
+        /// <summary>The settings version the rate was read at; -1 before the first read.</summary>
+        public long SettingsVersion = -1;
+
+        public long ReadAt;
+
+        public double PerSecond
+        {
+            get => Volatile.Read(ref rate);
+            set => Volatile.Write(ref rate, value);
+        }
+
+        public long PausedUntil => Interlocked.Read(ref pausedUntil);
+
+        /// <summary>Learns of a back-off (this process's or another's): slots before its end are not used.</summary>
+        public void See(long until)
+        {
+            long current;
+            while ((current = Interlocked.Read(ref pausedUntil)) < until
+                   && Interlocked.CompareExchange(ref pausedUntil, until, current) != current)
+            {
+            }
+        }
+
+        public async Task WaitAsync(CancellationToken cancellationToken)
+        {
+            var perSecondNow = PerSecond;
+            if (perSecondNow <= 0)
+            {
+                await UntilAsync(PausedUntil, cancellationToken);
+                return;
+            }
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                while (true)
+                {
+                    Collect();
+                    var block = (int)Math.Clamp(Math.Ceiling(perSecondNow * BlockSpan.TotalSeconds), 1, 1000);
+                    if (slots.Count <= block / 2 && reserving is null)
+                        reserving = store.ReserveAsync(channel, block, SlotPlan.IntervalTicks(perSecondNow), CancellationToken.None);
+                    if (!slots.TryDequeue(out var slot))
+                    {
+                        await ((Task)reserving!).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                        cancellationToken.ThrowIfCancellationRequested();
+                        continue;
+                    }
+                    if (slot < PausedUntil || slot + SlotPlan.Lateness.Ticks < clock.GetUtcNow().UtcTicks)
+                        continue; // inside a back-off, or passed while nobody waited: dropped, never caught up
+                    await UntilAsync(slot, cancellationToken);
+                    if (slot >= PausedUntil)
+                        return;
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        /// <summary>A finished reservation's slots join the queue; a failed one's error goes to the caller (the next tries again).</summary>
+        private void Collect()
+        {
+            if (reserving is not { IsCompleted: true } done)
+                return;
+            reserving = null;
+            var block = done.GetAwaiter().GetResult();
+            See(block.PausedUntil);
+            foreach (var slot in block.Slots)
+                slots.Enqueue(slot);
+        }
+
+        private async Task UntilAsync(long at, CancellationToken cancellationToken)
+        {
+            while (TimeSpan.FromTicks(at - clock.GetUtcNow().UtcTicks) is var remaining && remaining > TimeSpan.Zero)
+            {
+                // A timer counts whole milliseconds: a shorter wait would fire at once, again and again. It may fire a
+                // little late: within SlotPlan.Lateness, which the slots' spacing allows for. (Sleeping the last
+                // milliseconds on the thread instead starves the thread pool on a small machine: timers then fire
+                // hundreds of milliseconds late.)
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(remaining.TotalMilliseconds)), clock, cancellationToken);
+            }
+        }
+    }
 }

@@ -39,6 +39,7 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<ChannelPause> ChannelPauses => Set<ChannelPause>();
     public DbSet<WhatsAppTemplate> WhatsAppTemplates => Set<WhatsAppTemplate>();
     public DbSet<Attachments.Attachment> Attachments => Set<Attachments.Attachment>();
+    public DbSet<Channels.RateLimits.RateLimitAccount> RateLimitAccounts => Set<Channels.RateLimits.RateLimitAccount>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

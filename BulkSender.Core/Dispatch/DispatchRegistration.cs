@@ -1,6 +1,7 @@
 using BulkSender.Core.Campaigns;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Pauses;
+using BulkSender.Core.Channels.RateLimits;
 using BulkSender.Core.Channels.WhatsApp;
 using BulkSender.Core.Idempotency;
 using BulkSender.Core.Jobs;
@@ -29,6 +30,7 @@ internal static class DispatchRegistration
         services.AddSingleton<ChannelAdapters>();
         services.TryAddSingleton<ChannelPauses>();
         services.AddTransient<ChannelResume>();
+        services.AddSingleton<RateLimitSlots>();
         services.AddSingleton<ChannelRateLimiter>();
         services.AddSingleton<InFlightLimiter>();
         services.AddSingleton<DailySendQuota>();

@@ -21,7 +21,8 @@ public sealed class TestDatabase : IDbContextFactory<AppDbContext>, IAsyncDispos
         this.postgreSql = postgreSql;
         Path = System.IO.Path.Combine(directory, "test.db");
         if (postgreSql is null)
-            sqlite = new DbContextOptionsBuilder<SqliteDbContext>().UseSqlite($"Data Source={Path};Default Timeout=30").Options;
+            sqlite = new DbContextOptionsBuilder<SqliteDbContext>().UseSqlite($"Data Source={Path};Default Timeout=30")
+                .AddInterceptors(new SqliteBusyTimeout()).Options; // as the app: SQLite waits for a lock itself
         else
             postgreSqlOptions = new DbContextOptionsBuilder<PostgreSqlDbContext>().UseNpgsql(postgreSql).Options;
     }
@@ -35,6 +36,8 @@ public sealed class TestDatabase : IDbContextFactory<AppDbContext>, IAsyncDispos
         var database = new TestDatabase(RepoPaths.NewTempDirectory("db"), postgreSql);
         await using var db = database.CreateDbContext();
         await db.Database.MigrateAsync();
+        if (postgreSql is null)
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;"); // as the app: readers do not wait for writers
         return database;
     }
 

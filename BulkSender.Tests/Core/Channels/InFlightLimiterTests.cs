@@ -1,13 +1,19 @@
 using BulkSender.Core.Channels;
+using BulkSender.Tests.TestSupport;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace BulkSender.Tests.Core.Channels;
 
 /// <summary>The channel-wide in-flight target: rate × observed latency × 1.2 + 1, capped by the channel's maximum.</summary>
-public sealed class InFlightLimiterTests
+public sealed class InFlightLimiterTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider clock = new();
+    private TestDatabase database = null!;
+
+    public async Task InitializeAsync() => database = await TestDatabase.CreateAsync();
+
+    public async Task DisposeAsync() => await database.DisposeAsync();
 
     private InFlightLimiter Limiter(double rate, int max) =>
         new(
@@ -15,7 +21,7 @@ public sealed class InFlightLimiterTests
             {
                 RatePerSecond = { [ChannelKind.WhatsApp] = rate }, MaxInFlight = { [ChannelKind.WhatsApp] = max },
             }),
-            new ChannelRateLimiter(Options.Create(new ChannelsOptions { RatePerSecond = { [ChannelKind.WhatsApp] = rate } }), clock), clock);
+            RateLimiterTests.Limiter(database, clock, new ChannelsOptions { RatePerSecond = { [ChannelKind.WhatsApp] = rate } }), clock);
 
     /// <summary>One send that the provider answers after <paramref name="latency"/> (on the fake clock).</summary>
     private async Task AnsweredAfterAsync(InFlightLimiter limiter, TimeSpan latency)

@@ -31,21 +31,21 @@ public sealed class SavedRateTests
         limiter.RateOf(ChannelKind.Email).ShouldBe(0);
 
         var saved = await store.SaveAsync(new ChannelSettingsInput(ChannelKind.Email,
-            new Dictionary<string, string?> { ["RatePerSecond"] = "4" }), Admin, default);
+            new Dictionary<string, string?> { ["RatePerSecond"] = "5" }), Admin, default);
         saved.Succeeded.ShouldBeTrue();
 
         var first = await limiter.WaitAsync(ChannelKind.Email, default).AsTask().WaitAsync(Timeout);
-        limiter.RateOf(ChannelKind.Email).ShouldBe(4);
+        limiter.RateOf(ChannelKind.Email).ShouldBe(5);
         var second = limiter.WaitAsync(ChannelKind.Email, default).AsTask();
         await Task.Delay(50);
-        second.IsCompleted.ShouldBeFalse("at 4 a second the next message waits a quarter of a second");
-        clock.Advance(TimeSpan.FromMilliseconds(250));
-        clock.GetElapsedTime(first, await second.WaitAsync(Timeout)).ShouldBe(TimeSpan.FromMilliseconds(250));
+        second.IsCompleted.ShouldBeFalse("at 5 a second the next message waits a fifth of a second and the margin, 206 ms");
+        clock.Advance(TimeSpan.FromMilliseconds(206));
+        clock.GetElapsedTime(first, await second.WaitAsync(Timeout)).ShouldBe(TimeSpan.FromMilliseconds(206));
 
         // Emptied in Settings: back to the configuration's value.
         await store.SaveAsync(new ChannelSettingsInput(ChannelKind.Email,
             new Dictionary<string, string?> { ["RatePerSecond"] = "" }), Admin, default);
-        clock.Advance(TimeSpan.FromMilliseconds(250));
+        clock.Advance(TimeSpan.FromMilliseconds(206));
         await WaitFreelyAsync(limiter, 20);
         limiter.RateOf(ChannelKind.Email).ShouldBe(0);
     }

@@ -214,6 +214,43 @@ namespace BulkSender.Core.Data.Migrations.PostgreSql
                     b.ToTable("ChannelPauses");
                 });
 
+            modelBuilder.Entity("BulkSender.Core.Channels.RateLimits.RateLimitAccount", b =>
+                {
+                    b.Property<string>("Channel")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("NextSlotAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("PausedUntil")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Channel");
+
+                    b.ToTable("RateLimitAccounts");
+
+                    b.HasData(
+                        new
+                        {
+                            Channel = "Messenger",
+                            NextSlotAt = 0L,
+                            PausedUntil = 0L
+                        },
+                        new
+                        {
+                            Channel = "Email",
+                            NextSlotAt = 0L,
+                            PausedUntil = 0L
+                        },
+                        new
+                        {
+                            Channel = "WhatsApp",
+                            NextSlotAt = 0L,
+                            PausedUntil = 0L
+                        });
+                });
+
             modelBuilder.Entity("BulkSender.Core.Contacts.Contact", b =>
                 {
                     b.Property<int>("Id")

@@ -201,6 +201,43 @@ namespace BulkSender.Core.Data.Migrations.Sqlite
                     b.ToTable("ChannelPauses");
                 });
 
+            modelBuilder.Entity("BulkSender.Core.Channels.RateLimits.RateLimitAccount", b =>
+                {
+                    b.Property<string>("Channel")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("NextSlotAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PausedUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Channel");
+
+                    b.ToTable("RateLimitAccounts");
+
+                    b.HasData(
+                        new
+                        {
+                            Channel = "Messenger",
+                            NextSlotAt = 0L,
+                            PausedUntil = 0L
+                        },
+                        new
+                        {
+                            Channel = "Email",
+                            NextSlotAt = 0L,
+                            PausedUntil = 0L
+                        },
+                        new
+                        {
+                            Channel = "WhatsApp",
+                            NextSlotAt = 0L,
+                            PausedUntil = 0L
+                        });
+                });
+
             modelBuilder.Entity("BulkSender.Core.Contacts.Contact", b =>
                 {
                     b.Property<int>("Id")
