@@ -39,6 +39,8 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<ChannelPause> ChannelPauses => Set<ChannelPause>();
     public DbSet<WhatsAppTemplate> WhatsAppTemplates => Set<WhatsAppTemplate>();
     public DbSet<Attachments.Attachment> Attachments => Set<Attachments.Attachment>();
+    public DbSet<Channels.LimitCounter> LimitCounters => Set<Channels.LimitCounter>();
+    public DbSet<Channels.WhatsApp.MessagingLimitContact> MessagingLimitContacts => Set<Channels.WhatsApp.MessagingLimitContact>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
