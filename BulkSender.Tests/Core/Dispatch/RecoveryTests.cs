@@ -3,6 +3,7 @@ using BulkSender.Core.Dispatch;
 using BulkSender.Core.Jobs;
 using BulkSender.Core.Messages;
 using BulkSender.Tests.TestSupport;
+using Hangfire;
 using Hangfire.InMemory;
 using Hangfire.Server;
 using Microsoft.EntityFrameworkCore;
@@ -150,6 +151,27 @@ public sealed class RecoveryTests : IAsyncLifetime
         after.Single(b => b.Id == batches[1]).Status.ShouldBe(shared ? BatchStatus.Pending : BatchStatus.Processing,
             shared ? "no server of process 4343 is listed" : "a per-process job storage says nothing about other machines");
         cluster.Jobs.Take().ShouldBe(shared ? [batches[1]] : []);
+    }
+
+    [Fact]
+    public async Task A_hangfire_server_named_after_its_process_is_listed_under_the_name_its_batch_claims_start_with()
+    {
+        Hangfire.Logging.LogProvider.SetCurrentLogProvider(SilentHangfireLog.Instance);
+        var storage = new InMemoryStorage();
+        using var server = new BackgroundJobServer(
+            new BackgroundJobServerOptions { ServerName = BatchClaimer.ProcessIdentity, WorkerCount = 1, Queues = ["none"] }, storage);
+        List<string> listed = [];
+        for (var i = 0; i < 100 && listed.Count == 0; i++, await Task.Delay(50))
+            listed = storage.GetMonitoringApi().Servers().Select(s => s.Name).ToList();
+
+        // The id Hangfire made (name:pid:guid, lower case), as another machine's instance would see it.
+        var id = listed.ShouldHaveSingleItem();
+        id.ShouldStartWith(BatchClaimer.ProcessIdentity.ToLowerInvariant() + ":");
+        var (pid, ticks) = (Environment.ProcessId, BatchClaimer.ProcessIdentity.Split(':')[2]);
+        string[] elsewhere = ["other-machine" + id[Environment.MachineName.Length..]];
+        BatchClaimer.IsKnownDead($"Other-Machine:{pid}:{ticks}:run", elsewhere).ShouldBeFalse("its server is listed");
+        BatchClaimer.IsKnownDead($"other-machine:{pid + 1}:{ticks}:run", elsewhere).ShouldBeTrue("no server of that process");
+        BatchClaimer.IsKnownDead($"other-machine:{pid + 1}:{ticks}:run", null).ShouldBeFalse("no list: unknown");
     }
 
     [Fact]
