@@ -40,6 +40,8 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<WhatsAppTemplate> WhatsAppTemplates => Set<WhatsAppTemplate>();
     public DbSet<Attachments.Attachment> Attachments => Set<Attachments.Attachment>();
     public DbSet<Channels.RateLimits.RateLimitAccount> RateLimitAccounts => Set<Channels.RateLimits.RateLimitAccount>();
+    public DbSet<Channels.LimitCounter> LimitCounters => Set<Channels.LimitCounter>();
+    public DbSet<Channels.WhatsApp.MessagingLimitContact> MessagingLimitContacts => Set<Channels.WhatsApp.MessagingLimitContact>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -5,28 +5,40 @@ namespace BulkSender.Core.Dispatch;
 
 /// <summary>
 /// Who holds a batch (<see cref="MessageBatch.ClaimedBy"/>): <c>machine:process id:process start ticks:run id</c>. A
-/// claimer on this machine whose process is gone (or whose id now belongs to a process started at another time) is
-/// known dead, and its batches are taken back at once instead of after <see cref="DispatchOptions.StaleAfter"/>,
-/// which stays for the claimers nobody can check (another machine, a hung process).
+/// claimer is known dead, and its batches are taken back at once instead of after <see cref="DispatchOptions.StaleAfter"/>,
+/// when it is on this machine and its process is gone (or its id now belongs to a process started at another time),
+/// or when it is on another machine and the shared job storage lists no Hangfire server of its process
+/// (<see cref="Jobs.JobServerList"/>: each server is named after its process, <see cref="ProcessIdentity"/>).
+/// <see cref="DispatchOptions.StaleAfter"/> stays for the claimers nobody can check (another machine in SQLite mode, a
+/// hung process, older claims).
 /// </summary>
 public static class BatchClaimer
 {
     private static readonly long StartTicks = StartOf(Process.GetCurrentProcess())?.Ticks ?? 0;
 
+    /// <summary>
+    /// This process: <c>machine:process id:process start ticks</c>, the start of its claimer names and its Hangfire
+    /// server's name.
+    /// </summary>
+    public static string ProcessIdentity { get; } =
+        string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}:{Environment.ProcessId}:{StartTicks}");
+
     /// <summary>A new claimer name for one run of a batch job in this process.</summary>
-    public static string NewRun() =>
-        string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}:{Environment.ProcessId}:{StartTicks}:{Guid.NewGuid():N}");
+    public static string NewRun() => string.Create(CultureInfo.InvariantCulture, $"{ProcessIdentity}:{Guid.NewGuid():N}");
 
     /// <summary>
-    /// True when <paramref name="claimedBy"/> names a process of this machine that no longer runs. False when it runs,
-    /// when it is on another machine, or when the name cannot be read (older claims: machine:pid:run).
+    /// True when <paramref name="claimedBy"/> names a process of this machine that no longer runs, or a process of another
+    /// machine with no server in <paramref name="servers"/> (the ids of the Hangfire servers the shared job storage lists;
+    /// null: unknown). False when it runs, when it cannot be checked, or when the name cannot be read (older claims:
+    /// machine:pid:run).
     /// </summary>
-    public static bool IsKnownDead(string? claimedBy)
+    public static bool IsKnownDead(string? claimedBy, IReadOnlyList<string>? servers = null)
     {
         var parts = claimedBy?.Split(':');
-        if (parts is not { Length: >= 3 } || !string.Equals(parts[0], Environment.MachineName, StringComparison.OrdinalIgnoreCase)
-            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        if (parts is not { Length: >= 3 } || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
             return false;
+        if (!string.Equals(parts[0], Environment.MachineName, StringComparison.OrdinalIgnoreCase))
+            return parts.Length >= 4 && servers is not null && !HasServer(string.Join(':', parts[..3]), servers);
         var recorded = parts.Length >= 4 && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
             ? new DateTime(ticks, DateTimeKind.Utc)
             : (DateTime?)null;
@@ -49,6 +61,10 @@ public static class BatchClaimer
             return true;
         }
     }
+
+    /// <summary>Whether a server id is of the process: Hangfire's id is the server name (the process identity), then <c>:pid:guid</c>.</summary>
+    private static bool HasServer(string process, IReadOnlyList<string> servers) =>
+        servers.Any(id => id.StartsWith(process + ":", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// Linux gives a process's start time as clock ticks since boot, and each reader adds the boot time it computes

@@ -35,13 +35,14 @@ public sealed class ReleaseScheduledSendsStep(IDbContextFactory<AppDbContext> db
 
 /// <summary>
 /// Batches in Processing whose claimer is gone go back to Pending and are enqueued again: at once when it is known dead
-/// (a process of this machine that no longer runs, see <see cref="BatchClaimer"/>: after a kill -9 and a restart the
-/// send goes on at the restart, this step running at start), otherwise once its heartbeat is older than
-/// <see cref="DispatchOptions.StaleAfter"/> (another machine, or a hung worker). The new run re-sends the deliveries the
+/// (see <see cref="BatchClaimer"/>: a process of this machine that no longer runs, so after a kill -9 and a restart the
+/// send goes on at the restart, this step running at start; or a process of another machine with no Hangfire server in
+/// the shared job storage's list, <see cref="JobServerList"/>), otherwise once its heartbeat is older than
+/// <see cref="DispatchOptions.StaleAfter"/> (another machine in SQLite mode, or a hung worker). The new run re-sends the deliveries the
 /// dead worker left in Sending; if the old worker is merely slow, it notices it lost the batch and stops.
 /// </summary>
 public sealed class RecoverStalledBatchesStep(IDbContextFactory<AppDbContext> dbs, BatchQueue queue, IOptions<DispatchOptions> options,
-    TimeProvider clock, ILogger<RecoverStalledBatchesStep> log)
+    JobServerList servers, TimeProvider clock, ILogger<RecoverStalledBatchesStep> log)
     : IReconcileStep
 {
     public string Name => "recover-stalled-batches";
@@ -53,9 +54,10 @@ public sealed class RecoverStalledBatchesStep(IDbContextFactory<AppDbContext> db
         var processing = await db.Batches.Where(b => b.Status == BatchStatus.Processing)
             .Select(b => new { b.Id, b.ClaimedBy, b.HeartbeatAt }).ToListAsync(cancellationToken);
         var taken = new List<int>();
+        var listed = processing.Count == 0 ? null : servers.ServerIds();
         foreach (var batch in processing)
         {
-            var dead = BatchClaimer.IsKnownDead(batch.ClaimedBy);
+            var dead = BatchClaimer.IsKnownDead(batch.ClaimedBy, listed);
             if (!dead && batch.HeartbeatAt is { } heartbeat && heartbeat >= cutoff)
                 continue;
             // Only from the claimer seen here: a batch claimed again meanwhile stays with its new owner.
@@ -65,7 +67,9 @@ public sealed class RecoverStalledBatchesStep(IDbContextFactory<AppDbContext> db
                 continue;
             taken.Add(batch.Id);
             log.LogWarning("Batch {BatchId} taken back from {Claimer}: {Why}", batch.Id, batch.ClaimedBy,
-                dead ? "its process is no longer running" : "no heartbeat since " + batch.HeartbeatAt?.ToString("O", CultureInfo.InvariantCulture));
+                dead
+                    ? "its process is no longer running (or has no job server)"
+                    : "no heartbeat since " + batch.HeartbeatAt?.ToString("O", CultureInfo.InvariantCulture));
         }
         // Enqueued here, whatever the job storage says: a hung job may still look alive there.
         await queue.EnqueueAsync(taken, cancellationToken);

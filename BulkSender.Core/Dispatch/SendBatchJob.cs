@@ -40,7 +40,9 @@ namespace BulkSender.Core.Dispatch;
 /// permission ("outside the 24-hour messaging window") without reaching the provider (bulk sends carry no message
 /// tag). A channel with a daily limit (e-mail) is sent to while the day's allowance lasts (<see cref="DailySendQuota"/>),
 /// WhatsApp templates to contacts outside the window while the messaging limit has room
-/// (<see cref="WhatsAppMessagingLimit"/>); then the batch is held. Then the shared rate limiter gives the slot.</item>
+/// (<see cref="WhatsAppMessagingLimit"/>); then the batch is held. Both counts are in the database, shared by every
+/// instance; the daily allowance's units this process reserved and did not use go back when the run ends. Then the
+/// shared rate limiter gives the slot.</item>
 /// <item>Once the chunk is handed over, record every outcome answered so far, with the counters and the heartbeat, in
 /// the same transaction that marks the next chunk; report progress; go on with step 3. So a batch has in Sending at
 /// most its sends in flight at its last write plus one chunk. After the last chunk (or a stop), the answers still to
@@ -152,6 +154,8 @@ public sealed class SendBatchJob(
         finally
         {
             await sends.AllEndedAsync(); // a run that broke lets its sends end before their deliveries are failed
+            if (limits.Daily is not null)
+                await quota.ReturnUnusedAsync(content.Channel, CancellationToken.None);
         }
     }
 

@@ -1,10 +1,12 @@
 using BulkSender.Core.Data;
+using BulkSender.Core.Dispatch;
 using Hangfire;
 using Hangfire.PostgreSql;
 using Hangfire.SqlServer;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace BulkSender.Core.Jobs;
 
@@ -44,11 +46,18 @@ internal static class JobsRegistration
         services.AddHangfireServer(o =>
         {
             o.Queues = JobQueues.All;
-            o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+            // Named after the process, as batch claims are: another instance finds a dead claimer's server gone from
+            // the list (JobServerList). A killed server leaves the list once its heartbeat is a minute old.
+            o.ServerName = BatchClaimer.ProcessIdentity;
+            o.HeartbeatInterval = TimeSpan.FromSeconds(15);
+            o.ServerTimeout = TimeSpan.FromMinutes(1);
+            o.ServerCheckInterval = TimeSpan.FromSeconds(15);
             if (workers > 0)
                 o.WorkerCount = workers;
         });
 
+        services.AddSingleton(sp => new JobServerList(sp.GetRequiredService<JobStorage>(), provider != DatabaseProvider.Sqlite,
+            sp.GetRequiredService<ILogger<JobServerList>>()));
         services.AddTransient<ReconcileJob>();
         services.AddHostedService<StartupReconciliation>();
     }

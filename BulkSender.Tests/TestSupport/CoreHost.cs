@@ -75,9 +75,9 @@ public sealed class CoreHost : IAsyncDisposable
     /// A second app instance on the same database (file), beside this one: its own services, limiters, job storage and
     /// provider log, as another process would have. Dispose it before this host; this host keeps the database.
     /// </summary>
-    public async Task<CoreHost> AnotherInstanceAsync(IDictionary<string, string?>? settings = null)
+    public async Task<CoreHost> AnotherInstanceAsync(IDictionary<string, string?>? settings = null, TimeProvider? clock = null)
     {
-        var another = await StartAsync(directory, postgreSql, contacts: 0, settings, null, null);
+        var another = await StartAsync(directory, postgreSql, contacts: 0, settings, clock, null);
         another.sharesDatabase = true;
         return another;
     }

@@ -3,8 +3,12 @@ using BulkSender.Core.Dispatch;
 using BulkSender.Core.Jobs;
 using BulkSender.Core.Messages;
 using BulkSender.Tests.TestSupport;
+using Hangfire;
+using Hangfire.InMemory;
+using Hangfire.Server;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace BulkSender.Tests.Core.Dispatch;
@@ -113,6 +117,61 @@ public sealed class RecoveryTests : IAsyncLifetime
         after.Single(b => b.Id == batches[0]).Status.ShouldBe(BatchStatus.Pending);
         after.Single(b => b.Id == batches[1]).Status.ShouldBe(BatchStatus.Processing);
         BatchClaimer.IsKnownDead($"another-machine:{exited.Id}:1:run").ShouldBeFalse("another machine's processes cannot be checked");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_claimer_on_another_machine_is_taken_back_at_once_when_its_job_server_is_gone_from_a_shared_list(bool shared)
+    {
+        // The job storage as SQL Server's or PostgreSQL's would list it: a server of another machine's live process.
+        var storage = new InMemoryStorage();
+        using (var connection = storage.GetConnection())
+            connection.AnnounceServer($"other-machine:4242:638000000000000000:4242:{Guid.NewGuid()}",
+                new ServerContext { Queues = [JobQueues.Dispatch], WorkerCount = 10 });
+        await using var cluster = await CoreHost.StartAsync(contacts: 600, clock: clock, services: s => s.AddSingleton(sp =>
+            new JobServerList(storage, shared, sp.GetRequiredService<ILogger<JobServerList>>())));
+        var messageId = await cluster.SendAsync(CoreHost.Compose(ChannelKind.Email, await cluster.ActiveContactIdsAsync(ChannelKind.Email, 150)));
+        var batches = cluster.Jobs.Take();
+        await using (var db = cluster.NewDbContext())
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            await db.Batches.Where(b => b.Id == batches[0]).ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Processing)
+                .SetProperty(b => b.ClaimedBy, "OTHER-MACHINE:4242:638000000000000000:run1").SetProperty(b => b.HeartbeatAt, now));
+            await db.Batches.Where(b => b.Id == batches[1]).ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, BatchStatus.Processing)
+                .SetProperty(b => b.ClaimedBy, "other-machine:4343:638000000000000000:run2").SetProperty(b => b.HeartbeatAt, now));
+        }
+
+        await using (var scope = cluster.Services.CreateAsyncScope())
+            (await scope.ServiceProvider.GetServices<IReconcileStep>().OfType<RecoverStalledBatchesStep>().Single()
+                .ReconcileAsync(CancellationToken.None)).ShouldBe(shared ? 1 : 0);
+
+        var after = await cluster.BatchesAsync(messageId);
+        after.Single(b => b.Id == batches[0]).Status.ShouldBe(BatchStatus.Processing, "its process's server is listed");
+        after.Single(b => b.Id == batches[1]).Status.ShouldBe(shared ? BatchStatus.Pending : BatchStatus.Processing,
+            shared ? "no server of process 4343 is listed" : "a per-process job storage says nothing about other machines");
+        cluster.Jobs.Take().ShouldBe(shared ? [batches[1]] : []);
+    }
+
+    [Fact]
+    public async Task A_hangfire_server_named_after_its_process_is_listed_under_the_name_its_batch_claims_start_with()
+    {
+        Hangfire.Logging.LogProvider.SetCurrentLogProvider(SilentHangfireLog.Instance);
+        var storage = new InMemoryStorage();
+        using var server = new BackgroundJobServer(
+            new BackgroundJobServerOptions { ServerName = BatchClaimer.ProcessIdentity, WorkerCount = 1, Queues = ["none"] }, storage);
+        List<string> listed = [];
+        for (var i = 0; i < 100 && listed.Count == 0; i++, await Task.Delay(50))
+            listed = storage.GetMonitoringApi().Servers().Select(s => s.Name).ToList();
+
+        // The id Hangfire made (name:pid:guid, lower case), as another machine's instance would see it.
+        var id = listed.ShouldHaveSingleItem();
+        id.ShouldStartWith(BatchClaimer.ProcessIdentity.ToLowerInvariant() + ":");
+        var (pid, ticks) = (Environment.ProcessId, BatchClaimer.ProcessIdentity.Split(':')[2]);
+        string[] elsewhere = ["other-machine" + id[Environment.MachineName.Length..]];
+        BatchClaimer.IsKnownDead($"Other-Machine:{pid}:{ticks}:run", elsewhere).ShouldBeFalse("its server is listed");
+        BatchClaimer.IsKnownDead($"other-machine:{pid + 1}:{ticks}:run", elsewhere).ShouldBeTrue("no server of that process");
+        BatchClaimer.IsKnownDead($"other-machine:{pid + 1}:{ticks}:run", null).ShouldBeFalse("no list: unknown");
     }
 
     [Fact]

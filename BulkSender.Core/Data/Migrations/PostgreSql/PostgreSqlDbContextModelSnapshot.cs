@@ -190,6 +190,23 @@ namespace BulkSender.Core.Data.Migrations.PostgreSql
                     b.ToTable("CampaignDays");
                 });
 
+            modelBuilder.Entity("BulkSender.Core.Channels.LimitCounter", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Used")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("LimitCounters");
+                });
+
             modelBuilder.Entity("BulkSender.Core.Channels.Pauses.ChannelPause", b =>
                 {
                     b.Property<string>("Channel")
@@ -249,6 +266,22 @@ namespace BulkSender.Core.Data.Migrations.PostgreSql
                             NextSlotAt = 0L,
                             PausedUntil = 0L
                         });
+                });
+
+            modelBuilder.Entity("BulkSender.Core.Channels.WhatsApp.MessagingLimitContact", b =>
+                {
+                    b.Property<string>("Address")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)");
+
+                    b.Property<DateTime>("CountedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Address");
+
+                    b.HasIndex("CountedAt");
+
+                    b.ToTable("MessagingLimitContacts");
                 });
 
             modelBuilder.Entity("BulkSender.Core.Contacts.Contact", b =>

@@ -177,6 +177,23 @@ namespace BulkSender.Core.Data.Migrations.Sqlite
                     b.ToTable("CampaignDays");
                 });
 
+            modelBuilder.Entity("BulkSender.Core.Channels.LimitCounter", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Used")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("LimitCounters");
+                });
+
             modelBuilder.Entity("BulkSender.Core.Channels.Pauses.ChannelPause", b =>
                 {
                     b.Property<string>("Channel")
@@ -236,6 +253,22 @@ namespace BulkSender.Core.Data.Migrations.Sqlite
                             NextSlotAt = 0L,
                             PausedUntil = 0L
                         });
+                });
+
+            modelBuilder.Entity("BulkSender.Core.Channels.WhatsApp.MessagingLimitContact", b =>
+                {
+                    b.Property<string>("Address")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CountedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Address");
+
+                    b.HasIndex("CountedAt");
+
+                    b.ToTable("MessagingLimitContacts");
                 });
 
             modelBuilder.Entity("BulkSender.Core.Contacts.Contact", b =>
