@@ -48,6 +48,9 @@ public sealed partial class AppProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>The process id (what a batch's <c>ClaimedBy</c> names).</summary>
+    public int Id => process.Id;
+
     public int ExitCode => process.ExitCode;
 
     public static AppProcess Start(IDictionary<string, string> environment)
