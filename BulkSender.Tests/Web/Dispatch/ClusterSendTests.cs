@@ -58,6 +58,7 @@ public sealed class ClusterSendTests(ITestOutputHelper output)
         var kill = figures.Kill.ShouldNotBeNull();
 
         kill.ReachedBefore.ShouldBeLessThan(Recipients, "the instance was killed before the send ended");
+        kill.InFlight.ShouldBeGreaterThan(0, "the killed instance was sending when it was killed");
         figures.Lost.ShouldBe(0, "every recipient was reached");
         figures.Sent.ShouldBe(Recipients);
         figures.Duplicates.ShouldBeLessThanOrEqualTo(kill.InFlight, "only what the killed instance had in flight may have gone twice");
