@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace BulkSender.Core.Jobs;
 
@@ -62,15 +63,39 @@ internal static class JobsRegistration
         services.AddHostedService<StartupReconciliation>();
     }
 
-    /// <summary>Registers the recurring jobs and runs the reconciliation once as the app starts.</summary>
-    private sealed class StartupReconciliation(IRecurringJobManager recurring, IServiceScopeFactory scopes) : BackgroundService
+    /// <summary>
+    /// Registers the recurring jobs and runs the reconciliation once as the app starts, then every
+    /// <see cref="JobsOptions.ReconcileEvery"/> when that is set.
+    /// </summary>
+    private sealed class StartupReconciliation(IRecurringJobManager recurring, IServiceScopeFactory scopes, IOptions<JobsOptions> options,
+        TimeProvider clock, ILogger<StartupReconciliation> log) : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
             recurring.AddOrUpdate<ReconcileJob>(ReconcileJob.RecurringId, JobQueues.Default,
                 j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+            await ReconcileAsync(stoppingToken);
+            if (options.Value.ReconcileEvery is not { } every)
+                return;
+            using var timer = new PeriodicTimer(every, clock);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await ReconcileAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The next tick (or the every-minute job) tries again; a failed round must not stop the app.
+                    log.LogWarning(ex, "A reconcile round failed");
+                }
+            }
+        }
+
+        private async Task ReconcileAsync(CancellationToken cancellationToken)
+        {
             await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<ReconcileJob>().RunAsync(stoppingToken);
+            await scope.ServiceProvider.GetRequiredService<ReconcileJob>().RunAsync(cancellationToken);
         }
     }
 }

@@ -24,8 +24,21 @@ public sealed partial class AppProcess : IAsyncDisposable
         process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        // Raised on a pool thread, possibly after DisposeAsync disposed the process (HasExited can be true before the event
+        // comes): reading ExitCode then throws, and an exception there would end the test host.
         process.Exited += (_, _) =>
-            listening.TrySetException(new InvalidOperationException($"The app exited with code {process.ExitCode}:\n{Output}"));
+        {
+            if (listening.Task.IsCompleted)
+                return;
+            try
+            {
+                listening.TrySetException(new InvalidOperationException($"The app exited with code {process.ExitCode}:\n{Output}"));
+            }
+            catch (InvalidOperationException)
+            {
+                listening.TrySetException(new InvalidOperationException($"The app exited:\n{Output}"));
+            }
+        };
     }
 
     public string Output { get { lock (output) return output.ToString(); } }
@@ -47,6 +60,9 @@ public sealed partial class AppProcess : IAsyncDisposable
     }
 
     public bool HasExited => process.HasExited;
+
+    /// <summary>The process id (what a batch's <c>ClaimedBy</c> names).</summary>
+    public int Id => process.Id;
 
     public int ExitCode => process.ExitCode;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -11,7 +12,11 @@ using Microsoft.Extensions.Logging;
 namespace BulkSender.Tests.TestSupport;
 
 /// <summary>A request the <see cref="ProviderServer"/> received.</summary>
-public sealed record ReceivedRequest(string Method, string Path, string Query, string? Authorization, string Body);
+public sealed record ReceivedRequest(string Method, string Path, string Query, string? Authorization, string Body)
+{
+    /// <summary>When the request reached the server's pipeline, as <see cref="Stopwatch.GetTimestamp"/>: taken before anything else.</summary>
+    public long ArrivedAt { get; init; }
+}
 
 /// <summary>
 /// A real HTTP server on 127.0.0.1 standing in for Graph / the Cloud API: records every request and answers with
@@ -40,9 +45,11 @@ public sealed class ProviderServer : IAsyncDisposable
         app = builder.Build();
         app.Run(async ctx =>
         {
+            var arrived = Stopwatch.GetTimestamp();
             using var reader = new StreamReader(ctx.Request.Body);
             var request = new ReceivedRequest(ctx.Request.Method, ctx.Request.Path, ctx.Request.QueryString.Value ?? "",
-                ctx.Request.Headers.Authorization.FirstOrDefault(), await reader.ReadToEndAsync());
+                ctx.Request.Headers.Authorization.FirstOrDefault(), await reader.ReadToEndAsync())
+            { ArrivedAt = arrived };
             Requests.Enqueue(request);
             await Respond(request, ctx);
         });

@@ -16,12 +16,16 @@ public static class TestPostgres
 
     public static bool Enabled => Server is not null;
 
-    /// <summary>Creates an empty database with a unique name; returns its connection string.</summary>
-    public static async Task<string> CreateDatabaseAsync()
+    /// <summary>Creates an empty database with a unique name on <see cref="Server"/>; returns its connection string.</summary>
+    public static Task<string> CreateDatabaseAsync() =>
+        CreateDatabaseAsync(Server ?? throw new InvalidOperationException($"{Variable} is not set."));
+
+    /// <summary>Creates an empty database with a unique name on <paramref name="server"/>; returns its connection string.</summary>
+    public static async Task<string> CreateDatabaseAsync(string server)
     {
         var name = $"bulksender_test_{Guid.NewGuid():N}";
-        await AdminAsync($"CREATE DATABASE \"{name}\"");
-        return new NpgsqlConnectionStringBuilder(Server) { Database = name }.ConnectionString;
+        await AdminAsync(server, $"CREATE DATABASE \"{name}\"");
+        return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
     }
 
     /// <summary>Drops the database of <paramref name="connectionString"/>, ending any connection still open to it.</summary>
@@ -30,12 +34,11 @@ public static class TestPostgres
         await using (var connection = new NpgsqlConnection(connectionString))
             NpgsqlConnection.ClearPool(connection);
         var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
-        await AdminAsync($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        await AdminAsync(connectionString, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
     }
 
-    private static async Task AdminAsync(string sql)
+    private static async Task AdminAsync(string server, string sql)
     {
-        var server = Server ?? throw new InvalidOperationException($"{Variable} is not set.");
         var admin = new NpgsqlConnectionStringBuilder(server) { Database = "postgres" }.ConnectionString;
         await using var connection = new NpgsqlConnection(admin);
         await connection.OpenAsync();

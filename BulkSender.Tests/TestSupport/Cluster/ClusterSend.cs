@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using BulkSender.Core.Channels;
+using BulkSender.Core.Contacts;
+using BulkSender.Core.Data;
+using BulkSender.Core.Dispatch;
+using Microsoft.EntityFrameworkCore;
+
+namespace BulkSender.Tests.TestSupport;
+
+/// <param name="Instances">App processes on the one database.</param>
+/// <param name="Recipients">Messenger contacts, all inside the 24-hour window, all sent to by one audience send.</param>
+/// <param name="RatePerSecond">The Messenger page's limit: <c>Channels:RatePerSecond:Messenger</c> of every instance.</param>
+public sealed record ClusterPlan(int Instances, int Recipients, double RatePerSecond)
+{
+    /// <summary>The share of the recipients reached at which the second instance is killed (SIGKILL); null: none is.</summary>
+    public double? KillAt { get; init; }
+
+    public TimeSpan MinLatency { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan MaxLatency { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long the send may take once created.</summary>
+    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(90);
+}
+
+/// <summary>The kill: which instance, what it had in flight then (two measures), and how long the others took to finish.</summary>
+/// <param name="InFlight">Its deliveries in Sending at the kill: marked before their calls, so the ones that may go twice.</param>
+/// <param name="Unanswered">Its calls the provider had received and not answered yet at the kill.</param>
+/// <param name="Finish">From the kill to the last call of the send.</param>
+public sealed record ClusterKill(string Instance, int ReachedBefore, int InFlight, int Unanswered, TimeSpan Finish);
+
+/// <summary>What the provider saw of one send by several instances.</summary>
+/// <param name="PeakWindow">The most calls that arrived within any one second (a sliding window over the arrival times).</param>
+/// <param name="CombinedRate">Calls ÷ (last arrival − first arrival), per second.</param>
+/// <param name="Duplicates">Calls beyond the first for a recipient.</param>
+/// <param name="Lost">Recipients the provider never saw.</param>
+public sealed record ClusterFigures(ClusterPlan Plan, string Database, int Calls, int PeakWindow, double CombinedRate, int Duplicates, int Lost,
+    TimeSpan FirstToLast, IReadOnlyDictionary<string, int> CallsPerInstance, int Sent, int Failed, ClusterKill? Kill)
+{
+    public double RateToLimit => CombinedRate / Plan.RatePerSecond;
+
+    public string PerInstance => string.Join(" / ", CallsPerInstance.OrderBy(p => p.Key, StringComparer.Ordinal)
+        .Select(p => p.Value.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>The most arrivals within any window of <paramref name="window"/>, arrival times in Stopwatch ticks.</summary>
+    public static int PeakIn(IEnumerable<long> arrivals, TimeSpan window)
+    {
+        var times = arrivals.Order().ToArray();
+        var span = (long)(window.TotalSeconds * Stopwatch.Frequency);
+        var (peak, start) = (0, 0);
+        for (var end = 0; end < times.Length; end++)
+        {
+            while (times[end] - times[start] >= span)
+                start++;
+            peak = Math.Max(peak, end - start + 1);
+        }
+        return peak;
+    }
+}
+
+/// <summary>
+/// One send through several app processes (<see cref="AppProcess"/>) on one database, through the real Messenger
+/// adapter to a <see cref="ClusterProvider"/>: the first instance starts (migrating the database), the contacts are
+/// added, the others start, the send is created on the first over the API, and the run waits for the send to complete
+/// (on PostgreSQL the instances share Hangfire's queue; on SQLite each has its own in-memory queue and takes the batches
+/// no live job holds at its reconcile rounds). Shared by the process tests and <c>benchmarks/run.sh cluster</c>.
+/// </summary>
+public static class ClusterSend
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    public static async Task<ClusterFigures> RunAsync(ClusterPlan plan, ClusterDatabase database, Action<string> log)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(log);
+        await using var provider = await ClusterProvider.StartAsync(plan.MinLatency, plan.MaxLatency);
+        var apps = new List<AppProcess>();
+        try
+        {
+            apps.Add(AppProcess.Start(Settings(plan, database, provider, Name(0))));
+            var first = await apps[0].ListeningAsync(StartTimeout);
+            var addresses = await AddContactsAsync(database, plan.Recipients);
+            for (var i = 1; i < plan.Instances; i++)
+                apps.Add(AppProcess.Start(Settings(plan, database, provider, Name(i))));
+            await Task.WhenAll(apps.Skip(1).Select(a => a.ListeningAsync(StartTimeout)));
+
+            var messageId = await CreateSendAsync(first);
+            var kill = plan.KillAt is { } share ? await KillAsync(apps[1], Name(1), share, plan, provider, database, messageId) : null;
+            await UntilAsync(() => CompletedAsync(database, messageId), plan.SendTimeout, "the send completed");
+            return await FiguresAsync(plan, database, provider, addresses, messageId, kill);
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+        {
+            for (var i = 0; i < apps.Count; i++)
+                log($"--- {Name(i)} wrote:\n{Tail(apps[i].Output, 40)}");
+            throw;
+        }
+        finally
+        {
+            foreach (var app in apps)
+                await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>The instances' names: i1, i2, i3 (the second one is the one a kill ends).</summary>
+    public static string Name(int index) => string.Create(CultureInfo.InvariantCulture, $"i{index + 1}");
+
+    private static Dictionary<string, string> Settings(ClusterPlan plan, ClusterDatabase database, ClusterProvider provider, string name)
+    {
+        var settings = new Dictionary<string, string>(database.AppSettings)
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Seed__DemoContacts"] = "0",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information", // "Now listening on: …"
+            ["Channels__Messenger__BaseUrl"] = provider.BaseUrlFor(name).AbsoluteUri,
+            ["Channels__Messenger__AccessToken"] = "EAAGcluster-page-token",
+            ["Channels__RatePerSecond__Messenger"] = plan.RatePerSecond.ToString(CultureInfo.InvariantCulture),
+            // 40 batches of 50: enough for every instance to hold several at once.
+            ["Dispatch__BatchSize"] = "50",
+            ["Dispatch__HeartbeatInterval"] = "00:00:01",
+            // A dead instance's batches come back at the survivors' next round, not at the next minute.
+            ["Jobs__ReconcileEvery"] = "00:00:02",
+        };
+        return settings;
+    }
+
+    private static string Psid(int i) => (8_100_000_000_000_000L + i).ToString(CultureInfo.InvariantCulture);
+
+    private static async Task<HashSet<string>> AddContactsAsync(ClusterDatabase database, int count)
+    {
+        var now = DateTime.UtcNow;
+        await using var db = database.CreateDbContext();
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        db.Contacts.AddRange(Enumerable.Range(1, count).Select(i => new Contact
+        {
+            Channel = ChannelKind.Messenger,
+            Address = Psid(i),
+            Name = string.Create(CultureInfo.InvariantCulture, $"Cluster {i}"),
+            LastInboundAt = now.AddHours(-1), // inside the 24-hour window: no message tag needed
+            CreatedAt = now,
+            UpdatedAt = now,
+        }));
+        await db.SaveChangesAsync();
+        return [.. Enumerable.Range(1, count).Select(Psid)];
+    }
+
+    private static async Task<int> CreateSendAsync(Uri app)
+    {
+        using var client = new HttpClient { BaseAddress = app };
+        var login = await client.PostAsJsonAsync("/api/auth/login", new { email = "operator@bulksender.local", password = "Operator123!" });
+        login.EnsureSuccessStatusCode();
+        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        var response = await client.PostAsJsonAsync("/api/messages",
+            new { title = "Cluster", content = "Hello from every instance", channel = "messenger", audience = "channel" });
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"The send was refused: {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+    }
+
+    /// <summary>
+    /// Kills <paramref name="victim"/> (SIGKILL) once <paramref name="share"/> of the recipients were reached, and counts
+    /// its deliveries in Sending at that moment: in the batches it held just before the kill or still holds after it.
+    /// </summary>
+    private static async Task<ClusterKill> KillAsync(AppProcess victim, string name, double share, ClusterPlan plan, ClusterProvider provider,
+        ClusterDatabase database, int messageId)
+    {
+        var threshold = (int)Math.Ceiling(share * plan.Recipients);
+        await UntilAsync(() => Task.FromResult(provider.Reached >= threshold), plan.SendTimeout,
+            $"{threshold} recipients were reached");
+        var claimer = string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}:{victim.Id}:");
+        var held = await HeldByAsync(database, messageId, claimer);
+        victim.Kill();
+        var killedAt = Stopwatch.GetTimestamp();
+        var reachedBefore = provider.Reached;
+        await victim.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        held.UnionWith(await HeldByAsync(database, messageId, claimer));
+        await using var db = database.CreateDbContext();
+        var inFlight = await db.Deliveries.CountAsync(d => d.MessageId == messageId && d.Status == DeliveryStatus.Sending
+            && d.BatchId != null && held.Contains(d.BatchId.Value));
+        var unanswered = provider.Arrivals.Count(a => a.Instance == name && a.ArrivedAt <= killedAt
+            && (a.AnsweredAt is not { } answered || answered > killedAt));
+        var finish = await FinishAfterAsync(provider, killedAt, plan.SendTimeout, database, messageId);
+        return new ClusterKill(name, reachedBefore, inFlight, unanswered, finish);
+    }
+
+    private static async Task<HashSet<int>> HeldByAsync(ClusterDatabase database, int messageId, string claimer)
+    {
+        await using var db = database.CreateDbContext();
+        return [.. await db.Batches.Where(b => b.MessageId == messageId && b.Status == BatchStatus.Processing && b.ClaimedBy!.StartsWith(claimer))
+            .Select(b => b.Id).ToListAsync()];
+    }
+
+    private static async Task<TimeSpan> FinishAfterAsync(ClusterProvider provider, long killedAt, TimeSpan timeout, ClusterDatabase database,
+        int messageId)
+    {
+        await UntilAsync(() => CompletedAsync(database, messageId), timeout, "the surviving instances completed the send");
+        return Stopwatch.GetElapsedTime(killedAt, provider.Arrivals.Max(a => a.ArrivedAt));
+    }
+
+    private static async Task<bool> CompletedAsync(ClusterDatabase database, int messageId)
+    {
+        await using var db = database.CreateDbContext();
+        return await db.Messages.AnyAsync(m => m.Id == messageId && m.CompletedAt != null);
+    }
+
+    private static async Task<ClusterFigures> FiguresAsync(ClusterPlan plan, ClusterDatabase database, ClusterProvider provider,
+        HashSet<string> addresses, int messageId, ClusterKill? kill)
+    {
+        var calls = provider.Arrivals;
+        await using var db = database.CreateDbContext();
+        var message = await db.Messages.SingleAsync(m => m.Id == messageId);
+        var first = calls.Min(a => a.ArrivedAt);
+        var last = calls.Max(a => a.ArrivedAt);
+        var firstToLast = Stopwatch.GetElapsedTime(first, last);
+        return new ClusterFigures(plan, database.Name, calls.Count, ClusterFigures.PeakIn(calls.Select(a => a.ArrivedAt), TimeSpan.FromSeconds(1)),
+            calls.Count / firstToLast.TotalSeconds, calls.Count - calls.Select(a => a.Recipient).Distinct().Count(),
+            addresses.Except(calls.Select(a => a.Recipient)).Count(), firstToLast,
+            calls.GroupBy(a => a.Instance).ToDictionary(g => g.Key, g => g.Count()), message.SentCount, message.FailedCount, kill);
+    }
+
+    /// <summary>
+    /// Polls <paramref name="condition"/> every 100 ms until it holds; a <see cref="TimeoutException"/> after
+    /// <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (!await condition())
+        {
+            if (Stopwatch.GetTimestamp() > deadline)
+                throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"Waited {timeout.TotalSeconds:N0} s until {what}."));
+            await Task.Delay(100);
+        }
+    }
+
+    private static string Tail(string text, int lines) => string.Join('\n', text.Split('\n').TakeLast(lines));
+}
