@@ -101,6 +101,7 @@ public sealed class ChannelRateLimiter(
         private readonly SemaphoreSlim gate = new(1, 1);
         private readonly Queue<long> slots = new();
         private Task<SlotBlock>? reserving;
+        private bool reservedAny;
         private double rate = perSecond;
         private long pausedUntil;
 
@@ -141,20 +142,26 @@ public sealed class ChannelRateLimiter(
                 while (true)
                 {
                     Collect();
-                    var block = (int)Math.Clamp(Math.Ceiling(perSecondNow * BlockSpan.TotalSeconds), 1, 1000);
+                    // The first reservation is one slot: the first call goes alone (InFlightLimiter), and a block
+                    // would hold slots the other instances could use meanwhile.
+                    var block = reservedAny ? (int)Math.Clamp(Math.Ceiling(perSecondNow * BlockSpan.TotalSeconds), 1, 1000) : 1;
                     if (slots.Count <= block / 2 && reserving is null)
+                    {
                         reserving = store.ReserveAsync(channel, block, SlotPlan.IntervalTicks(perSecondNow), CancellationToken.None);
+                        reservedAny = true;
+                    }
                     if (!slots.TryDequeue(out var slot))
                     {
                         await ((Task)reserving!).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                         cancellationToken.ThrowIfCancellationRequested();
                         continue;
                     }
-                    if (slot < PausedUntil || slot + SlotPlan.Lateness.Ticks < clock.GetUtcNow().UtcTicks)
+                    if (!Usable(slot))
                         continue; // inside a back-off, or passed while nobody waited: dropped, never caught up
                     await UntilAsync(slot, cancellationToken);
-                    if (slot >= PausedUntil)
+                    if (Usable(slot))
                         return;
+                    // Woken too late (a busy machine) or a back-off began meanwhile: the next slot, not a burst.
                 }
             }
             finally
@@ -162,6 +169,9 @@ public sealed class ChannelRateLimiter(
                 gate.Release();
             }
         }
+
+        /// <summary>Not inside a back-off, and not more than <see cref="SlotPlan.Lateness"/> in the past.</summary>
+        private bool Usable(long slot) => slot >= PausedUntil && clock.GetUtcNow().UtcTicks <= slot + SlotPlan.Lateness.Ticks;
 
         /// <summary>A finished reservation's slots join the queue; a failed one's error goes to the caller (the next tries again).</summary>
         private void Collect()

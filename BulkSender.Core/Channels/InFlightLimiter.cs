@@ -12,14 +12,17 @@ namespace BulkSender.Core.Channels;
 /// Little's law: a provider answering in L seconds at R messages a second holds R × L messages at once. The target is
 /// <c>ceil(R × L × <see cref="Headroom"/>) + 1</c> (the one extra waits at the rate limiter, so a grant never finds
 /// nobody waiting), capped by the channel's maximum; with no rate limit it is the maximum. L is an exponentially
-/// weighted moving average (weight <see cref="Smoothing"/>) of the observed provider calls, from the first answer on;
-/// before it, <see cref="InitialLatency"/>. A slot is taken before the rate limiter and given back when the provider
+/// weighted moving average (weight <see cref="Smoothing"/>) of the observed provider calls, from the first answer on.
+/// Until that answer a rate-limited channel has one call in flight: the first call of a process travels a cold path
+/// (code compiled, a connection opened), and calls granted behind it on schedule would reach the provider together, a
+/// burst over the limit (measured: five arrivals within 5 ms at the start of a send). It costs one provider latency
+/// per process. A slot is taken before the rate limiter and given back when the provider
 /// answers, so the rate limiter, not this, spaces the calls; this bounds how many are outstanding. Waiters are let in
 /// first come, first served; a lower target (a faster provider, a lower rate) lets nobody in until enough have ended.
 /// </remarks>
 public sealed class InFlightLimiter(IOptions<ChannelsOptions> options, ChannelRateLimiter rates, TimeProvider clock)
 {
-    /// <summary>The latency assumed until the channel's first answer.</summary>
+    /// <summary>The latency the average starts from (before the first answer only a channel without a rate limit uses it).</summary>
     public static readonly TimeSpan InitialLatency = TimeSpan.FromSeconds(1);
 
     /// <summary>Room over R × L for latency that varies from call to call.</summary>
@@ -75,6 +78,8 @@ public sealed class InFlightLimiter(IOptions<ChannelsOptions> options, ChannelRa
             var perSecond = rate();
             if (perSecond <= 0)
                 return max;
+            if (!observed)
+                return 1; // the first call goes alone, see the remarks
             var needed = Math.Ceiling(perSecond * latencySeconds * Headroom) + 1;
             return needed >= max ? max : (int)needed;
         }

@@ -35,7 +35,7 @@ public sealed class InFlightLimiterTests : IAsyncLifetime
     public async Task The_target_follows_the_observed_provider_latency()
     {
         var limiter = Limiter(rate: 50, max: 200);
-        limiter.TargetOf(ChannelKind.WhatsApp).ShouldBe(61, "until the first answer the latency is assumed to be 1 s: ceil(50 × 1 × 1.2) + 1");
+        limiter.TargetOf(ChannelKind.WhatsApp).ShouldBe(1, "until the first answer one call goes alone: its cold path must not bunch others");
 
         await AnsweredAfterAsync(limiter, TimeSpan.FromMilliseconds(200));
         limiter.LatencyOf(ChannelKind.WhatsApp).ShouldBe(TimeSpan.FromMilliseconds(200), "the first answer replaces the assumption");

@@ -71,8 +71,25 @@ public sealed class ClusterProvider : IAsyncDisposable
     /// <summary>How many different recipients were reached so far.</summary>
     public int Reached => recipients.Count;
 
-    public static async Task<ClusterProvider> StartAsync(TimeSpan minLatency, TimeSpan maxLatency) =>
-        new(await ProviderServer.StartAsync(), minLatency, maxLatency);
+    public static async Task<ClusterProvider> StartAsync(TimeSpan minLatency, TimeSpan maxLatency)
+    {
+        var provider = new ClusterProvider(await ProviderServer.StartAsync(), minLatency, maxLatency);
+        await provider.WarmUpAsync();
+        return provider;
+    }
+
+    /// <summary>
+    /// A few calls before the send, then forgotten: a server answering its first requests compiles its code meanwhile,
+    /// and would then stamp the requests that queued up behind them with one arrival time, a burst nobody sent.
+    /// </summary>
+    private async Task WarmUpAsync()
+    {
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => client.PostAsync("warmup/messages",
+            new StringContent($"{{\"recipient\":{{\"id\":\"warmup{i}\"}}}}", System.Text.Encoding.UTF8, "application/json"))));
+        arrivals.Clear();
+        recipients.Clear();
+    }
 
     public ValueTask DisposeAsync() => server.DisposeAsync();
 }
