@@ -38,7 +38,7 @@ public sealed class ChannelRateLimiter(
     public static readonly TimeSpan MaxBackOff = TimeSpan.FromMinutes(5);
 
     /// <summary>How much of the rate one reservation takes: the most slots an instance holds that others cannot use.</summary>
-    public static readonly TimeSpan BlockSpan = TimeSpan.FromMilliseconds(200);
+    public static readonly TimeSpan BlockSpan = TimeSpan.FromMilliseconds(100);
 
     private readonly ConcurrentDictionary<ChannelKind, Account> accounts = new();
 
