@@ -128,28 +128,39 @@ public sealed class RateLimiterTests
     {
         await using var database = await TestDatabase.CreateAsync();
         var clock = new TimerCountingClock();
-        // At 10 a second the slots are 103 ms apart (a fake clock's timers count whole milliseconds), in blocks of two.
-        var limiter = Limiter(database, clock, new ChannelsOptions { RatePerSecond = { [ChannelKind.Email] = 10 } });
-        var interval = TimeSpan.FromTicks(SlotPlan.IntervalTicks(10));
-        interval.ShouldBe(TimeSpan.FromMilliseconds(103));
+        // At 51.5 a second the slots are 20 ms apart (a fake clock's timers count whole milliseconds), reserved one
+        // first, then in blocks of six (100 ms), the next block when three are left.
+        var limiter = Limiter(database, clock, new ChannelsOptions { RatePerSecond = { [ChannelKind.Email] = 51.5 } });
+        var interval = TimeSpan.FromTicks(SlotPlan.IntervalTicks(51.5));
+        interval.ShouldBe(TimeSpan.FromMilliseconds(20));
+        var start = clock.GetUtcNow().UtcTicks;
         var grants = new List<long> { await limiter.WaitAsync(ChannelKind.Email, default) };
 
-        async Task<long> GrantAfterAsync(TimeSpan advance)
+        // The next block is reserved in the background: the clock moves only once it is (else it would start later).
+        async Task ReservedUpToAsync(int slots) => await SendBatchJobTests.Until(() =>
+        {
+            using var db = database.CreateDbContext();
+            return db.RateLimitAccounts.Single(a => a.Channel == ChannelKind.Email).NextSlotAt == start + (slots * interval.Ticks);
+        }, timeoutSeconds: 5);
+
+        async Task<long> GrantAfterAsync(TimeSpan advance, int reservedUpTo)
         {
             var timers = clock.Timers;
             var waiting = limiter.WaitAsync(ChannelKind.Email, default).AsTask();
             await SendBatchJobTests.Until(() => clock.Timers > timers, timeoutSeconds: 5);
+            await ReservedUpToAsync(reservedUpTo);
             clock.Advance(advance);
             return await waiting.WaitAsync(TimeSpan.FromSeconds(5));
         }
 
-        grants.Add(await GrantAfterAsync(interval + TimeSpan.FromMilliseconds(5))); // woke 5 ms late
+        await ReservedUpToAsync(7); // the first reservation is one slot, the next a block of six
+        grants.Add(await GrantAfterAsync(interval + TimeSpan.FromMilliseconds(5), reservedUpTo: 7)); // woke 5 ms late
         clock.GetElapsedTime(grants[0], grants[1]).ShouldBe(interval + TimeSpan.FromMilliseconds(5));
-        grants.Add(await GrantAfterAsync(interval - TimeSpan.FromMilliseconds(5)));
+        grants.Add(await GrantAfterAsync(interval - TimeSpan.FromMilliseconds(5), reservedUpTo: 7));
         clock.GetElapsedTime(grants[0], grants[2]).ShouldBe(2 * interval, "back on the schedule");
 
         clock.Advance(interval + SlotPlan.Lateness + TimeSpan.FromMilliseconds(1)); // the fourth slot passes unused
-        grants.Add(await GrantAfterAsync(interval - SlotPlan.Lateness - TimeSpan.FromMilliseconds(1)));
+        grants.Add(await GrantAfterAsync(interval - SlotPlan.Lateness - TimeSpan.FromMilliseconds(1), reservedUpTo: 13));
         clock.GetElapsedTime(grants[0], grants[3]).ShouldBe(4 * interval, "the passed slot was dropped: this one took the next");
 
         clock.Advance(TimeSpan.FromSeconds(10));

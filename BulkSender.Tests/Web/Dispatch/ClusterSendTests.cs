@@ -11,6 +11,7 @@ namespace BulkSender.Tests.Web.Dispatch;
 /// never, even when one instance is killed (SIGKILL) in the middle.
 /// </summary>
 [Trait("Database", "Both")]
+[Collection(TimingCollection.Name)] // arrival times at the provider: alone, not beside the parallel tests
 public sealed class ClusterSendTests(ITestOutputHelper output)
 {
     /// <summary>2,000 recipients at 100/s: 20 s at the limit.</summary>
