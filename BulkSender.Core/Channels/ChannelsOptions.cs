@@ -7,7 +7,7 @@ public sealed class ChannelsOptions : IValidatableObject
 {
     public const string Section = "Channels";
 
-    /// <summary>Messages per second per channel, shared by all workers of one process (0 = no limit).</summary>
+    /// <summary>Messages per second per channel, one limit for every instance on the database (0 = no limit).</summary>
     public Dictionary<ChannelKind, double> RatePerSecond { get; set; } = [];
 
     /// <summary>
