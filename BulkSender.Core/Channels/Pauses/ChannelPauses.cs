@@ -15,8 +15,10 @@ public sealed class ChannelPauses(IDbContextFactory<AppDbContext> dbs, TimeProvi
 {
     public static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(5);
 
+    private readonly Lock refreshGate = new();
     private volatile IReadOnlyList<ChannelPause> known = [];
     private DateTimeOffset readAt = DateTimeOffset.MinValue;
+    private Task? refreshing;
 
     /// <summary>Raised after this process paused or resumed a channel (banners refresh).</summary>
     public event Action? Changed;
@@ -24,8 +26,22 @@ public sealed class ChannelPauses(IDbContextFactory<AppDbContext> dbs, TimeProvi
     public async ValueTask<bool> IsPausedAsync(ChannelKind channel, CancellationToken cancellationToken)
     {
         if (clock.GetUtcNow() - readAt >= RefreshEvery)
-            await ListAsync(cancellationToken);
+            await RefreshOnceAsync().WaitAsync(cancellationToken);
         return known.Any(p => p.Channel == channel);
+    }
+
+    /// <summary>
+    /// One read for all the callers that find the set old: each reading it for itself, every worker of a busy send
+    /// queried the database at once every <see cref="RefreshEvery"/>, and its sends stalled meanwhile.
+    /// </summary>
+    private Task RefreshOnceAsync()
+    {
+        lock (refreshGate)
+        {
+            if (refreshing is null || refreshing.IsCompleted)
+                refreshing = Task.Run(() => ListAsync(CancellationToken.None), CancellationToken.None);
+            return refreshing;
+        }
     }
 
     /// <summary>The paused channels, read from the database.</summary>
