@@ -17,9 +17,9 @@ namespace BulkSender.Core.Channels;
 /// <remarks>
 /// The rate is the channel's "Messages per second" setting: the value an admin saved in Settings, else
 /// <see cref="ChannelsOptions.RatePerSecond"/>. It is asked again when this process saves channel settings, and
-/// otherwise at most every <see cref="RefreshEvery"/> (a save on another instance), never per message. Each waiter
-/// takes the next slot and waits for it on its own timer (waiting in turn, one late wake-up made every later waiter
-/// late: at 1,000/s, 0.906 of the limit then, 0.93 now); a slot whose time passed more than
+/// otherwise at most every <see cref="RefreshEvery"/> (a save on another instance, read once for all the waiters that
+/// find it old), never per message. Each waiter takes the next slot and waits for it on its own timer (waiting in
+/// turn, one late wake-up made every later waiter late); a slot whose time passed more than
 /// <see cref="SlotPlan.Lateness"/> ago (nobody waited, or the machine woke late) is dropped, never caught up in a burst,
 /// and counted (<see cref="MeterName"/>). The next block is reserved while half of the current one is left, so the
 /// database's answer is not waited for. A rate-limit reply pauses the account for every instance
@@ -43,7 +43,7 @@ public sealed class ChannelRateLimiter(
     /// <summary>
     /// How much of the rate one reservation takes: the most slots an instance holds that others cannot use, and so what
     /// passes unused when its work ends while others' goes on (100 ms blocks: three instances reached 0.939 of the
-    /// limit, 50 ms: 0.951, on PostgreSQL). At 1,000/s a block is 50 slots: 20 writes a second.
+    /// limit, 50 ms: 0.954, on PostgreSQL). At 1,000/s a block is 50 slots: 20 writes a second.
     /// </summary>
     public static readonly TimeSpan BlockSpan = TimeSpan.FromMilliseconds(50);
 
