@@ -71,7 +71,7 @@ public sealed class ChannelRateLimiter(
         if (Volatile.Read(ref account.SettingsVersion) != (settings?.Version ?? 0))
             await RefreshAsync(channel, account, cancellationToken); // this process saved the channel's settings
         else if (clock.GetElapsedTime(Volatile.Read(ref account.ReadAt)) >= RefreshEvery)
-            await account.RefreshOnceAsync(() => RefreshAsync(channel, account, CancellationToken.None)).WaitAsync(cancellationToken);
+            await account.Refresh.RunAsync(() => RefreshAsync(channel, account, CancellationToken.None), cancellationToken);
         await account.WaitAsync(cancellationToken);
         var granted = clock.GetTimestamp();
         Granted?.Invoke(channel, granted);
@@ -117,11 +117,8 @@ public sealed class ChannelRateLimiter(
     private sealed class Account(ChannelKind channel, double perSecond, RateLimitSlots store, TimeProvider clock)
     {
         private readonly Queue<long> slots = new();
-        private readonly Lock refreshGate = new();
-        private Task? refreshing;
         private Task<SlotBlock>? reserving;
-        private bool reservedAny;
-        private bool reservedBlock;
+        private int reservations; // the first is the first call's one slot, the second a block when a second call comes
         private double rate = perSecond;
         private long pausedUntil;
 
@@ -138,20 +135,8 @@ public sealed class ChannelRateLimiter(
 
         public long PausedUntil => Interlocked.Read(ref pausedUntil);
 
-        /// <summary>
-        /// One read of the saved rate for all the waiters that find it old: each reading it for itself, every worker
-        /// queried the database at once every <see cref="RefreshEvery"/>, and the slots passed meanwhile (a fifth of a
-        /// second's worth at 100/s, every 5 s).
-        /// </summary>
-        public Task RefreshOnceAsync(Func<Task> refresh)
-        {
-            lock (refreshGate)
-            {
-                if (refreshing is null || refreshing.IsCompleted)
-                    refreshing = Task.Run(refresh, CancellationToken.None);
-                return refreshing;
-            }
-        }
+        /// <summary>One read of the saved rate for all the waiters that find it old.</summary>
+        public SharedRead Refresh { get; } = new();
 
         /// <summary>Learns of a back-off (this process's or another's): slots before its end are not used.</summary>
         public void See(long until)
@@ -184,11 +169,10 @@ public sealed class ChannelRateLimiter(
                     // The first reservation is one slot: the first call goes alone (InFlightLimiter), and a block
                     // reserved meanwhile would pass unused. The next block is reserved when a waiter finds no slot
                     // left; after that, ahead of need, while half of the current block is left.
-                    var block = reservedAny ? (int)Math.Clamp(Math.Ceiling(perSecondNow * BlockSpan.TotalSeconds), 1, 1000) : 1;
-                    if (reserving is null && (!found || (reservedBlock && slots.Count <= block / 2)))
+                    var block = reservations > 0 ? (int)Math.Clamp(Math.Ceiling(perSecondNow * BlockSpan.TotalSeconds), 1, 1000) : 1;
+                    if (reserving is null && (!found || (reservations > 1 && slots.Count <= block / 2)))
                     {
-                        reservedBlock = reservedAny;
-                        reservedAny = true;
+                        reservations++;
                         var interval = SlotPlan.IntervalTicks(perSecondNow);
                         // Started off the lock: the database call's first steps may run synchronously.
                         reserving = Task.Run(() => store.ReserveAsync(channel, block, interval, CancellationToken.None), CancellationToken.None);

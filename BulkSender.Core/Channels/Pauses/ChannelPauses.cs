@@ -15,10 +15,9 @@ public sealed class ChannelPauses(IDbContextFactory<AppDbContext> dbs, TimeProvi
 {
     public static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(5);
 
-    private readonly Lock refreshGate = new();
+    private readonly SharedRead refresh = new();
     private volatile IReadOnlyList<ChannelPause> known = [];
     private DateTimeOffset readAt = DateTimeOffset.MinValue;
-    private Task? refreshing;
 
     /// <summary>Raised after this process paused or resumed a channel (banners refresh).</summary>
     public event Action? Changed;
@@ -26,22 +25,8 @@ public sealed class ChannelPauses(IDbContextFactory<AppDbContext> dbs, TimeProvi
     public async ValueTask<bool> IsPausedAsync(ChannelKind channel, CancellationToken cancellationToken)
     {
         if (clock.GetUtcNow() - readAt >= RefreshEvery)
-            await RefreshOnceAsync().WaitAsync(cancellationToken);
+            await refresh.RunAsync(() => ListAsync(CancellationToken.None), cancellationToken);
         return known.Any(p => p.Channel == channel);
-    }
-
-    /// <summary>
-    /// One read for all the callers that find the set old: each reading it for itself, every worker of a busy send
-    /// queried the database at once every <see cref="RefreshEvery"/>, and its sends stalled meanwhile.
-    /// </summary>
-    private Task RefreshOnceAsync()
-    {
-        lock (refreshGate)
-        {
-            if (refreshing is null || refreshing.IsCompleted)
-                refreshing = Task.Run(() => ListAsync(CancellationToken.None), CancellationToken.None);
-            return refreshing;
-        }
     }
 
     /// <summary>The paused channels, read from the database.</summary>
