@@ -49,7 +49,9 @@ public sealed record TestSendOutcome(TestSendStatus Status, string Summary, Chan
 /// The message is checked by <see cref="ComposeValidator"/> first, its audience, timing and retries aside (a test has
 /// none), so an invalid compose gets the form's errors. A test counts in no totals: no message, no delivery, nothing
 /// taken from the daily quota or WhatsApp's messaging limit, nothing in the funnel. It waits for the channel's rate
-/// limiter like any send, is not made while the channel is paused, and is logged in the activity with its result. A
+/// limiter and takes one of its in-flight slots like any send (its latency joins the channel's observed latency: the
+/// first call of a process, which goes alone, may be a test), is not made while the channel is paused, and is logged in
+/// the activity with its result. A
 /// pausing or suppressing error from the provider is acted on as it would be for a real send.
 /// </remarks>
 public sealed class TestSends(
@@ -57,6 +59,7 @@ public sealed class TestSends(
     ComposeValidator validator,
     ChannelAdapters channels,
     ChannelRateLimiter limiter,
+    InFlightLimiter inFlight,
     ChannelPauses pauses,
     ContactFieldDefinitions fields,
     WhatsAppTemplateQueries templates,
@@ -141,8 +144,10 @@ public sealed class TestSends(
         if (rendered.Problem is { } tooLong)
             return NotSent($"Not sent to {target.Who}: {tooLong}");
 
+        using var slot = await inFlight.AcquireAsync(channel, cancellationToken);
         await limiter.WaitAsync(channel, cancellationToken);
         var adapter = await channels.ForAsync(channel, cancellationToken);
+        slot.Start();
         var result = await adapter.SendAsync(new OutgoingMessage(0, 0, channel, target.Address, target.Name, 1, rendered.Title,
             rendered.Content, null, rendered.Template)
         {

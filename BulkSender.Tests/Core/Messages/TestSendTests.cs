@@ -57,6 +57,32 @@ public sealed class TestSendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_test_is_a_provider_call_like_a_batchs_it_takes_an_in_flight_slot_and_its_answer_sets_the_channels_latency()
+    {
+        // A rate-limited channel lets one call go alone until a first answer shows the provider's latency; a test may be it.
+        await using var slow = await CoreHost.StartAsync(contacts: 0, new Dictionary<string, string?>
+        {
+            ["Channels:Simulated:LatencyMs"] = "100",
+            ["Channels:Simulated:LatencyJitterMs"] = "0",
+            ["Channels:RatePerSecond:Email"] = "50",
+            ["Channels:MaxInFlight:Email"] = "20",
+        });
+        var inFlight = slow.Services.GetRequiredService<InFlightLimiter>();
+        inFlight.TargetOf(ChannelKind.Email).ShouldBe(1, "no answer seen yet: the first call goes alone");
+
+        var sending = slow.Services.GetRequiredService<TestSends>().SendAsync(Model(ChannelKind.Email, address: "ana@example.com"), Operator,
+            CancellationToken.None);
+        await Waiting.UntilAsync(() => inFlight.InFlightOf(ChannelKind.Email) == 1, "the test holds a slot", TimeSpan.FromSeconds(10));
+        (await sending).Status.ShouldBe(TestSendStatus.Sent);
+
+        inFlight.InFlightOf(ChannelKind.Email).ShouldBe(0, "the slot went back with the answer");
+        inFlight.LatencyOf(ChannelKind.Email).ShouldBeInRange(TimeSpan.FromMilliseconds(100), InFlightLimiter.InitialLatency - TimeSpan.FromTicks(1),
+            "the answer's latency, not the 1 s assumed before");
+        // 50/s × ≥ 0.1 s × 1.2 + 1: the batches that follow have their calls in flight together from their first one.
+        inFlight.TargetOf(ChannelKind.Email).ShouldBeGreaterThanOrEqualTo(7);
+    }
+
+    [Fact]
     public async Task A_typed_address_gets_the_defaults_and_is_checked_like_a_contacts_address()
     {
         var outcome = await Tests.SendAsync(Model(ChannelKind.WhatsApp, address: "+1 (415) 555-0199"), Operator, CancellationToken.None);
