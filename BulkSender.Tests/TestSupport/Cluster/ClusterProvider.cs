@@ -87,6 +87,12 @@ public sealed class ClusterProvider : IAsyncDisposable
         using var client = new HttpClient { BaseAddress = server.BaseAddress };
         await Task.WhenAll(Enumerable.Range(0, 8).Select(i => client.PostAsync("warmup/messages",
             new StringContent($"{{\"recipient\":{{\"id\":\"warmup{i}\"}}}}", System.Text.Encoding.UTF8, "application/json"))));
+        Forget();
+    }
+
+    /// <summary>Forgets every call so far (warm-up calls before the measured send).</summary>
+    public void Forget()
+    {
         arrivals.Clear();
         recipients.Clear();
     }

@@ -32,6 +32,9 @@ public sealed record ClusterPlan(int Instances, int Recipients, double RatePerSe
 /// <param name="Finish">From the kill to the last call of the send.</param>
 public sealed record ClusterKill(string Instance, int ReachedBefore, int InFlight, int Unanswered, TimeSpan Finish);
 
+/// <summary>The provider's process during the send: garbage collections (each one stops its clock) and bytes allocated.</summary>
+public sealed record ProviderHealth(int Collections, long Allocated);
+
 /// <summary>What the provider saw of one send by several instances.</summary>
 /// <param name="PeakWindow">The most calls that arrived within any one second (a sliding window over the arrival times).</param>
 /// <param name="CombinedRate">Calls ÷ (last arrival − first arrival), per second.</param>
@@ -41,6 +44,9 @@ public sealed record ClusterFigures(ClusterPlan Plan, string Database, int Calls
     TimeSpan FirstToLast, IReadOnlyDictionary<string, int> CallsPerInstance, int Sent, int Failed, ClusterKill? Kill)
 {
     public double RateToLimit => CombinedRate / Plan.RatePerSecond;
+
+    /// <summary>Whether the provider's process ran without a pause while it stamped the arrivals (see <see cref="NoCollections"/>).</summary>
+    public ProviderHealth Provider { get; init; } = new(0, 0);
 
     public string PerInstance => string.Join(" / ", CallsPerInstance.OrderBy(p => p.Key, StringComparer.Ordinal)
         .Select(p => p.Value.ToString(CultureInfo.InvariantCulture)));
@@ -86,12 +92,20 @@ public static class ClusterSend
             var addresses = await AddContactsAsync(database, plan.Recipients);
             for (var i = 1; i < plan.Instances; i++)
                 apps.Add(AppProcess.Start(Settings(plan, database, provider, Name(i))));
-            await Task.WhenAll(apps.Skip(1).Select(a => a.ListeningAsync(StartTimeout)));
+            var listening = await Task.WhenAll(apps.Skip(1).Select(a => a.ListeningAsync(StartTimeout)));
+            await WarmUpAsync([first, .. listening], provider);
 
-            var messageId = await CreateSendAsync(first);
-            var kill = plan.KillAt is { } share ? await KillAsync(apps[1], Name(1), share, plan, provider, database, messageId) : null;
-            await UntilAsync(() => CompletedAsync(database, messageId), plan.SendTimeout, "the send completed");
-            return await FiguresAsync(plan, database, provider, addresses, messageId, kill);
+            int messageId;
+            ClusterKill? kill;
+            ProviderHealth health;
+            using (var steady = new NoCollections()) // the provider's stamps are arrival times only if this process never stops
+            {
+                messageId = await CreateSendAsync(first);
+                kill = plan.KillAt is { } share ? await KillAsync(apps[1], Name(1), share, plan, provider, database, messageId) : null;
+                await UntilAsync(() => CompletedAsync(database, messageId), plan.SendTimeout, "the send completed");
+                health = new ProviderHealth(steady.Collections, steady.Allocated);
+            }
+            return await FiguresAsync(plan, database, provider, addresses, messageId, kill, health);
         }
         catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
         {
@@ -149,13 +163,40 @@ public static class ClusterSend
         return [.. Enumerable.Range(1, count).Select(Psid)];
     }
 
-    private static async Task<int> CreateSendAsync(Uri app)
+    /// <summary>
+    /// One test send through each instance, then forgotten by the provider: the instances are a running cluster's, warm.
+    /// A process's first call to a rate-limited channel goes alone until answered (InFlightLimiter: its cold path would
+    /// bunch the calls granted behind it), which would cost the measured send one provider latency per instance.
+    /// </summary>
+    private static async Task WarmUpAsync(IReadOnlyList<Uri> apps, ClusterProvider provider)
     {
-        using var client = new HttpClient { BaseAddress = app };
+        for (var i = 0; i < apps.Count; i++)
+        {
+            using var client = await OperatorAsync(apps[i]);
+            var response = await client.PostAsJsonAsync("/api/messages/test-send", new
+            {
+                title = "Warm-up", content = "Hello", channel = "messenger", address = Psid(1_000_000 + i),
+            });
+            var body = await response.Content.ReadAsStringAsync();
+            if (!response.IsSuccessStatusCode || JsonDocument.Parse(body).RootElement.GetProperty("status").GetString() != "sent")
+                throw new InvalidOperationException($"The warm-up test send through {Name(i)} did not go: {body}");
+        }
+        provider.Forget();
+    }
+
+    private static async Task<HttpClient> OperatorAsync(Uri app)
+    {
+        var client = new HttpClient { BaseAddress = app };
         var login = await client.PostAsJsonAsync("/api/auth/login", new { email = "operator@bulksender.local", password = "Operator123!" });
         login.EnsureSuccessStatusCode();
         var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString();
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private static async Task<int> CreateSendAsync(Uri app)
+    {
+        using var client = await OperatorAsync(app);
         var response = await client.PostAsJsonAsync("/api/messages",
             new { title = "Cluster", content = "Hello from every instance", channel = "messenger", audience = "channel" });
         if (!response.IsSuccessStatusCode)
@@ -210,7 +251,7 @@ public static class ClusterSend
     }
 
     private static async Task<ClusterFigures> FiguresAsync(ClusterPlan plan, ClusterDatabase database, ClusterProvider provider,
-        HashSet<string> addresses, int messageId, ClusterKill? kill)
+        HashSet<string> addresses, int messageId, ClusterKill? kill, ProviderHealth health)
     {
         var calls = provider.Arrivals;
         await using var db = database.CreateDbContext();
@@ -221,7 +262,10 @@ public static class ClusterSend
         return new ClusterFigures(plan, database.Name, calls.Count, ClusterFigures.PeakIn(calls.Select(a => a.ArrivedAt), TimeSpan.FromSeconds(1)),
             calls.Count / firstToLast.TotalSeconds, calls.Count - calls.Select(a => a.Recipient).Distinct().Count(),
             addresses.Except(calls.Select(a => a.Recipient)).Count(), firstToLast,
-            calls.GroupBy(a => a.Instance).ToDictionary(g => g.Key, g => g.Count()), message.SentCount, message.FailedCount, kill);
+            calls.GroupBy(a => a.Instance).ToDictionary(g => g.Key, g => g.Count()), message.SentCount, message.FailedCount, kill)
+        {
+            Provider = health,
+        };
     }
 
     /// <summary>

@@ -24,7 +24,8 @@ public sealed class ClusterSendTests(ITestOutputHelper output)
             $"{figures.Plan.Instances} instances on {figures.Database}, {figures.Plan.Recipients} recipients at {figures.Plan.RatePerSecond}/s: " +
             $"{figures.Calls} calls ({figures.PerInstance} per instance) in {figures.FirstToLast.TotalSeconds:N1} s; peak 1-s window " +
             $"{figures.PeakWindow}; combined {figures.CombinedRate:N1}/s = {figures.RateToLimit:N3} × the limit; " +
-            $"{figures.Duplicates} duplicates, {figures.Lost} lost; sent {figures.Sent}, failed {figures.Failed}"));
+            $"{figures.Duplicates} duplicates, {figures.Lost} lost; sent {figures.Sent}, failed {figures.Failed}; the provider's process: " +
+            $"{figures.Provider.Collections} collections, {figures.Provider.Allocated / 1024.0 / 1024.0:N0} MB allocated"));
         if (figures.Kill is { } kill)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"killed {kill.Instance} at {kill.ReachedBefore} reached, with {kill.InFlight} deliveries in Sending " +
@@ -48,13 +49,12 @@ public sealed class ClusterSendTests(ITestOutputHelper output)
         figures.Duplicates.ShouldBe(0, "nobody was reached twice");
         figures.Sent.ShouldBe(Recipients);
         figures.CallsPerInstance.Count.ShouldBe(2, "both instances sent");
-        // One limit for both: with a limiter per process the provider saw 206 calls in its busiest second. The slots keep
-        // 30 ms of margin per second for late wake-ups and jitter; a stall of a process on this 2-core machine (GC, the
-        // scheduler) between a grant and the wire can still bunch calls beyond it: the benchmark measured 98–100 in the
-        // worst second, a CI run 107 (issue 15 asks for ≤ 100 and ≥ 0.95: benchmarks/run.sh cluster measures it). What
-        // this test holds every time is the sharing: well under twice the limit, and nearly all of it used.
-        figures.CombinedRate.ShouldBeGreaterThanOrEqualTo(0.92 * Limit, "the cluster uses nearly all of the page's limit");
-        figures.PeakWindow.ShouldBeLessThanOrEqualTo((int)(Limit * 1.2), "the instances share the page's one limit, not one each");
+        // One limit for both, at the provider: a limiter per process put 206 calls in its busiest second. The slots keep
+        // 30 ms of margin per second for late wake-ups and jitter, and the cluster still uses nearly all of the limit.
+        figures.Provider.Collections.ShouldBe(0,
+            "the provider's process never stopped while it stamped arrivals (a collection stamps the calls queued behind it as one burst)");
+        figures.PeakWindow.ShouldBeLessThanOrEqualTo((int)Limit, "no second at the provider holds more than the page's one limit");
+        figures.CombinedRate.ShouldBeGreaterThanOrEqualTo(0.95 * Limit, "the cluster uses all of the page's limit but the margin");
     }
 
     [Fact]
