@@ -51,8 +51,8 @@ public sealed record TestSendOutcome(TestSendStatus Status, string Summary, Chan
 /// taken from the daily quota or WhatsApp's messaging limit, nothing in the funnel. It waits for the channel's rate
 /// limiter and takes one of its in-flight slots like any send (its latency joins the channel's observed latency: the
 /// first call of a process, which goes alone, may be a test), is not made while the channel is paused, and is logged in
-/// the activity with its result. A
-/// pausing or suppressing error from the provider is acted on as it would be for a real send.
+/// the activity with its result. A pausing or suppressing error from the provider is acted on as it would be for a real
+/// send.
 /// </remarks>
 public sealed class TestSends(
     IDbContextFactory<AppDbContext> dbs,

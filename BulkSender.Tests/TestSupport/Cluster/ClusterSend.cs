@@ -40,13 +40,11 @@ public sealed record ProviderHealth(int Collections, long Allocated);
 /// <param name="CombinedRate">Calls ÷ (last arrival − first arrival), per second.</param>
 /// <param name="Duplicates">Calls beyond the first for a recipient.</param>
 /// <param name="Lost">Recipients the provider never saw.</param>
+/// <param name="Provider">Whether the provider's process ran without a pause while it stamped the arrivals (<see cref="NoCollections"/>).</param>
 public sealed record ClusterFigures(ClusterPlan Plan, string Database, int Calls, int PeakWindow, double CombinedRate, int Duplicates, int Lost,
-    TimeSpan FirstToLast, IReadOnlyDictionary<string, int> CallsPerInstance, int Sent, int Failed, ClusterKill? Kill)
+    TimeSpan FirstToLast, IReadOnlyDictionary<string, int> CallsPerInstance, int Sent, int Failed, ClusterKill? Kill, ProviderHealth Provider)
 {
     public double RateToLimit => CombinedRate / Plan.RatePerSecond;
-
-    /// <summary>Whether the provider's process ran without a pause while it stamped the arrivals (see <see cref="NoCollections"/>).</summary>
-    public ProviderHealth Provider { get; init; } = new(0, 0);
 
     public string PerInstance => string.Join(" / ", CallsPerInstance.OrderBy(p => p.Key, StringComparer.Ordinal)
         .Select(p => p.Value.ToString(CultureInfo.InvariantCulture)));
@@ -262,10 +260,7 @@ public static class ClusterSend
         return new ClusterFigures(plan, database.Name, calls.Count, ClusterFigures.PeakIn(calls.Select(a => a.ArrivedAt), TimeSpan.FromSeconds(1)),
             calls.Count / firstToLast.TotalSeconds, calls.Count - calls.Select(a => a.Recipient).Distinct().Count(),
             addresses.Except(calls.Select(a => a.Recipient)).Count(), firstToLast,
-            calls.GroupBy(a => a.Instance).ToDictionary(g => g.Key, g => g.Count()), message.SentCount, message.FailedCount, kill)
-        {
-            Provider = health,
-        };
+            calls.GroupBy(a => a.Instance).ToDictionary(g => g.Key, g => g.Count()), message.SentCount, message.FailedCount, kill, health);
     }
 
     /// <summary>
