@@ -20,9 +20,9 @@ namespace BulkSender.Core.Channels;
 /// otherwise at most every <see cref="RefreshEvery"/> (a save on another instance, read once for all the waiters that
 /// find it old), never per message. Each waiter takes the next slot and waits for it on its own timer (waiting in
 /// turn, one late wake-up made every later waiter late); a slot whose time passed more than
-/// <see cref="SlotPlan.Lateness"/> ago (nobody waited, or the machine woke late) is dropped, never caught up in a burst,
-/// and counted (<see cref="MeterName"/>). The next block is reserved while half of the current one is left, so the
-/// database's answer is not waited for. A rate-limit reply pauses the account for every instance
+/// <see cref="SlotPlan.Lateness"/> ago (nobody came for it in time, or its waiter woke late) is dropped, never caught up
+/// in a burst, and counted (<see cref="MeterName"/>). The next block is reserved while half of the current one is left,
+/// so the database's answer is not waited for. A rate-limit reply pauses the account for every instance
 /// (<see cref="BackOffAsync"/>).
 /// </remarks>
 public sealed class ChannelRateLimiter(
@@ -53,8 +53,9 @@ public sealed class ChannelRateLimiter(
     private static readonly Meter Meter = new(MeterName);
 
     /// <summary>
-    /// Reserved slots no message used, by channel and reason: <c>late</c> (its time passed before a waiter took it, or the
-    /// waiter woke more than <see cref="SlotPlan.Lateness"/> after it) or <c>paused</c> (inside a back-off).
+    /// Reserved slots no message used, by channel and reason: <c>unused</c> (its time passed before a waiter came for it:
+    /// nothing more to send, or every worker busy elsewhere), <c>late</c> (its waiter woke more than
+    /// <see cref="SlotPlan.Lateness"/> after it: a busy machine) or <c>paused</c> (inside a back-off).
     /// </summary>
     private static readonly Counter<long> SlotsDropped =
         Meter.CreateCounter<long>("bulksender.rate_limit.slots_dropped", "{slot}", "Reserved rate-limit slots no message used");
@@ -165,7 +166,7 @@ public sealed class ChannelRateLimiter(
                     Collect();
                     var found = false;
                     while (!found && slots.TryDequeue(out slot))
-                        found = Usable(slot); // not: inside a back-off, or passed while nobody waited (dropped, never caught up)
+                        found = Usable(slot, "unused"); // not: inside a back-off, or passed while nobody waited (dropped, never caught up)
                     // The first reservation is one slot: the first call goes alone (InFlightLimiter), and a block
                     // reserved meanwhile would pass unused. The next block is reserved when a waiter finds no slot
                     // left; after that, ahead of need, while half of the current block is left.
@@ -187,16 +188,19 @@ public sealed class ChannelRateLimiter(
                 }
                 // Each waiter waits for its own slot: a slow wake-up of one does not make the next one late.
                 await UntilAsync(slot, cancellationToken);
-                if (Usable(slot))
+                if (Usable(slot, "late"))
                     return;
                 // Woken too late (a busy machine) or a back-off began meanwhile: the next slot, not a burst.
             }
         }
 
-        /// <summary>Not inside a back-off, and not more than <see cref="SlotPlan.Lateness"/> in the past; counts a slot that is.</summary>
-        private bool Usable(long slot)
+        /// <summary>
+        /// Not inside a back-off, and not more than <see cref="SlotPlan.Lateness"/> in the past; counts a slot that is, as
+        /// <paramref name="passed"/> when its time passed (<see cref="SlotsDropped"/>).
+        /// </summary>
+        private bool Usable(long slot, string passed)
         {
-            var reason = slot < PausedUntil ? "paused" : clock.GetUtcNow().UtcTicks > slot + SlotPlan.Lateness.Ticks ? "late" : null;
+            var reason = slot < PausedUntil ? "paused" : clock.GetUtcNow().UtcTicks > slot + SlotPlan.Lateness.Ticks ? passed : null;
             if (reason is null)
                 return true;
             SlotsDropped.Add(1, new TagList { { "channel", channel.ToString() }, { "reason", reason } });

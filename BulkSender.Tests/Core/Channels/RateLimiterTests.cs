@@ -131,8 +131,9 @@ public sealed class RateLimiterTests
 
     /// <summary>
     /// A waiter that wakes late still goes (within its slot's lateness the next keeps the schedule); a reserved slot
-    /// that passed while nobody could take it is dropped, not caught up in a burst; one who comes after an idle spell
-    /// goes at once, and the next one slot later: an idle spell is no credit.
+    /// that passed while nobody could take it is dropped as unused, not caught up in a burst; one who comes after an idle
+    /// spell goes at once, and the next one slot later: an idle spell is no credit; a waiter that wakes later than its
+    /// slot's lateness drops it as late and takes the next.
     /// </summary>
     [Fact]
     public async Task A_late_wake_up_keeps_the_schedule_a_passed_slot_is_dropped_and_idle_time_is_no_credit()
@@ -145,7 +146,8 @@ public sealed class RateLimiterTests
         var interval = TimeSpan.FromTicks(SlotPlan.IntervalTicks(51.5));
         interval.ShouldBe(TimeSpan.FromMilliseconds(20));
         var start = clock.GetUtcNow().UtcTicks;
-        using var dropped = new DroppedSlotsListener(ChannelKind.Email, "late");
+        using var dropped = new DroppedSlotsListener(ChannelKind.Email, "unused");
+        using var wokeLate = new DroppedSlotsListener(ChannelKind.Email, "late");
         var grants = new List<long> { await limiter.WaitAsync(ChannelKind.Email, default) };
 
         // The next block is reserved in the background: the clock moves only once it is (else it would start later).
@@ -192,7 +194,22 @@ public sealed class RateLimiterTests
         await Task.Delay(50);
         following.IsCompleted.ShouldBeFalse("and the next one slot later");
         clock.Advance(TimeSpan.FromMilliseconds(1));
-        await following.WaitAsync(TimeSpan.FromSeconds(5));
+        var followed = await following.WaitAsync(TimeSpan.FromSeconds(5));
+        wokeLate.Count.ShouldBe(0, "no waiter woke later than its slot's lateness so far");
+
+        // A waiter whose timer fires after its slot's lateness (a busy machine): that slot is dropped as late, and the
+        // waiter takes the next one, on the schedule, not at once.
+        timersNow = clock.Timers;
+        var sleepy = limiter.WaitAsync(ChannelKind.Email, default).AsTask();
+        await SendBatchJobTests.Until(() => clock.Timers > timersNow, timeoutSeconds: 5);
+        timersNow = clock.Timers;
+        clock.Advance(interval + SlotPlan.Lateness + TimeSpan.FromMilliseconds(1));
+        await SendBatchJobTests.Until(() => clock.Timers > timersNow, timeoutSeconds: 5); // waiting for the next slot now
+        wokeLate.Count.ShouldBe(1, "its slot was dropped as late");
+        sleepy.IsCompleted.ShouldBeFalse("a late waiter does not go at once");
+        clock.Advance(interval - SlotPlan.Lateness - TimeSpan.FromMilliseconds(1));
+        clock.GetElapsedTime(followed, await sleepy.WaitAsync(TimeSpan.FromSeconds(5))).ShouldBe(2 * interval, "it took the next slot");
+        dropped.Count.ShouldBe(3, "and nothing else passed unused");
     }
 
     /// <summary>A fake clock that knows its pending timers (created, not yet fired or disposed) and when each is due.</summary>
