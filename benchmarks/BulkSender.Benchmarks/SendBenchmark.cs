@@ -24,8 +24,8 @@ namespace BulkSender.Benchmarks;
 /// (rendered per recipient, the custom values loaded per batch), plain and personalized runs alternated;
 /// (b) 200 ms channel latency at limits of 20, 80, 300 and 1,000 messages/s: one table, the limits as rows, with the
 /// achieved rate ÷ limit (end to end, and first to last send), the most calls in any one second at the provider, the
-/// longest time without a send, the rate limiter's slots dropped between the first and the last send (a warm-up's leftover slots are dropped when the
-/// next send starts: not this send's), and the peak working set during each run.
+/// longest time without a send, the rate limiter's slots dropped between the first and the last send (a warm-up's
+/// leftover slots are dropped when the next send starts: not this send's), and the peak working set during each run.
 /// </summary>
 public sealed class SendBenchmark : IBenchmark
 {
