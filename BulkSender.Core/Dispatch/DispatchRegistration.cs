@@ -33,6 +33,7 @@ internal static class DispatchRegistration
         services.AddSingleton<RateLimitSlots>();
         services.AddSingleton<ChannelRateLimiter>();
         services.AddSingleton<InFlightLimiter>();
+        services.AddSingleton<HandOverTurns>();
         services.AddSingleton<DailySendQuota>();
         services.AddSingleton<WhatsAppMessagingLimit>();
 

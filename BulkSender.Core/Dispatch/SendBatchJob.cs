@@ -26,7 +26,9 @@ namespace BulkSender.Core.Dispatch;
 /// <list type="number">
 /// <item>Claim the batch; read its content and its Pending recipients (with the contacts' last inbound times, in the
 /// same query), in chunks of <see cref="DispatchOptions.ProgressEvery"/>. Deliveries a dead worker left in Sending go
-/// again. A heartbeat runs beside the send while it waits (for the rate limiter or a slow provider).</item>
+/// again. A heartbeat runs beside the send while it waits (for its turn, the rate limiter or a slow provider). A batch
+/// of a rate-limited channel waits for its turn (<see cref="HandOverTurns"/>: a few batches hand over at once, the
+/// next takes over while they wait for their last answers) before it marks anything Sending.</item>
 /// <item>Mark the chunk Sending in one conditional update, which is also the check for cancellation, for a lost claim
 /// and for opt-outs. A chunk not fully marked is resolved: stop (cancelled, or the batch was taken back), or skip
 /// the contacts who opted out since the send was created.</item>
@@ -63,6 +65,7 @@ public sealed class SendBatchJob(
     ChannelAdapters channels,
     ChannelRateLimiter limiter,
     InFlightLimiter inFlight,
+    HandOverTurns turns,
     DailySendQuota quota,
     WhatsAppMessagingLimit messagingLimit,
     OptOutSignal optOuts,
@@ -130,6 +133,7 @@ public sealed class SendBatchJob(
         var personal = new Personal(renderer, values);
 
         using var sends = new SendsInFlight();
+        var turn = await turns.TakeAsync(content.Channel, cancellationToken); // nothing is Sending while the batch waits
         try
         {
             gate.Watch();
@@ -143,6 +147,7 @@ public sealed class SendBatchJob(
                     stop = await HandOverAsync(run, channel, content, personal, attachment, gate, sending, sends, cancellationToken);
                 if (stop != BatchStop.None || i + 1 == chunks.Count)
                 {
+                    turn.Dispose(); // the next batch hands over while this one's last answers come
                     await RecordAsAnsweredAsync(run, sends);
                     return stop;
                 }
@@ -153,6 +158,7 @@ public sealed class SendBatchJob(
         }
         finally
         {
+            turn.Dispose();
             await sends.AllEndedAsync(); // a run that broke lets its sends end before their deliveries are failed
             if (limits.Daily is not null)
                 await quota.ReturnUnusedAsync(content.Channel, CancellationToken.None);

@@ -266,10 +266,10 @@ public sealed class RateLimiterTests
     /// The pipeline's part: four batch jobs of one message share the channel's one limiter, so together they take as
     /// long as the limit demands, each recipient reaches the provider once, and no second at the provider (here the
     /// simulated channel's log) holds more than the limit: the slots' margin absorbs the time the OS takes to run each
-    /// worker after its grant.
+    /// worker after its grant. The four run at once but hand over two at a time (<see cref="HandOverTurns"/>).
     /// </summary>
     [Fact]
-    public async Task Four_workers_sending_batches_of_one_message_together_keep_the_channel_limit()
+    public async Task Four_workers_sending_batches_of_one_message_together_keep_the_channel_limit_and_hand_over_in_turns()
     {
         await using var host = await CoreHost.StartAsync(settings: new Dictionary<string, string?>
         {
@@ -293,6 +293,14 @@ public sealed class RateLimiterTests
         Stopwatch.GetElapsedTime(timestamps.Min(), timestamps.Max()).TotalSeconds
             .ShouldBeGreaterThanOrEqualTo(59.0 / Limit * 0.99, "four workers with a limiter each would take a quarter of this");
         BusiestSecond(timestamps).ShouldBeLessThanOrEqualTo(Limit);
+
+        // In turns: while two batches hand over, the other two wait; the third starts after one of the first two ended.
+        var batchOf = (await host.DeliveriesAsync(messageId)).ToDictionary(d => d.Id, d => d.BatchId);
+        var handOvers = sends.GroupBy(s => batchOf[s.DeliveryId])
+            .Select(g => (First: g.Min(s => s.Timestamp), Last: g.Max(s => s.Timestamp))).OrderBy(w => w.First).ToList();
+        handOvers.Count.ShouldBe(4);
+        timestamps.Max(t => handOvers.Count(w => w.First <= t && t <= w.Last)).ShouldBe(2, "two batches hand over at once");
+        handOvers[2].First.ShouldBeGreaterThan(Math.Min(handOvers[0].Last, handOvers[1].Last));
     }
 
     [Fact]
