@@ -49,6 +49,40 @@ public sealed record ClusterFigures(ClusterPlan Plan, string Database, int Calls
     public string PerInstance => string.Join(" / ", CallsPerInstance.OrderBy(p => p.Key, StringComparer.Ordinal)
         .Select(p => p.Value.ToString(CultureInfo.InvariantCulture)));
 
+    /// <summary>Where the busiest second was and what made it (<see cref="DescribePeak"/>), for a test's output.</summary>
+    public string PeakDetail { get; init; } = "";
+
+    /// <summary>
+    /// The busiest second: when (from the first arrival), each instance's calls in it, and each instance's longest gap
+    /// between two calls in it and its closest five calls (a stall, then calls bunched on their way out, shows as both).
+    /// </summary>
+    public static string DescribePeak(IReadOnlyList<ProviderArrival> arrivals)
+    {
+        var sorted = arrivals.OrderBy(a => a.ArrivedAt).ToArray();
+        if (sorted.Length == 0)
+            return "no calls";
+        var (peak, from) = (0, 0);
+        for (int start = 0, end = 0; end < sorted.Length; end++)
+        {
+            while (sorted[end].ArrivedAt - sorted[start].ArrivedAt >= Stopwatch.Frequency)
+                start++;
+            if (end - start + 1 > peak)
+                (peak, from) = (end - start + 1, start);
+        }
+        var window = sorted.Skip(from).Take(peak).ToArray();
+        static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+        var perInstance = window.GroupBy(a => a.Instance).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
+        {
+            var times = g.Select(a => a.ArrivedAt).ToArray();
+            var gaps = times.Zip(times.Skip(1), (a, b) => b - a).DefaultIfEmpty().ToArray();
+            var closestFive = times.Length >= 5 ? Enumerable.Range(0, times.Length - 4).Min(i => times[i + 4] - times[i]) : 0;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{g.Key} {times.Length} (longest gap {Ms(gaps.Max()):N1} ms, five within {Ms(closestFive):N1} ms)");
+        });
+        return string.Create(CultureInfo.InvariantCulture,
+            $"busiest second from +{Ms(window[0].ArrivedAt - sorted[0].ArrivedAt) / 1000:N3} s: {string.Join(", ", perInstance)}");
+    }
+
     /// <summary>The most arrivals within any window of <paramref name="window"/>, arrival times in Stopwatch ticks.</summary>
     public static int PeakIn(IEnumerable<long> arrivals, TimeSpan window)
     {
@@ -260,7 +294,10 @@ public static class ClusterSend
         return new ClusterFigures(plan, database.Name, calls.Count, ClusterFigures.PeakIn(calls.Select(a => a.ArrivedAt), TimeSpan.FromSeconds(1)),
             calls.Count / firstToLast.TotalSeconds, calls.Count - calls.Select(a => a.Recipient).Distinct().Count(),
             addresses.Except(calls.Select(a => a.Recipient)).Count(), firstToLast,
-            calls.GroupBy(a => a.Instance).ToDictionary(g => g.Key, g => g.Count()), message.SentCount, message.FailedCount, kill, health);
+            calls.GroupBy(a => a.Instance).ToDictionary(g => g.Key, g => g.Count()), message.SentCount, message.FailedCount, kill, health)
+        {
+            PeakDetail = ClusterFigures.DescribePeak(calls),
+        };
     }
 
     /// <summary>
