@@ -87,7 +87,7 @@ public sealed class ContactsBrowserTests(AppFixture app, BrowserFixture browser)
         await page.WaitForInteractiveAsync();
         await Expect(page.GetByText("Download the sample file")).ToBeVisibleAsync();
 
-        await page.Locator("input[type=file]").SetInputFilesAsync(file);
+        await page.Locator("input[type=file]").ChooseFileAsync(file);
 
         await Expect(page.GetByTestId("import-counts")).ToContainTextAsync("2 to add");
         await Expect(page.GetByTestId("import-counts")).ToContainTextAsync("1 rejected");
@@ -113,7 +113,7 @@ public sealed class ContactsBrowserTests(AppFixture app, BrowserFixture browser)
         await page.GotoAsync("/contacts/import");
         await page.WaitForInteractiveAsync();
 
-        await page.Locator("input[type=file]").SetInputFilesAsync(file);
+        await page.Locator("input[type=file]").ChooseFileAsync(file);
 
         await Expect(page.GetByTestId("file-error")).ToContainTextAsync("This is not a CSV file");
         await Expect(page.GetByTestId("import-button")).ToHaveCountAsync(0);

@@ -50,7 +50,7 @@ public sealed partial class NewUserWalkBrowserTests(BrowserFixture browser)
         await Menu(page, "Contacts").ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "Import CSV" }).ClickAsync();
         await page.WaitForInteractiveAsync();
-        await page.Locator("input[type=file]").SetInputFilesAsync(csv);
+        await page.Locator("input[type=file]").ChooseFileAsync(csv);
         await Expect(page.GetByTestId("import-counts")).ToContainTextAsync($"{Imported} to add");
         await Expect(page.GetByTestId("import-counts")).ToContainTextAsync("2 rejected");
         await Expect(page.GetByTestId("rejected-rows")).ToContainTextAsync("'walker-at-example.com' is not a valid e-mail address");

@@ -88,4 +88,15 @@ public static class PageExtensions
     /// <summary>Blazor ignores clicks until the circuit is up; the layout says when it is.</summary>
     public static Task WaitForInteractiveAsync(this IPage page) =>
         page.Locator("#app-root[data-interactive=true]").WaitForAsync();
+
+    /// <summary>
+    /// Chooses <paramref name="path"/> in a Blazor <c>InputFile</c> once it listens: the element is on the page a moment
+    /// before its script is attached (after the component's first render, over the circuit), and a file chosen in that
+    /// moment changes nothing. The script marks the element when it attaches (<c>_blazorInputFileNextFileId</c>).
+    /// </summary>
+    public static async Task ChooseFileAsync(this ILocator input, string path)
+    {
+        await input.Page.WaitForFunctionAsync("e => e._blazorInputFileNextFileId !== undefined", await input.ElementHandleAsync());
+        await input.SetInputFilesAsync(path);
+    }
 }
