@@ -15,7 +15,7 @@ namespace BulkSender.Core.Dispatch;
 /// for its last answers, and with every worker waiting nobody takes the slots. At 1,000/s with ten workers that was a
 /// 150 ms pause at the provider at the end of the first ten batches (1.5% of a 10,000-recipient send) and dips later.
 /// In turns, batches end one after another, and while one waits for its answers the next has the slots. Two turns
-/// keep 1,000/s at the rate the slots allow (benchmark: 0.970 from the first send to the last, longest pause 14–25 ms);
+/// keep 1,000/s at the rate the slots allow (benchmark: 0.970 from the first send to the last, longest pause 11–25 ms);
 /// one more turn for every further <see cref="RatePerTurn"/> a second, as one batch's loop also writes its progress.
 /// </remarks>
 public sealed class HandOverTurns(ChannelRateLimiter rates)

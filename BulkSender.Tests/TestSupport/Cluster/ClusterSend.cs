@@ -61,14 +61,7 @@ public sealed record ClusterFigures(ClusterPlan Plan, string Database, int Calls
         var sorted = arrivals.OrderBy(a => a.ArrivedAt).ToArray();
         if (sorted.Length == 0)
             return "no calls";
-        var (peak, from) = (0, 0);
-        for (int start = 0, end = 0; end < sorted.Length; end++)
-        {
-            while (sorted[end].ArrivedAt - sorted[start].ArrivedAt >= Stopwatch.Frequency)
-                start++;
-            if (end - start + 1 > peak)
-                (peak, from) = (end - start + 1, start);
-        }
+        var (from, peak) = Busiest(sorted.Select(a => a.ArrivedAt).ToArray(), TimeSpan.FromSeconds(1));
         var window = sorted.Skip(from).Take(peak).ToArray();
         static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
         var perInstance = window.GroupBy(a => a.Instance).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
@@ -84,18 +77,21 @@ public sealed record ClusterFigures(ClusterPlan Plan, string Database, int Calls
     }
 
     /// <summary>The most arrivals within any window of <paramref name="window"/>, arrival times in Stopwatch ticks.</summary>
-    public static int PeakIn(IEnumerable<long> arrivals, TimeSpan window)
+    public static int PeakIn(IEnumerable<long> arrivals, TimeSpan window) => Busiest(arrivals.Order().ToArray(), window).Count;
+
+    /// <summary>The window of <paramref name="window"/> holding the most of <paramref name="sorted"/>: its first index and count.</summary>
+    private static (int From, int Count) Busiest(long[] sorted, TimeSpan window)
     {
-        var times = arrivals.Order().ToArray();
         var span = (long)(window.TotalSeconds * Stopwatch.Frequency);
-        var (peak, start) = (0, 0);
-        for (var end = 0; end < times.Length; end++)
+        var (peak, from) = (0, 0);
+        for (int start = 0, end = 0; end < sorted.Length; end++)
         {
-            while (times[end] - times[start] >= span)
+            while (sorted[end] - sorted[start] >= span)
                 start++;
-            peak = Math.Max(peak, end - start + 1);
+            if (end - start + 1 > peak)
+                (peak, from) = (end - start + 1, start);
         }
-        return peak;
+        return (from, peak);
     }
 }
 
