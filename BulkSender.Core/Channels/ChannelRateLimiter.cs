@@ -54,8 +54,8 @@ public sealed class ChannelRateLimiter(
 
     /// <summary>
     /// Reserved slots no message used, by channel and reason: <c>unused</c> (its time passed before a waiter came for it:
-    /// nothing more to send, or every worker busy elsewhere), <c>late</c> (its waiter woke more than
-    /// <see cref="SlotPlan.Lateness"/> after it: a busy machine) or <c>paused</c> (inside a back-off).
+    /// nothing more to send, or every worker busy elsewhere), <c>late</c> (its waiter woke, or its call was about to
+    /// leave, more than <see cref="SlotPlan.Lateness"/> after it: a busy machine) or <c>paused</c> (inside a back-off).
     /// </summary>
     private static readonly Counter<long> SlotsDropped =
         Meter.CreateCounter<long>("bulksender.rate_limit.slots_dropped", "{slot}", "Reserved rate-limit slots no message used");
@@ -66,18 +66,33 @@ public sealed class ChannelRateLimiter(
     internal Action<ChannelKind, long>? Granted { get; set; }
 
     /// <summary>Waits until one more message may go to <paramref name="channel"/>'s provider; returns the grant's timestamp.</summary>
-    public async ValueTask<long> WaitAsync(ChannelKind channel, CancellationToken cancellationToken)
+    public async ValueTask<long> WaitAsync(ChannelKind channel, CancellationToken cancellationToken) =>
+        (await TakeAsync(channel, cancellationToken)).Granted;
+
+    /// <summary>
+    /// Waits until one more message may go to <paramref name="channel"/>'s provider; returns the slot it goes in, which
+    /// the call should leave by (<see cref="StillOnTime"/>).
+    /// </summary>
+    public async ValueTask<RateSlot> TakeAsync(ChannelKind channel, CancellationToken cancellationToken)
     {
         var account = AccountOf(channel);
         if (Volatile.Read(ref account.SettingsVersion) != (settings?.Version ?? 0))
             await RefreshAsync(channel, account, cancellationToken); // this process saved the channel's settings
         else if (clock.GetElapsedTime(Volatile.Read(ref account.ReadAt)) >= RefreshEvery)
             await account.Refresh.RunAsync(() => RefreshAsync(channel, account, CancellationToken.None), cancellationToken);
-        await account.WaitAsync(cancellationToken);
+        var slot = await account.WaitAsync(cancellationToken);
         var granted = clock.GetTimestamp();
         Granted?.Invoke(channel, granted);
-        return granted;
+        return new RateSlot(channel, granted, slot);
     }
+
+    /// <summary>
+    /// Whether a call granted <paramref name="slot"/> may still leave now, checked just before it does: not once the slot
+    /// passed more than <see cref="SlotPlan.Lateness"/> ago (the way from the grant to the call took that long: a busy
+    /// machine, a wait for an SMTP connection), as for a waiter that woke late, and not when a back-off that began since
+    /// covers it; such a slot is counted as dropped (<c>late</c>, <c>paused</c>). A channel without a limit is always on time.
+    /// </summary>
+    public bool StillOnTime(RateSlot slot) => slot.At == 0 || AccountOf(slot.Channel).Usable(slot.At, "late");
 
     /// <summary>The rate in force for <paramref name="channel"/> now (messages per second, 0 = no limit).</summary>
     public double RateOf(ChannelKind channel) => AccountOf(channel).PerSecond;
@@ -149,13 +164,14 @@ public sealed class ChannelRateLimiter(
             }
         }
 
-        public async Task WaitAsync(CancellationToken cancellationToken)
+        /// <summary>Waits for the account's next slot; returns it (UTC ticks), or 0 for a channel without a limit.</summary>
+        public async Task<long> WaitAsync(CancellationToken cancellationToken)
         {
             var perSecondNow = PerSecond;
             if (perSecondNow <= 0)
             {
                 await UntilAsync(PausedUntil, cancellationToken);
-                return;
+                return 0;
             }
             while (true)
             {
@@ -189,7 +205,7 @@ public sealed class ChannelRateLimiter(
                 // Each waiter waits for its own slot: a slow wake-up of one does not make the next one late.
                 await UntilAsync(slot, cancellationToken);
                 if (Usable(slot, "late"))
-                    return;
+                    return slot;
                 // Woken too late (a busy machine) or a back-off began meanwhile: the next slot, not a burst.
             }
         }
@@ -198,7 +214,7 @@ public sealed class ChannelRateLimiter(
         /// Not inside a back-off, and not more than <see cref="SlotPlan.Lateness"/> in the past; counts a slot that is, as
         /// <paramref name="passed"/> when its time passed (<see cref="SlotsDropped"/>).
         /// </summary>
-        private bool Usable(long slot, string passed)
+        public bool Usable(long slot, string passed)
         {
             var reason = slot < PausedUntil ? "paused" : clock.GetUtcNow().UtcTicks > slot + SlotPlan.Lateness.Ticks ? passed : null;
             if (reason is null)
@@ -235,3 +251,9 @@ public sealed class ChannelRateLimiter(
         }
     }
 }
+
+/// <summary>
+/// A rate-limit grant: <paramref name="Granted"/> is when the waiter got it (a <see cref="TimeProvider"/> timestamp),
+/// <paramref name="At"/> the slot's time (UTC ticks) that the provider call should leave by, 0 for a channel without a limit.
+/// </summary>
+public readonly record struct RateSlot(ChannelKind Channel, long Granted, long At);

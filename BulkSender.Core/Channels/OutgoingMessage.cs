@@ -43,9 +43,13 @@ public sealed record OutgoingMessage(
     /// <summary>The message's image or PDF; null when it has none.</summary>
     public OutgoingAttachment? Attachment { get; init; }
 
+    /// <summary>The rate-limiter slots of this recipient's provider calls; null: nothing to wait for (a channel's test message).</summary>
+    public ProviderCallSlots? CallSlots { get; init; }
+
     /// <summary>
-    /// Waits for the channel's next rate-limiter slot: an adapter that needs a second provider call for this recipient
-    /// (Messenger's text after an attachment) awaits it first, so every call counts. Null: nothing to wait for.
+    /// An adapter awaits this just before each provider call, the first included: the call leaves in its own rate-limiter
+    /// slot, on time (<see cref="ProviderCallSlots"/>).
     /// </summary>
-    public Func<CancellationToken, ValueTask>? NextCallSlot { get; init; }
+    public ValueTask BeforeCallAsync(CancellationToken cancellationToken) =>
+        CallSlots?.BeforeCallAsync(cancellationToken) ?? ValueTask.CompletedTask;
 }

@@ -24,6 +24,7 @@ public sealed class SimulatedChannel(IOptions<SimulatedChannelOptions> options, 
 
     public async Task<ChannelResult> SendAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {
+        await message.BeforeCallAsync(cancellationToken);
         var received = clock.GetTimestamp();
         var settings = options.Value;
         var roll = Roll(settings.Seed, message);

@@ -11,6 +11,9 @@ internal sealed record GateVerdict(GateVerdict.Kind Is, ChannelResult? Refusal =
     /// <summary>With Send: a WhatsApp template to a contact outside the service window (counts toward the messaging limit).</summary>
     public bool BusinessInitiated { get; init; }
 
+    /// <summary>With Send: the rate-limiter slot the recipient's first provider call goes in.</summary>
+    public RateSlot Rate { get; init; }
+
     public enum Kind
     {
         /// <summary>Hand the message to the channel now (it holds an in-flight slot, and the rate limiter has let it through).</summary>
@@ -39,6 +42,6 @@ internal sealed record GateVerdict(GateVerdict.Kind Is, ChannelResult? Refusal =
 
     public static GateVerdict Refuse(ChannelResult refusal) => new(Kind.Refuse, refusal);
 
-    public static GateVerdict Send(InFlightLimiter.InFlightLease slot, bool businessInitiated) =>
-        new(Kind.Send, Slot: slot) { BusinessInitiated = businessInitiated };
+    public static GateVerdict Send(InFlightLimiter.InFlightLease slot, RateSlot rate, bool businessInitiated) =>
+        new(Kind.Send, Slot: slot) { Rate = rate, BusinessInitiated = businessInitiated };
 }

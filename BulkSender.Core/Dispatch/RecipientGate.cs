@@ -47,7 +47,7 @@ internal sealed class RecipientGate(
             var businessInitiated = content.Channel == ChannelKind.WhatsApp && content.Template is not null
                 && !MessagingWindow.IsInside(recipient.LastInboundAt, clock.GetUtcNow());
             if (await StopAsync(recipient, chunk, businessInitiated, cancellationToken) is not { } stop)
-                return GateVerdict.Send(slot, businessInitiated);
+                return GateVerdict.Send(slot, await limiter.TakeAsync(content.Channel, cancellationToken), businessInitiated);
             slot.Dispose();
             return stop;
         }
@@ -58,7 +58,7 @@ internal sealed class RecipientGate(
         }
     }
 
-    /// <summary>Why the recipient does not go now, or null once the rate limiter has let it through.</summary>
+    /// <summary>Why the recipient does not go now, or null when it goes once the rate limiter lets it through.</summary>
     private async Task<GateVerdict?> StopAsync(BatchRecipient recipient, IReadOnlyList<BatchRecipient> chunk, bool businessInitiated,
         CancellationToken cancellationToken)
     {
@@ -74,7 +74,6 @@ internal sealed class RecipientGate(
             return GateVerdict.Hold;
         if (businessInitiated && limits.Messaging is { } tier && !await messaging.TryTakeAsync(recipient.Address, tier, cancellationToken))
             return GateVerdict.HoldForMessagingLimit;
-        await limiter.WaitAsync(content.Channel, cancellationToken);
         return null;
     }
 }

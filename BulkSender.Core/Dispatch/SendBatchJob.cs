@@ -214,7 +214,7 @@ public sealed class SendBatchJob(
                     }
                     var handed = verdict.BusinessInitiated ? recipient with { BusinessInitiated = true } : recipient;
                     sends.Add(handed, SendOneAsync(channel, run.Batch.MessageId, recipient, content, rendered, attachment,
-                        verdict.Slot!, cancellationToken));
+                        verdict.Slot!, verdict.Rate, cancellationToken));
                     break;
             }
         }
@@ -241,11 +241,13 @@ public sealed class SendBatchJob(
     /// it goes back to Pending with the rest, and the gate holds the next recipients).
     /// </summary>
     /// <remarks>
-    /// A second provider call for the recipient (Messenger's text after its attachment) keeps the in-flight slot and
-    /// waits for a rate-limiter slot of its own (<see cref="OutgoingMessage.NextCallSlot"/>).
+    /// The first call goes in the gate's rate-limiter slot unless that passed on the way; a second provider call for the
+    /// recipient (Messenger's text after its attachment) keeps the in-flight slot and waits for a rate-limiter slot of its
+    /// own (<see cref="ProviderCallSlots"/>).
     /// </remarks>
     private async Task<ChannelResult?> SendOneAsync(IChannel channel, int messageId, BatchRecipient recipient, BatchContent content,
-        RenderedMessage rendered, OutgoingAttachment? attachment, InFlightLimiter.InFlightLease slot, CancellationToken cancellationToken)
+        RenderedMessage rendered, OutgoingAttachment? attachment, InFlightLimiter.InFlightLease slot, RateSlot rate,
+        CancellationToken cancellationToken)
     {
         using (slot)
         {
@@ -257,7 +259,7 @@ public sealed class SendBatchJob(
                 {
                     HtmlEncodedContentSource = rendered.HtmlEncodedSource,
                     Attachment = attachment,
-                    NextCallSlot = async ct => await limiter.WaitAsync(content.Channel, ct),
+                    CallSlots = new ProviderCallSlots(limiter, rate),
                 }, cancellationToken);
                 return result.Action == ErrorAction.PauseChannel ? null : result;
             }

@@ -145,7 +145,7 @@ public sealed class TestSends(
             return NotSent($"Not sent to {target.Who}: {tooLong}");
 
         using var slot = await inFlight.AcquireAsync(channel, cancellationToken);
-        await limiter.WaitAsync(channel, cancellationToken);
+        var rate = await limiter.TakeAsync(channel, cancellationToken);
         var adapter = await channels.ForAsync(channel, cancellationToken);
         slot.Start();
         var result = await adapter.SendAsync(new OutgoingMessage(0, 0, channel, target.Address, target.Name, 1, rendered.Title,
@@ -154,7 +154,7 @@ public sealed class TestSends(
             IsTest = true,
             HtmlEncodedContentSource = rendered.HtmlEncodedSource,
             Attachment = await attachments.OutgoingAsync(model.AttachmentId, cancellationToken),
-            NextCallSlot = async ct => await limiter.WaitAsync(channel, ct),
+            CallSlots = new ProviderCallSlots(limiter, rate),
         }, cancellationToken);
         return result.Succeeded
             ? new TestSendOutcome(TestSendStatus.Sent, $"Test sent to {target.Who}: {ContactFields.ChannelName(channel)} accepted it " +

@@ -32,7 +32,7 @@ public sealed class EmailChannel(ChannelSettingsStore settings, SmtpConnectionPo
 
         try
         {
-            await pool.SendAsync(options, mail, cancellationToken);
+            await pool.SendAsync(options, mail, message.BeforeCallAsync, cancellationToken);
             return ChannelResult.Sent(mail.MessageId!);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

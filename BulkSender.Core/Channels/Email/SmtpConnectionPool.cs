@@ -29,8 +29,13 @@ public sealed class SmtpConnectionPool(TimeProvider clock) : IAsyncDisposable
         public DateTimeOffset IdleSince { get; set; }
     }
 
-    /// <summary>Sends through a pooled connection; returns the server's reply. Throws MailKit's exceptions for the caller to map.</summary>
-    public async Task<string> SendAsync(EmailSettings settings, MimeMessage message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends through a pooled connection; returns the server's reply. <paramref name="beforeSend"/> runs once the
+    /// connection is ready, just before the message goes (its rate-limiter slot). Throws MailKit's exceptions for the
+    /// caller to map.
+    /// </summary>
+    public async Task<string> SendAsync(EmailSettings settings, MimeMessage message, Func<CancellationToken, ValueTask> beforeSend,
+        CancellationToken cancellationToken)
     {
         var semaphore = Gate(settings.MaxConnections);
         await semaphore.WaitAsync(cancellationToken);
@@ -38,6 +43,7 @@ public sealed class SmtpConnectionPool(TimeProvider clock) : IAsyncDisposable
         try
         {
             connection = await LeaseAsync(settings, cancellationToken);
+            await beforeSend(cancellationToken);
             return await connection.Client.SendAsync(message, cancellationToken);
         }
         finally

@@ -15,7 +15,8 @@ public sealed class MessengerChannel(HttpClient http, ChannelSettingsStore setti
     {
         var (messagingType, tag) = MessengerMessaging.TypeFor(message.MessageTag, message.IsHumanReply);
         var url = GraphApi.Url(options.BaseUrl!, options.ApiVersion, options.PageId, "messages");
-        Task<ChannelResult> PostAsync(object content)
+        // Each call leaves in a rate-limiter slot of its own, on time.
+        async Task<ChannelResult> PostAsync(object content)
         {
             var body = new Dictionary<string, object>
             {
@@ -25,7 +26,8 @@ public sealed class MessengerChannel(HttpClient http, ChannelSettingsStore setti
             };
             if (tag is not null)
                 body["tag"] = tag;
-            return GraphApi.PostAsync(http, clock, url, options.AccessToken!, body,
+            await message.BeforeCallAsync(cancellationToken);
+            return await GraphApi.PostAsync(http, clock, url, options.AccessToken!, body,
                 reply => reply.TryGetProperty("message_id", out var id) ? id.GetString() : null, MessengerErrors.Table, cancellationToken);
         }
 
@@ -45,8 +47,6 @@ public sealed class MessengerChannel(HttpClient http, ChannelSettingsStore setti
         });
         if (!file.Succeeded || string.IsNullOrEmpty(message.Content))
             return file;
-        if (message.NextCallSlot is { } slot)
-            await slot(cancellationToken);
         var text = await PostAsync(new { text = message.Content });
         return text.Succeeded ? text
             : text with

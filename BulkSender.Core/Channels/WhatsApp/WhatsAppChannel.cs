@@ -34,6 +34,7 @@ public sealed class WhatsAppChannel(HttpClient http, ChannelSettingsStore settin
         else
             (body["type"], body["text"]) = ("text", new { preview_url = false, body = message.Content });
         var url = GraphApi.Url(options.BaseUrl!, options.ApiVersion, options.PhoneNumberId!, "messages");
+        await message.BeforeCallAsync(cancellationToken);
         return await GraphApi.PostAsync(http, clock, url, options.AccessToken!, body, ReadMessageId, WhatsAppErrors.Table, cancellationToken);
     }
 

@@ -2,8 +2,10 @@ using System.Text.Json;
 using BulkSender.Core.Attachments;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Email;
+using BulkSender.Core.Channels.RateLimits;
 using BulkSender.Core.Channels.Settings;
 using BulkSender.Tests.Core.Attachments;
+using BulkSender.Tests.Core.Dispatch;
 using BulkSender.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
@@ -15,7 +17,10 @@ public sealed class AttachmentChannelTests : ProviderTest
 {
     private static readonly Uri ImageUrl = new("https://bulk.example.com/media/AbCdEfGhIjKlMnOpQrStUvWxYz012345/sale.png");
 
-    protected override IDictionary<string, string?> Configuration(Uri server) => new Dictionary<string, string?>
+    protected override IDictionary<string, string?> Configuration(Uri server) => BothGraphChannels(server);
+
+    /// <summary>Messenger and WhatsApp configured against the loopback Graph server.</summary>
+    internal static IDictionary<string, string?> BothGraphChannels(Uri server) => new Dictionary<string, string?>
     {
         ["Channels:Messenger:BaseUrl"] = server.ToString(),
         ["Channels:Messenger:ApiVersion"] = "v23.0",
@@ -37,14 +42,19 @@ public sealed class AttachmentChannelTests : ProviderTest
     public async Task Messenger_sends_the_image_then_the_text_and_the_second_call_waits_for_a_slot()
     {
         Server.AcceptAll();
-        var slots = 0;
+        var clock = new TimerCountingClock();
+        var limiter = RateLimiterTests.Limiter(Database, clock, new ChannelsOptions { RatePerSecond = { [ChannelKind.Messenger] = 10 } });
         var message = new OutgoingMessage(7, 3, ChannelKind.Messenger, "2460001234567", "Ada", 1, "Title", "Spring sale", null)
         {
             Attachment = Image(),
-            NextCallSlot = _ => { slots++; return ValueTask.CompletedTask; },
+            CallSlots = new ProviderCallSlots(limiter, await limiter.TakeAsync(ChannelKind.Messenger, default)),
         };
 
-        var result = await Services.GetRequiredKeyedService<IRealChannel>(ChannelKind.Messenger).SendAsync(message, CancellationToken.None);
+        var sending = Services.GetRequiredKeyedService<IRealChannel>(ChannelKind.Messenger).SendAsync(message, CancellationToken.None);
+        await SendBatchJobTests.Until(() => clock.Timers > 0, timeoutSeconds: 10);
+        Server.Requests.Count.ShouldBe(1, "the image went in the send's slot; the text waits for the next one");
+        clock.Advance(TimeSpan.FromTicks(SlotPlan.IntervalTicks(10)));
+        var result = await sending.WaitAsync(TimeSpan.FromSeconds(10));
 
         result.Succeeded.ShouldBeTrue();
         var requests = Server.Requests.ToList();
@@ -55,7 +65,6 @@ public sealed class AttachmentChannelTests : ProviderTest
         attachment.GetProperty("payload").GetProperty("url").GetString().ShouldBe(ImageUrl.AbsoluteUri);
         using var second = JsonDocument.Parse(requests[1].Body);
         second.RootElement.GetProperty("message").GetProperty("text").GetString().ShouldBe("Spring sale");
-        slots.ShouldBe(1);
     }
 
     [Fact]

@@ -53,6 +53,14 @@ public sealed class EmailChannelTests : IAsyncLifetime
     private static MimeMessage Parse(SmtpMessage message) => MimeMessage.Load(new MemoryStream(System.Text.Encoding.Latin1.GetBytes(message.Data)));
 
     [Fact]
+    public async Task A_mail_whose_rate_slot_passed_on_its_way_goes_in_the_next_slot_once_its_connection_is_ready()
+    {
+        var result = await ProviderCallSlotsTests.SendWithLateSlotAsync(database, Channel, Message(), () => smtp.Messages.Count);
+
+        result.Succeeded.ShouldBeTrue(result.ErrorMessage);
+    }
+
+    [Fact]
     public async Task Sends_a_text_and_html_mail_with_a_signed_unsubscribe_link_and_header()
     {
         var result = await Channel.SendAsync(Message(), CancellationToken.None);

@@ -212,6 +212,64 @@ public sealed class RateLimiterTests
         dropped.Count.ShouldBe(3, "and nothing else passed unused");
     }
 
+    /// <summary>
+    /// The lateness rule once more just before the call leaves (<see cref="ProviderCallSlots"/>): a call whose slot is
+    /// still within its lateness goes in it; one whose slot passed on the way to the adapter (a busy machine) drops it as
+    /// late and waits for the next slot, on the schedule; one that a back-off began over since its grant waits it out.
+    /// </summary>
+    [Fact]
+    public async Task A_call_whose_slot_passed_on_its_way_takes_the_next_slot_and_one_a_back_off_covers_waits_it_out()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var clock = new TimerCountingClock();
+        var limiter = Limiter(database, clock, new ChannelsOptions { RatePerSecond = { [ChannelKind.Email] = 51.5 } });
+        var interval = TimeSpan.FromTicks(SlotPlan.IntervalTicks(51.5)); // 20 ms
+        var start = clock.GetUtcNow();
+        using var late = new DroppedSlotsListener(ChannelKind.Email, "late");
+        using var paused = new DroppedSlotsListener(ChannelKind.Email, "paused");
+
+        async Task<T> WaitingAsync<T>(Func<T> wait) where T : Task
+        {
+            var timers = clock.Timers;
+            var waiting = wait();
+            await SendBatchJobTests.Until(() => clock.Timers > timers, timeoutSeconds: 5);
+            waiting.IsCompleted.ShouldBeFalse("it waits for a slot on the clock");
+            return waiting;
+        }
+
+        var first = await limiter.TakeAsync(ChannelKind.Email, default);
+        clock.Advance(SlotPlan.Lateness);
+        var firstCall = new ProviderCallSlots(limiter, first).BeforeCallAsync(default).AsTask();
+        firstCall.IsCompletedSuccessfully.ShouldBeTrue("its slot passed no more than the lateness ago: the call goes in it");
+        await firstCall;
+
+        var secondTaken = await WaitingAsync(() => limiter.TakeAsync(ChannelKind.Email, default).AsTask());
+        clock.Advance(interval - SlotPlan.Lateness);
+        var second = await secondTaken.WaitAsync(TimeSpan.FromSeconds(5));
+        second.At.ShouldBe((start + interval).UtcTicks);
+        clock.Advance(SlotPlan.Lateness + TimeSpan.FromMilliseconds(1)); // the way to the adapter took longer than that
+        var secondCall = await WaitingAsync(() => new ProviderCallSlots(limiter, second).BeforeCallAsync(default).AsTask());
+        late.Count.ShouldBe(1, "its slot is dropped as late");
+        clock.Advance(interval - SlotPlan.Lateness - TimeSpan.FromMilliseconds(1));
+        await secondCall.WaitAsync(TimeSpan.FromSeconds(5));
+        (clock.GetUtcNow() - start).ShouldBe(2 * interval, "it went in the next slot");
+
+        var thirdTaken = await WaitingAsync(() => limiter.TakeAsync(ChannelKind.Email, default).AsTask());
+        clock.Advance(interval);
+        var third = await thirdTaken.WaitAsync(TimeSpan.FromSeconds(5));
+        var backOff = TimeSpan.FromSeconds(1);
+        await limiter.BackOffAsync(ChannelKind.Email, backOff, clock.GetUtcNow(), default); // another call's "too many"
+        var resumesAt = clock.GetUtcNow() + backOff;
+        var thirdCall = await WaitingAsync(() => new ProviderCallSlots(limiter, third).BeforeCallAsync(default).AsTask());
+        paused.Count.ShouldBeGreaterThanOrEqualTo(1, "its slot, inside the back-off, is dropped");
+        clock.Advance(backOff - TimeSpan.FromMilliseconds(1));
+        thirdCall.IsCompleted.ShouldBeFalse("nothing goes inside the back-off");
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await thirdCall.WaitAsync(TimeSpan.FromSeconds(5));
+        clock.GetUtcNow().ShouldBe(resumesAt, "the call goes when the back-off ends");
+        late.Count.ShouldBe(1);
+    }
+
     /// <summary>A fake clock that knows its pending timers (created, not yet fired or disposed) and when each is due.</summary>
     private sealed class TimerWatchingClock : TimeProvider
     {
@@ -324,19 +382,5 @@ public sealed class RateLimiterTests
         for (var i = 0; i < 1000; i++)
             (await limiter.WaitAsync(ChannelKind.Email, default).AsTask().WaitAsync(TimeSpan.FromSeconds(5))).ShouldBe(clock.GetTimestamp());
         new ChannelsOptions().RateFor(ChannelKind.Messenger).ShouldBe(10, "the default limit is 10 messages a second");
-    }
-
-    /// <summary>A fake clock that counts the timers created on it: a test advances it once a waiter is waiting.</summary>
-    private sealed class TimerCountingClock : FakeTimeProvider
-    {
-        private int timers;
-
-        public int Timers => Volatile.Read(ref timers);
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            Interlocked.Increment(ref timers);
-            return base.CreateTimer(callback, state, dueTime, period);
-        }
     }
 }
