@@ -26,6 +26,7 @@ public sealed class ConcurrentSendTests
         });
         var grants = new ConcurrentQueue<long>();
         host.Services.GetRequiredService<ChannelRateLimiter>().Granted = (_, at) => grants.Enqueue(at);
+        using var late = new DroppedSlotsListener(ChannelKind.Email, "late");
         var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, await host.ActiveContactIdsAsync(ChannelKind.Email, 100)));
 
         var clock = Stopwatch.StartNew();
@@ -34,9 +35,13 @@ public sealed class ConcurrentSendTests
 
         // 99 intervals of 20 ms and one answer of 200 ms: 2.2 s; one at a time it would be 100 × 200 ms.
         elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(8), "one batch alone keeps about 13 sends in flight");
-        grants.Count.ShouldBe(100);
+        // One grant per call; a call whose slot passed on its way to the provider (a busy machine) took the next one.
+        grants.Count.ShouldBeInRange(100, 100 + (int)late.Count, "a grant per recipient, and one more per slot dropped as late");
         RateLimiterTests.BusiestSecond(grants.ToList()).ShouldBeLessThanOrEqualTo(50, "no one-second window holds more grants than the limit");
-        host.Provider.ForMessage(messageId).Select(s => s.DeliveryId).Distinct().Count().ShouldBe(100);
+        var calls = host.Provider.ForMessage(messageId);
+        (calls.Count, calls.Select(s => s.DeliveryId).Distinct().Count()).ShouldBe((100, 100), "each recipient was sent once");
+        RateLimiterTests.BusiestSecond(calls.Select(s => s.Timestamp).ToList())
+            .ShouldBeLessThanOrEqualTo(50, "nor does any second at the provider hold more calls");
         var message = await host.MessageAsync(messageId);
         (message.Status, message.SentCount, message.Summary)
             .ShouldBe((MessageStatus.Sent, 100, "Sent to 100 recipients. 0 failed. Processed in 1 batch."));
