@@ -65,10 +65,6 @@ public sealed class ChannelRateLimiter(
     /// <summary>Sees every grant (channel, timestamp): lets a test check the pipeline's grants, as it checks this class's own.</summary>
     internal Action<ChannelKind, long>? Granted { get; set; }
 
-    /// <summary>Waits until one more message may go to <paramref name="channel"/>'s provider; returns the grant's timestamp.</summary>
-    public async ValueTask<long> WaitAsync(ChannelKind channel, CancellationToken cancellationToken) =>
-        (await TakeAsync(channel, cancellationToken)).Granted;
-
     /// <summary>
     /// Waits until one more message may go to <paramref name="channel"/>'s provider; returns the slot it goes in, which
     /// the call should leave by (<see cref="StillOnTime"/>).

@@ -144,16 +144,18 @@ public sealed class TestSends(
         if (rendered.Problem is { } tooLong)
             return NotSent($"Not sent to {target.Who}: {tooLong}");
 
+        // The adapter and the attachment are read before the slots are taken: nothing but the call comes after the grant.
+        var adapter = await channels.ForAsync(channel, cancellationToken);
+        var attachment = await attachments.OutgoingAsync(model.AttachmentId, cancellationToken);
         using var slot = await inFlight.AcquireAsync(channel, cancellationToken);
         var rate = await limiter.TakeAsync(channel, cancellationToken);
-        var adapter = await channels.ForAsync(channel, cancellationToken);
         slot.Start();
         var result = await adapter.SendAsync(new OutgoingMessage(0, 0, channel, target.Address, target.Name, 1, rendered.Title,
             rendered.Content, null, rendered.Template)
         {
             IsTest = true,
             HtmlEncodedContentSource = rendered.HtmlEncodedSource,
-            Attachment = await attachments.OutgoingAsync(model.AttachmentId, cancellationToken),
+            Attachment = attachment,
             CallSlots = new ProviderCallSlots(limiter, rate),
         }, cancellationToken);
         return result.Succeeded
