@@ -10,13 +10,16 @@ namespace BulkSender.Core.Channels;
 /// instead of leaving right behind the calls of later slots and crowding the provider's second. Every further call
 /// (Messenger's text after its attachment) waits for a slot of its own.
 /// </summary>
+/// <remarks>One recipient's calls come one after another: not thread-safe, nor need it be.</remarks>
 public sealed class ProviderCallSlots(ChannelRateLimiter limiter, RateSlot granted)
 {
-    private int calls;
+    private bool grantedUsed;
 
     public async ValueTask BeforeCallAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Increment(ref calls) == 1 && limiter.StillOnTime(granted))
+        var first = !grantedUsed;
+        grantedUsed = true;
+        if (first && limiter.StillOnTime(granted))
             return;
         await limiter.TakeAsync(granted.Channel, cancellationToken);
     }

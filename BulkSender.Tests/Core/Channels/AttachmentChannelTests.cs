@@ -42,7 +42,7 @@ public sealed class AttachmentChannelTests : ProviderTest
     public async Task Messenger_sends_the_image_then_the_text_and_the_second_call_waits_for_a_slot()
     {
         Server.AcceptAll();
-        var clock = new TimerCountingClock();
+        var clock = new TimerWatchingClock();
         var limiter = RateLimiterTests.Limiter(Database, clock, new ChannelsOptions { RatePerSecond = { [ChannelKind.Messenger] = 10 } });
         var message = new OutgoingMessage(7, 3, ChannelKind.Messenger, "2460001234567", "Ada", 1, "Title", "Spring sale", null)
         {
@@ -53,6 +53,7 @@ public sealed class AttachmentChannelTests : ProviderTest
         var sending = Services.GetRequiredKeyedService<IRealChannel>(ChannelKind.Messenger).SendAsync(message, CancellationToken.None);
         await SendBatchJobTests.Until(() => clock.Timers > 0, timeoutSeconds: 10);
         Server.Requests.Count.ShouldBe(1, "the image went in the send's slot; the text waits for the next one");
+        clock.Armed.ShouldBe([clock.GetUtcNow() + TimeSpan.FromTicks(SlotPlan.IntervalTicks(10))]);
         clock.Advance(TimeSpan.FromTicks(SlotPlan.IntervalTicks(10)));
         var result = await sending.WaitAsync(TimeSpan.FromSeconds(10));
 

@@ -16,9 +16,9 @@ public sealed class ProviderCallSlotsTests : ProviderTest
     protected override IDictionary<string, string?> Configuration(Uri server) => AttachmentChannelTests.BothGraphChannels(server);
 
     /// <summary>A slot of <paramref name="channel"/> (10 a second, on a fake clock) that passed its lateness a millisecond ago.</summary>
-    internal static async Task<(TimerCountingClock Clock, ProviderCallSlots Slots)> LateSlotAsync(TestDatabase database, ChannelKind channel)
+    internal static async Task<(TimerWatchingClock Clock, ProviderCallSlots Slots)> LateSlotAsync(TestDatabase database, ChannelKind channel)
     {
-        var clock = new TimerCountingClock();
+        var clock = new TimerWatchingClock();
         var limiter = RateLimiterTests.Limiter(database, clock, new ChannelsOptions { RatePerSecond = { [channel] = 10 } });
         var granted = await limiter.TakeAsync(channel, default);
         clock.Advance(SlotPlan.Lateness + TimeSpan.FromMilliseconds(1));
@@ -37,7 +37,9 @@ public sealed class ProviderCallSlotsTests : ProviderTest
         await SendBatchJobTests.Until(() => clock.Timers > 0 || sending.IsCompleted, timeoutSeconds: 10);
         received().ShouldBe(0, "the slot passed on the message's way: the call waits for the next one");
         sending.IsCompleted.ShouldBeFalse();
-        clock.Advance(TimeSpan.FromTicks(SlotPlan.IntervalTicks(10)) - SlotPlan.Lateness - TimeSpan.FromMilliseconds(1)); // to the next slot
+        var next = clock.GetUtcNow() + TimeSpan.FromTicks(SlotPlan.IntervalTicks(10)) - SlotPlan.Lateness - TimeSpan.FromMilliseconds(1);
+        clock.Armed.ShouldBe([next], "on a timer due at the next slot");
+        clock.Advance(next - clock.GetUtcNow());
         var result = await sending.WaitAsync(TimeSpan.FromSeconds(10));
         received().ShouldBe(1, "and goes in it");
         return result;

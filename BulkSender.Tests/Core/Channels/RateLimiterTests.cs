@@ -10,7 +10,6 @@ using BulkSender.Tests.TestSupport;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 
 namespace BulkSender.Tests.Core.Channels;
 
@@ -114,7 +113,7 @@ public sealed class RateLimiterTests
         })));
         while (true)
         {
-            await SendBatchJobTests.Until(() => workers.IsCompleted || clock.Pending >= Volatile.Read(ref running), timeoutSeconds: 10);
+            await SendBatchJobTests.Until(() => workers.IsCompleted || clock.Armed.Count >= Volatile.Read(ref running), timeoutSeconds: 10);
             if (workers.IsCompleted)
                 break;
             clock.AdvanceToEarliestTimer();
@@ -139,7 +138,7 @@ public sealed class RateLimiterTests
     public async Task A_late_wake_up_keeps_the_schedule_a_passed_slot_is_dropped_and_idle_time_is_no_credit()
     {
         await using var database = await TestDatabase.CreateAsync();
-        var clock = new TimerCountingClock();
+        var clock = new TimerWatchingClock();
         // At 51.5 a second the slots are 20 ms apart (a fake clock's timers count whole milliseconds), reserved one
         // first, then in blocks of three (50 ms) when the next waiter comes, the block after that when one is left.
         var limiter = Limiter(database, clock, new ChannelsOptions { RatePerSecond = { [ChannelKind.Email] = 51.5 } });
@@ -187,19 +186,17 @@ public sealed class RateLimiterTests
         (await limiter.WaitAsync(ChannelKind.Email, default).AsTask().WaitAsync(TimeSpan.FromSeconds(5)))
             .ShouldBe(afterIdle, "after an idle spell the first goes at once");
         dropped.Count.ShouldBe(3, "the block's two slots that passed in the idle spell are counted too");
-        var timersNow = clock.Timers;
         var following = limiter.WaitAsync(ChannelKind.Email, default).AsTask();
-        await SendBatchJobTests.Until(() => clock.Timers > timersNow, timeoutSeconds: 5);
+        (await clock.ArmedAtAsync(clock.GetUtcNow() + interval)).ShouldHaveSingleItem("and the next one waits for one slot later");
         clock.Advance(interval - TimeSpan.FromMilliseconds(1));
-        await Task.Delay(50);
-        following.IsCompleted.ShouldBeFalse("and the next one slot later");
+        following.IsCompleted.ShouldBeFalse();
         clock.Advance(TimeSpan.FromMilliseconds(1));
         var followed = await following.WaitAsync(TimeSpan.FromSeconds(5));
         wokeLate.Count.ShouldBe(0, "no waiter woke later than its slot's lateness so far");
 
         // A waiter whose timer fires after its slot's lateness (a busy machine): that slot is dropped as late, and the
         // waiter takes the next one, on the schedule, not at once.
-        timersNow = clock.Timers;
+        var timersNow = clock.Timers;
         var sleepy = limiter.WaitAsync(ChannelKind.Email, default).AsTask();
         await SendBatchJobTests.Until(() => clock.Timers > timersNow, timeoutSeconds: 5);
         timersNow = clock.Timers;
@@ -221,7 +218,7 @@ public sealed class RateLimiterTests
     public async Task A_call_whose_slot_passed_on_its_way_takes_the_next_slot_and_one_a_back_off_covers_waits_it_out()
     {
         await using var database = await TestDatabase.CreateAsync();
-        var clock = new TimerCountingClock();
+        var clock = new TimerWatchingClock();
         var limiter = Limiter(database, clock, new ChannelsOptions { RatePerSecond = { [ChannelKind.Email] = 51.5 } });
         var interval = TimeSpan.FromTicks(SlotPlan.IntervalTicks(51.5)); // 20 ms
         var start = clock.GetUtcNow();
@@ -270,56 +267,6 @@ public sealed class RateLimiterTests
         late.Count.ShouldBe(1);
     }
 
-    /// <summary>A fake clock that knows its pending timers (created, not yet fired or disposed) and when each is due.</summary>
-    private sealed class TimerWatchingClock : TimeProvider
-    {
-        private readonly FakeTimeProvider inner = new();
-        private readonly ConcurrentDictionary<object, long> pending = new();
-
-        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
-        public override long GetTimestamp() => inner.GetTimestamp();
-        public override long TimestampFrequency => inner.TimestampFrequency;
-
-        public int Pending => pending.Count;
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            var key = new object();
-            pending[key] = inner.GetUtcNow().UtcTicks + dueTime.Ticks;
-            var timer = inner.CreateTimer(s =>
-            {
-                pending.TryRemove(key, out _);
-                callback(s);
-            }, state, dueTime, period);
-            return new Watched(timer, () => pending.TryRemove(key, out _));
-        }
-
-        /// <summary>Moves the clock to the earliest pending timer's due time.</summary>
-        public void AdvanceToEarliestTimer()
-        {
-            var due = pending.Values.Min();
-            if (due > inner.GetUtcNow().UtcTicks)
-                inner.Advance(TimeSpan.FromTicks(due - inner.GetUtcNow().UtcTicks));
-        }
-
-        private sealed class Watched(ITimer timer, Action removed) : ITimer
-        {
-            public bool Change(TimeSpan dueTime, TimeSpan period) => timer.Change(dueTime, period);
-
-            public void Dispose()
-            {
-                removed();
-                timer.Dispose();
-            }
-
-            public ValueTask DisposeAsync()
-            {
-                removed();
-                return timer.DisposeAsync();
-            }
-        }
-    }
-
     /// <summary>
     /// The pipeline's part: four batch jobs of one message share the channel's one limiter, so together they take as
     /// long as the limit demands, each recipient reaches the provider once, and no second at the provider (here the
@@ -365,15 +312,14 @@ public sealed class RateLimiterTests
     public async Task Grants_are_spaced_one_slot_apart_and_a_limit_of_0_means_no_limit()
     {
         await using var database = await TestDatabase.CreateAsync();
-        var clock = new FakeTimeProvider();
+        var clock = new TimerWatchingClock();
         var limiter = Limiter(database, clock, new ChannelsOptions { RatePerSecond = { [ChannelKind.WhatsApp] = 10, [ChannelKind.Email] = 0 } });
 
         var first = await limiter.WaitAsync(ChannelKind.WhatsApp, default);
         var second = limiter.WaitAsync(ChannelKind.WhatsApp, default).AsTask();
-        await Task.Delay(50);
-        second.IsCompleted.ShouldBeFalse("the second message waits for its turn");
+        (await clock.ArmedAtAsync(clock.GetUtcNow() + TimeSpan.FromMilliseconds(103)))
+            .ShouldHaveSingleItem("the second message waits for its turn, (1 s + 30 ms) / 10 later");
         clock.Advance(TimeSpan.FromMilliseconds(102));
-        await Task.Delay(50);
         second.IsCompleted.ShouldBeFalse();
         clock.Advance(TimeSpan.FromMilliseconds(1));
 

@@ -23,7 +23,7 @@ public sealed class SavedRateTests
     [Fact]
     public async Task A_rate_saved_in_Settings_replaces_the_configured_one_from_the_next_message()
     {
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        var clock = new TimerWatchingClock(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
         await using var host = await CoreHost.StartAsync(contacts: 0, clock: clock); // Email configured at 0: no limit
         var limiter = host.Services.GetRequiredService<ChannelRateLimiter>();
         var store = host.Services.GetRequiredService<ChannelSettingsStore>();
@@ -37,9 +37,10 @@ public sealed class SavedRateTests
         var first = await limiter.WaitAsync(ChannelKind.Email, default).AsTask().WaitAsync(Timeout);
         limiter.RateOf(ChannelKind.Email).ShouldBe(5);
         var second = limiter.WaitAsync(ChannelKind.Email, default).AsTask();
-        await Task.Delay(50);
+        await clock.ArmedAtAsync(clock.GetUtcNow() + TimeSpan.FromMilliseconds(206)); // 5 a second: a fifth and the margin
+        clock.Advance(TimeSpan.FromMilliseconds(205));
         second.IsCompleted.ShouldBeFalse("at 5 a second the next message waits a fifth of a second and the margin, 206 ms");
-        clock.Advance(TimeSpan.FromMilliseconds(206));
+        clock.Advance(TimeSpan.FromMilliseconds(1));
         clock.GetElapsedTime(first, await second.WaitAsync(Timeout)).ShouldBe(TimeSpan.FromMilliseconds(206));
 
         // Emptied in Settings: back to the configuration's value.

@@ -3,14 +3,13 @@ using BulkSender.Core.Channels.RateLimits;
 using BulkSender.Core.Retries;
 using BulkSender.Tests.Core.Channels;
 using BulkSender.Tests.TestSupport;
-using Microsoft.Extensions.Time.Testing;
 
 namespace BulkSender.Tests.Core.Retries;
 
 [Trait("Database", "Both")]
 public sealed class RateLimitBackOffTests : IAsyncLifetime
 {
-    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
+    private readonly TimerWatchingClock clock = new(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
     private TestDatabase database = null!;
 
     public async Task InitializeAsync() => database = await TestDatabase.CreateAsync();
@@ -33,9 +32,10 @@ public sealed class RateLimitBackOffTests : IAsyncLifetime
         await Answering(limiter, TooMany(TimeSpan.FromSeconds(30))).SendAsync(Message(), CancellationToken.None);
         var next = limiter.WaitAsync(ChannelKind.Messenger, CancellationToken.None).AsTask();
 
+        (await clock.ArmedAtAsync(clock.GetUtcNow() + TimeSpan.FromSeconds(30)))
+            .ShouldHaveSingleItem("nothing goes to the provider before its Retry-After has passed");
         clock.Advance(TimeSpan.FromSeconds(29));
-        await Task.Delay(50);
-        next.IsCompleted.ShouldBeFalse("nothing goes to the provider before its Retry-After has passed");
+        next.IsCompleted.ShouldBeFalse();
         clock.Advance(TimeSpan.FromSeconds(1));
         await next.WaitAsync(TimeSpan.FromSeconds(5));
         await limiter.WaitAsync(ChannelKind.Email, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5)); // not paused
@@ -50,8 +50,8 @@ public sealed class RateLimitBackOffTests : IAsyncLifetime
 
         await Answering(limiter, TooMany()).SendAsync(Message(), CancellationToken.None);
         var next = limiter.WaitAsync(ChannelKind.Messenger, CancellationToken.None).AsTask();
+        (await clock.ArmedAtAsync(clock.GetUtcNow() + ChannelRateLimiter.DefaultBackOff)).ShouldHaveSingleItem("the default pause");
         clock.Advance(ChannelRateLimiter.DefaultBackOff - TimeSpan.FromMilliseconds(10));
-        await Task.Delay(50);
         next.IsCompleted.ShouldBeFalse();
         clock.Advance(TimeSpan.FromMilliseconds(10));
         await next.WaitAsync(TimeSpan.FromSeconds(5));
@@ -88,10 +88,11 @@ public sealed class RateLimitBackOffTests : IAsyncLifetime
                     grants.Add(clock.GetUtcNow());
             }
         });
+        (await clock.FirstArmedAsync()).ShouldBeInRange(pauseEnds, pauseEnds + TimeSpan.FromMilliseconds(3),
+            "the other instance learnt of the pause from the database");
         clock.Advance(pauseEnds - clock.GetUtcNow() - TimeSpan.FromMilliseconds(10));
-        await Task.Delay(50);
         lock (grants)
-            grants.ShouldBeEmpty("the other instance learnt of the pause from the database");
+            grants.ShouldBeEmpty();
         while (!sending.IsCompleted && clock.GetUtcNow() < pauseEnds + SlotPlan.RampUp)
         {
             await Task.Delay(1);
@@ -110,9 +111,10 @@ public sealed class RateLimitBackOffTests : IAsyncLifetime
         var later = clock.GetUtcNow();
         await other.BackOffAsync(ChannelKind.Messenger, null, later, CancellationToken.None);
         var afterSecondPause = one.WaitAsync(ChannelKind.Messenger, CancellationToken.None).AsTask();
+        (await clock.ArmedAtAsync(later + ChannelRateLimiter.DefaultBackOff))
+            .ShouldHaveSingleItem("a reply to a request sent after the pause ended starts a new one, for every instance");
         clock.Advance(ChannelRateLimiter.DefaultBackOff - TimeSpan.FromMilliseconds(100));
-        await Task.Delay(50);
-        afterSecondPause.IsCompleted.ShouldBeFalse("a reply to a request sent after the pause ended starts a new one, for every instance");
+        afterSecondPause.IsCompleted.ShouldBeFalse();
         clock.Advance(TimeSpan.FromMilliseconds(100));
         await afterSecondPause.WaitAsync(TimeSpan.FromSeconds(5));
     }

@@ -9,14 +9,13 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace BulkSender.Tests.Web.Messages;
 
 /// <summary>Progress goes out at most 4 times a second per message; state changes go out at once.</summary>
 public sealed class ProgressPublisherTests : IAsyncLifetime
 {
-    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+    private readonly TimerWatchingClock clock = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
     private readonly RecordingHub hub = new();
     private CoreHost host = null!;
     private ProgressPublisher publisher = null!;
@@ -56,13 +55,12 @@ public sealed class ProgressPublisherTests : IAsyncLifetime
 
         for (var sent = 10; sent <= 50; sent += 5)
             publisher.Progressed(batch with { SentCount = sent });
-        await Task.Delay(100);
-        hub.Updates.Count.ShouldBe(1, "the rest waits for the quarter second to pass");
+        (await clock.ArmedAtAsync(clock.GetUtcNow() + ProgressPublisher.Interval))
+            .ShouldHaveSingleItem("the rest waits for the quarter second to pass: nine reports, one update on its way");
+        hub.Updates.Count.ShouldBe(1);
 
         clock.Advance(ProgressPublisher.Interval);
-        await SentAsync(2);
-        await Task.Delay(100);
-        hub.Updates.Count.ShouldBe(2, "nine reports, one update");
+        (await SentAsync(2)).ShouldBe(2);
         hub.Updates.Last().Batches.ShouldHaveSingleItem().SentCount.ShouldBe(50);
         hub.GroupNames.ShouldAllBe(g => g == ProgressHub.Group(messageId));
     }
@@ -75,7 +73,7 @@ public sealed class ProgressPublisherTests : IAsyncLifetime
         for (var i = 0; i < 20; i++)
             publisher.FunnelChanged(messageId); // a burst of delivered / read events
         await SentAsync(1);
-        await Task.Delay(100);
+        await clock.ArmedAtAsync(clock.GetUtcNow() + ProgressPublisher.Interval);
         hub.Updates.Count.ShouldBe(1, "the rest waits for the quarter second to pass");
 
         clock.Advance(ProgressPublisher.Interval);
