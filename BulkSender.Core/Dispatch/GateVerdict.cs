@@ -22,7 +22,10 @@ internal sealed record GateVerdict(GateVerdict.Kind Is, ChannelResult? Refusal =
         /// <summary>The contact opted out while the chunk was in flight: never sent to, counted as skipped.</summary>
         SkipOptedOut,
 
-        /// <summary>Outside Messenger's 24-hour window without a tag: fails with <see cref="Refusal"/>, the provider is never asked.</summary>
+        /// <summary>
+        /// Outside the 24-hour window, or a personalized text over the channel's limit: fails with <see cref="Refusal"/>, the
+        /// provider is never asked.
+        /// </summary>
         Refuse,
 
         /// <summary>The channel's daily allowance is used up: this recipient and the rest of the batch wait for the next day.</summary>

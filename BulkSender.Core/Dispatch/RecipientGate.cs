@@ -2,6 +2,7 @@ using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Channels.WhatsApp;
 using BulkSender.Core.Compliance;
+using BulkSender.Core.Retries;
 
 namespace BulkSender.Core.Dispatch;
 
@@ -9,7 +10,8 @@ namespace BulkSender.Core.Dispatch;
 /// The step every recipient of a batch passes before the channel is called, in this order: a slot of the channel's
 /// sends in flight (<see cref="InFlightLimiter"/>, shared by every batch of the channel), the channel paused (hold the
 /// batch until an admin resumes it, <see cref="ChannelPauses"/>, read from memory), opted out since its chunk was
-/// marked (skip), outside the 24-hour window (refuse, <see cref="MessagingWindow"/>), the
+/// marked (skip), outside the 24-hour window (refuse, <see cref="MessagingWindow"/>), its personalized text over the
+/// channel's limit (fail, <see cref="SendBatchJob.RenderFailedCode"/>; before the limits, so it uses none), the
 /// channel's daily allowance used up (hold the batch, <see cref="DailySendQuota"/>), WhatsApp's messaging limit reached
 /// by a template to a contact outside the window (hold the batch, <see cref="WhatsAppMessagingLimit"/>), then the shared
 /// rate limiter (wait for a slot). One gate per batch run; one recipient in it at a time.
@@ -39,14 +41,16 @@ internal sealed class RecipientGate(
     /// <summary>Called before a chunk is marked Sending: an opt-out after this raises the signal the gate watches.</summary>
     public void Watch() => (seen, optedOut) = (optOuts.Version, NoOne);
 
-    public async Task<GateVerdict> PassAsync(BatchRecipient recipient, IReadOnlyList<BatchRecipient> chunk, CancellationToken cancellationToken)
+    /// <param name="renderProblem">Why the recipient's personalized text cannot go (too long), or null.</param>
+    public async Task<GateVerdict> PassAsync(BatchRecipient recipient, IReadOnlyList<BatchRecipient> chunk, string? renderProblem,
+        CancellationToken cancellationToken)
     {
         var slot = await inFlight.AcquireAsync(content.Channel, cancellationToken);
         try
         {
             var businessInitiated = content.Channel == ChannelKind.WhatsApp && content.Template is not null
                 && !MessagingWindow.IsInside(recipient.LastInboundAt, clock.GetUtcNow());
-            if (await StopAsync(recipient, chunk, businessInitiated, cancellationToken) is not { } stop)
+            if (await StopAsync(recipient, chunk, businessInitiated, renderProblem, cancellationToken) is not { } stop)
                 return GateVerdict.Send(slot, await limiter.TakeAsync(content.Channel, cancellationToken), businessInitiated);
             slot.Dispose();
             return stop;
@@ -60,7 +64,7 @@ internal sealed class RecipientGate(
 
     /// <summary>Why the recipient does not go now, or null when it goes once the rate limiter lets it through.</summary>
     private async Task<GateVerdict?> StopAsync(BatchRecipient recipient, IReadOnlyList<BatchRecipient> chunk, bool businessInitiated,
-        CancellationToken cancellationToken)
+        string? renderProblem, CancellationToken cancellationToken)
     {
         if (await pauses.IsPausedAsync(content.Channel, cancellationToken))
             return GateVerdict.Paused;
@@ -70,6 +74,8 @@ internal sealed class RecipientGate(
             return GateVerdict.SkipOptedOut;
         if (MessagingWindow.Check(content.Channel, recipient.LastInboundAt, clock.GetUtcNow(), content.Template is not null) is { } refused)
             return GateVerdict.Refuse(refused);
+        if (renderProblem is not null) // like a window refusal: the provider is not called, the recipient fails as other
+            return GateVerdict.Refuse(ChannelResult.Failed(ErrorType.Other, SendBatchJob.RenderFailedCode, renderProblem));
         if (limits.Daily is { } daily && !await quota.TryTakeAsync(content.Channel, daily, cancellationToken))
             return GateVerdict.Hold;
         if (businessInitiated && limits.Messaging is { } tier && !await messaging.TryTakeAsync(recipient.Address, tier, cancellationToken))

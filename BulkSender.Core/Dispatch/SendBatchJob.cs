@@ -176,10 +176,11 @@ public sealed class SendBatchJob(
         for (var i = 0; i < sending.Count; i++)
         {
             var recipient = sending[i];
+            var rendered = personal.Render(recipient, content.Channel);
             GateVerdict verdict;
             try
             {
-                verdict = await gate.PassAsync(recipient, sending, cancellationToken);
+                verdict = await gate.PassAsync(recipient, sending, rendered.Problem, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -204,14 +205,6 @@ public sealed class SendBatchJob(
                     sends.Unsent(sending.Skip(i));
                     return BatchStop.ChannelPaused;
                 default:
-                    var rendered = personal.Render(recipient, content.Channel);
-                    if (rendered.Problem is { } tooLong)
-                    {
-                        // Like a window refusal: the provider is not called, the recipient fails as other with the reason.
-                        verdict.Slot!.Dispose();
-                        sends.Answered(recipient, ChannelResult.Failed(ErrorType.Other, RenderFailedCode, tooLong));
-                        break;
-                    }
                     var handed = verdict.BusinessInitiated ? recipient with { BusinessInitiated = true } : recipient;
                     sends.Add(handed, SendOneAsync(channel, run.Batch.MessageId, recipient, content, rendered, attachment,
                         verdict.Slot!, verdict.Rate, cancellationToken));
