@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.RateLimits;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
@@ -74,6 +75,33 @@ public sealed record ClusterFigures(ClusterPlan Plan, string Database, int Calls
         });
         return string.Create(CultureInfo.InvariantCulture,
             $"busiest second from +{Ms(window[0].ArrivedAt - sorted[0].ArrivedAt) / 1000:N3} s: {string.Join(", ", perInstance)}");
+    }
+
+    /// <summary>Where the time beyond the slots went (<see cref="DescribePauses"/>), for a test's or the benchmark's output.</summary>
+    public string PauseDetail { get; init; } = "";
+
+    /// <summary>
+    /// The time from the first to the last arrival beyond what the slots take (<c>(calls − 1) × interval</c> at
+    /// <paramref name="ratePerSecond"/>), and how much of it the gaps between consecutive arrivals longer than three slots
+    /// account for: their number, their time beyond one slot each, the longest and when it began. Long gaps are a stall
+    /// (no instance sent: slots passed unused or unreserved); what they leave is spread thinly over the run.
+    /// </summary>
+    public static string DescribePauses(IReadOnlyList<ProviderArrival> arrivals, double ratePerSecond)
+    {
+        var times = arrivals.Select(a => a.ArrivedAt).Order().ToArray();
+        if (times.Length < 2 || ratePerSecond <= 0)
+            return "no pauses to describe";
+        static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+        var interval = SlotPlan.IntervalTicks(ratePerSecond) * Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond;
+        var beyond = Ms(times[^1] - times[0]) - Ms((long)((times.Length - 1) * interval));
+        var gaps = times.Zip(times.Skip(1), (a, b) => (At: a, Length: b - a)).Where(g => g.Length > 3 * interval).ToArray();
+        if (gaps.Length == 0)
+            return string.Create(CultureInfo.InvariantCulture, $"{beyond:N0} ms beyond the slots; no gap between calls over three slots");
+        var longest = gaps.MaxBy(g => g.Length);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{beyond:N0} ms beyond the slots; {gaps.Length} gaps between calls over three slots ({Ms((long)(3 * interval)):N0} ms) " +
+            $"cost {gaps.Sum(g => Ms(g.Length) - Ms((long)interval)):N0} ms, the longest {Ms(longest.Length):N0} ms " +
+            $"from +{Ms(longest.At - times[0]) / 1000:N1} s");
     }
 
     /// <summary>The most arrivals within any window of <paramref name="window"/>, arrival times in Stopwatch ticks.</summary>
@@ -293,6 +321,7 @@ public static class ClusterSend
             calls.GroupBy(a => a.Instance).ToDictionary(g => g.Key, g => g.Count()), message.SentCount, message.FailedCount, kill, health)
         {
             PeakDetail = ClusterFigures.DescribePeak(calls),
+            PauseDetail = ClusterFigures.DescribePauses(calls, plan.RatePerSecond),
         };
     }
 

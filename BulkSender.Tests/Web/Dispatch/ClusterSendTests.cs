@@ -27,6 +27,7 @@ public sealed class ClusterSendTests(ITestOutputHelper output)
             $"{figures.Duplicates} duplicates, {figures.Lost} lost; sent {figures.Sent}, failed {figures.Failed}; the provider's process: " +
             $"{figures.Provider.Collections} collections, {figures.Provider.Allocated / 1024.0 / 1024.0:N0} MB allocated"));
         output.WriteLine(figures.PeakDetail);
+        output.WriteLine(figures.PauseDetail);
         if (figures.Kill is { } kill)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"killed {kill.Instance} at {kill.ReachedBefore} reached, with {kill.InFlight} deliveries in Sending " +
