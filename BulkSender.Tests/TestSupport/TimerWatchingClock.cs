@@ -41,19 +41,17 @@ public sealed class TimerWatchingClock : FakeTimeProvider
 
     private async Task<IReadOnlyList<DateTimeOffset>> ArmedAsync(Func<IReadOnlyList<DateTimeOffset>, bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (true)
+        IReadOnlyList<DateTimeOffset> seen = [];
+        try
         {
-            var due = Armed;
-            if (condition(due))
-                return due;
-            if (DateTime.UtcNow > deadline)
-            {
-                var armedNow = due.Count == 0 ? "none" : string.Join(", ", due.Select(Time));
-                throw new TimeoutException($"Waited 5 s for {what} to be armed; armed: {armedNow}");
-            }
-            await Task.Delay(5);
+            await Waiting.UntilAsync(() => condition(seen = Armed), $"{what} to be armed", TimeSpan.FromSeconds(5));
         }
+        catch (TimeoutException timedOut)
+        {
+            var armedNow = seen.Count == 0 ? "none" : string.Join(", ", seen.Select(Time));
+            throw new TimeoutException($"{timedOut.Message}; armed: {armedNow}", timedOut);
+        }
+        return seen;
     }
 
     /// <summary>Moves the clock to the earliest armed timer's due time (if it is still ahead).</summary>

@@ -64,7 +64,6 @@ public sealed record ClusterFigures(ClusterPlan Plan, string Database, int Calls
             return "no calls";
         var (from, peak) = Busiest(sorted.Select(a => a.ArrivedAt).ToArray(), TimeSpan.FromSeconds(1));
         var window = sorted.Skip(from).Take(peak).ToArray();
-        static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
         var perInstance = window.GroupBy(a => a.Instance).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
         {
             var times = g.Select(a => a.ArrivedAt).ToArray();
@@ -91,7 +90,6 @@ public sealed record ClusterFigures(ClusterPlan Plan, string Database, int Calls
         var times = arrivals.Select(a => a.ArrivedAt).Order().ToArray();
         if (times.Length < 2 || ratePerSecond <= 0)
             return "no pauses to describe";
-        static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
         var interval = SlotPlan.IntervalTicks(ratePerSecond) * Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond;
         var beyond = Ms(times[^1] - times[0]) - Ms((long)((times.Length - 1) * interval));
         var gaps = times.Zip(times.Skip(1), (a, b) => (At: a, Length: b - a)).Where(g => g.Length > 3 * interval).ToArray();
@@ -103,6 +101,9 @@ public sealed record ClusterFigures(ClusterPlan Plan, string Database, int Calls
             $"cost {gaps.Sum(g => Ms(g.Length) - Ms((long)interval)):N0} ms, the longest {Ms(longest.Length):N0} ms " +
             $"from +{Ms(longest.At - times[0]) / 1000:N1} s");
     }
+
+    /// <summary>Stopwatch ticks in milliseconds.</summary>
+    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
     /// <summary>The most arrivals within any window of <paramref name="window"/>, arrival times in Stopwatch ticks.</summary>
     public static int PeakIn(IEnumerable<long> arrivals, TimeSpan window) => Busiest(arrivals.Order().ToArray(), window).Count;
