@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using BulkSender.Core.Channels.RateLimits;
 using BulkSender.Core.Channels.Settings;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BulkSender.Core.Channels;
@@ -29,7 +30,8 @@ public sealed class ChannelRateLimiter(
     IOptions<ChannelsOptions> options,
     TimeProvider clock,
     RateLimitSlots store,
-    ChannelSettingsStore? settings = null)
+    ChannelSettingsStore? settings = null,
+    ILogger<ChannelRateLimiter>? log = null)
 {
     /// <summary>How often the saved rate (and another instance's back-off, for a channel without a rate) is read again.</summary>
     public static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(5);
@@ -56,6 +58,7 @@ public sealed class ChannelRateLimiter(
     /// Reserved slots no message used, by channel and reason: <c>unused</c> (its time passed before a waiter came for it:
     /// nothing more to send, or every worker busy elsewhere), <c>late</c> (its waiter woke, or its call was about to
     /// leave, more than <see cref="SlotPlan.Lateness"/> after it: a busy machine) or <c>paused</c> (inside a back-off).
+    /// Each one is also logged at Debug level with its time, so a slow send's lost slots can be placed.
     /// </summary>
     private static readonly Counter<long> SlotsDropped =
         Meter.CreateCounter<long>("bulksender.rate_limit.slots_dropped", "{slot}", "Reserved rate-limit slots no message used");
@@ -123,10 +126,10 @@ public sealed class ChannelRateLimiter(
     }
 
     private Account AccountOf(ChannelKind channel) =>
-        accounts.GetOrAdd(channel, c => new Account(c, options.Value.RateFor(c), store, clock));
+        accounts.GetOrAdd(channel, c => new Account(c, options.Value.RateFor(c), store, clock, log));
 
     /// <summary>One channel's slots reserved by this process, handed out first come, first served.</summary>
-    private sealed class Account(ChannelKind channel, double perSecond, RateLimitSlots store, TimeProvider clock)
+    private sealed class Account(ChannelKind channel, double perSecond, RateLimitSlots store, TimeProvider clock, ILogger? log)
     {
         private readonly Queue<long> slots = new();
         private Task<SlotBlock>? reserving;
@@ -212,10 +215,14 @@ public sealed class ChannelRateLimiter(
         /// </summary>
         public bool Usable(long slot, string passed)
         {
-            var reason = slot < PausedUntil ? "paused" : clock.GetUtcNow().UtcTicks > slot + SlotPlan.Lateness.Ticks ? passed : null;
+            var now = clock.GetUtcNow().UtcTicks;
+            var reason = slot < PausedUntil ? "paused" : now > slot + SlotPlan.Lateness.Ticks ? passed : null;
             if (reason is null)
                 return true;
             SlotsDropped.Add(1, new TagList { { "channel", channel.ToString() }, { "reason", reason } });
+            if (log?.IsEnabled(LogLevel.Debug) == true)
+                log.LogDebug("Rate-limit slot {Slot:O} of {Channel} dropped ({Reason}) at {Now:O}",
+                    new DateTime(slot, DateTimeKind.Utc), channel, reason, new DateTime(now, DateTimeKind.Utc));
             return false;
         }
 

@@ -75,7 +75,7 @@ public sealed class ClusterBenchmark : IBenchmark
         var figures = await ClusterSend.RunAsync(plan, db, Console.WriteLine);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{db.Name}, {plan.Instances} instance(s){(plan.KillAt is null ? "" : ", one killed")}: {figures.Calls} calls, " +
-            $"peak {figures.PeakWindow}, {figures.RateToLimit:N3} × the limit; {figures.PauseDetail}"));
+            $"peak {figures.PeakWindow}, {figures.RateToLimit:N3} × the limit; {figures.PauseDetail}; {figures.DropDetail}"));
         return figures;
     }
 

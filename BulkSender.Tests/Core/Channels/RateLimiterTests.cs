@@ -9,6 +9,8 @@ using BulkSender.Tests.Core.Dispatch;
 using BulkSender.Tests.TestSupport;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 
 namespace BulkSender.Tests.Core.Channels;
@@ -41,8 +43,9 @@ public sealed class RateLimiterTests
             new ChannelRateLimiter(options, clock, new RateLimitSlots(database, clock)));
     }
 
-    internal static ChannelRateLimiter Limiter(TestDatabase database, TimeProvider clock, ChannelsOptions options) =>
-        new(Options.Create(options), clock, new RateLimitSlots(database, clock));
+    internal static ChannelRateLimiter Limiter(TestDatabase database, TimeProvider clock, ChannelsOptions options,
+        ILogger<ChannelRateLimiter>? log = null) =>
+        new(Options.Create(options), clock, new RateLimitSlots(database, clock), log: log);
 
     [Fact]
     public void The_slots_leave_room_for_late_wake_ups_and_jitter_so_no_second_at_the_provider_holds_more_than_the_limit()
@@ -132,7 +135,7 @@ public sealed class RateLimiterTests
     /// A waiter that wakes late still goes (within its slot's lateness the next keeps the schedule); a reserved slot
     /// that passed while nobody could take it is dropped as unused, not caught up in a burst; one who comes after an idle
     /// spell goes at once, and the next one slot later: an idle spell is no credit; a waiter that wakes later than its
-    /// slot's lateness drops it as late and takes the next.
+    /// slot's lateness drops it as late and takes the next. Each dropped slot is logged at Debug level with its time.
     /// </summary>
     [Fact]
     public async Task A_late_wake_up_keeps_the_schedule_a_passed_slot_is_dropped_and_idle_time_is_no_credit()
@@ -141,7 +144,8 @@ public sealed class RateLimiterTests
         var clock = new TimerWatchingClock();
         // At 51.5 a second the slots are 20 ms apart (a fake clock's timers count whole milliseconds), reserved one
         // first, then in blocks of three (50 ms) when the next waiter comes, the block after that when one is left.
-        var limiter = Limiter(database, clock, new ChannelsOptions { RatePerSecond = { [ChannelKind.Email] = 51.5 } });
+        var log = new FakeLogger<ChannelRateLimiter>();
+        var limiter = Limiter(database, clock, new ChannelsOptions { RatePerSecond = { [ChannelKind.Email] = 51.5 } }, log);
         var interval = TimeSpan.FromTicks(SlotPlan.IntervalTicks(51.5));
         interval.ShouldBe(TimeSpan.FromMilliseconds(20));
         var start = clock.GetUtcNow().UtcTicks;
@@ -207,6 +211,15 @@ public sealed class RateLimiterTests
         clock.Advance(interval - SlotPlan.Lateness - TimeSpan.FromMilliseconds(1));
         clock.GetElapsedTime(followed, await sleepy.WaitAsync(TimeSpan.FromSeconds(5))).ShouldBe(2 * interval, "it took the next slot");
         dropped.Count.ShouldBe(3, "and nothing else passed unused");
+
+        var logged = log.Collector.GetSnapshot();
+        logged.ShouldAllBe(r => r.Level == LogLevel.Debug);
+        logged.Select(r => r.StructuredState!.Single(p => p.Key == "Reason").Value).ShouldBe(["unused", "unused", "unused", "late"],
+            ignoreOrder: false, customMessage: "each dropped slot logged with its reason");
+        var fourth = new DateTime(start + (3 * interval.Ticks), DateTimeKind.Utc);
+        var found = fourth + SlotPlan.Lateness + TimeSpan.FromMilliseconds(1);
+        logged[0].Message.ShouldBe($"Rate-limit slot {fourth:O} of Email dropped (unused) at {found:O}",
+            "and its time: the fourth slot passed first, found by the waiter that came just after its lateness");
     }
 
     /// <summary>

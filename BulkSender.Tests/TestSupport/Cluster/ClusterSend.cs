@@ -82,25 +82,33 @@ public sealed record ClusterFigures(ClusterPlan Plan, string Database, int Calls
     /// <summary>
     /// The time from the first to the last arrival beyond what the slots take (<c>(calls − 1) × interval</c> at
     /// <paramref name="ratePerSecond"/>), and how much of it the gaps between consecutive arrivals longer than three slots
-    /// account for: their number, their time beyond one slot each, the longest and when it began. Long gaps are a stall
-    /// (no instance sent: slots passed unused or unreserved); what they leave is spread thinly over the run.
+    /// account for: their number, their time beyond one slot each, and the three longest: when each began, the instances
+    /// whose calls it lies between, and whether the one before was that instance's last call of the send. Long gaps are a
+    /// stall (no instance sent: slots passed unused or unreserved); what they leave is spread thinly over the run.
     /// </summary>
     public static string DescribePauses(IReadOnlyList<ProviderArrival> arrivals, double ratePerSecond)
     {
-        var times = arrivals.Select(a => a.ArrivedAt).Order().ToArray();
-        if (times.Length < 2 || ratePerSecond <= 0)
+        var sorted = arrivals.OrderBy(a => a.ArrivedAt).ToArray();
+        if (sorted.Length < 2 || ratePerSecond <= 0)
             return "no pauses to describe";
         var interval = SlotPlan.IntervalTicks(ratePerSecond) * Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond;
-        var beyond = Ms(times[^1] - times[0]) - Ms((long)((times.Length - 1) * interval));
-        var gaps = times.Zip(times.Skip(1), (a, b) => (At: a, Length: b - a)).Where(g => g.Length > 3 * interval).ToArray();
+        var beyond = Ms(sorted[^1].ArrivedAt - sorted[0].ArrivedAt) - Ms((long)((sorted.Length - 1) * interval));
+        var gaps = sorted.Zip(sorted.Skip(1), (before, after) => (Before: before, After: after, Length: after.ArrivedAt - before.ArrivedAt))
+            .Where(g => g.Length > 3 * interval).ToArray();
         if (gaps.Length == 0)
             return string.Create(CultureInfo.InvariantCulture, $"{beyond:N0} ms beyond the slots; no gap between calls over three slots");
-        var longest = gaps.MaxBy(g => g.Length);
+        var lastOf = sorted.GroupBy(a => a.Instance).ToDictionary(g => g.Key, g => g.Max(a => a.ArrivedAt));
+        var longest = gaps.OrderByDescending(g => g.Length).Take(3).Select(g => string.Create(CultureInfo.InvariantCulture,
+            $"{Ms(g.Length):N0} ms from +{Ms(g.Before.ArrivedAt - sorted[0].ArrivedAt) / 1000:N1} s ({g.Before.Instance} → {g.After.Instance}" +
+            $"{(lastOf[g.Before.Instance] == g.Before.ArrivedAt ? $", {g.Before.Instance}'s last call" : "")})"));
         return string.Create(CultureInfo.InvariantCulture,
-            $"{beyond:N0} ms beyond the slots; {gaps.Length} gaps between calls over three slots ({Ms((long)(3 * interval)):N0} ms) " +
-            $"cost {gaps.Sum(g => Ms(g.Length) - Ms((long)interval)):N0} ms, the longest {Ms(longest.Length):N0} ms " +
-            $"from +{Ms(longest.At - times[0]) / 1000:N1} s");
+            $"{beyond:N0} ms beyond the slots; {gaps.Length} gap{(gaps.Length == 1 ? "" : "s")} between calls over three slots " +
+            $"({Ms((long)(3 * interval)):N0} ms) " +
+            $"cost {gaps.Sum(g => Ms(g.Length) - Ms((long)interval)):N0} ms, the longest {string.Join(", ", longest)}");
     }
+
+    /// <summary>The slots the instances dropped between the first and the last call (<see cref="SlotDrops.Describe"/>).</summary>
+    public string DropDetail { get; init; } = "";
 
     /// <summary>Stopwatch ticks in milliseconds.</summary>
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
@@ -162,7 +170,8 @@ public static class ClusterSend
                 await UntilAsync(() => CompletedAsync(database, messageId), plan.SendTimeout, "the send completed");
                 health = new ProviderHealth(steady.Collections, steady.Allocated);
             }
-            return await FiguresAsync(plan, database, provider, addresses, messageId, kill, health);
+            var drops = apps.SelectMany((app, i) => SlotDrops.Parse(Name(i), app.Output));
+            return await FiguresAsync(plan, database, provider, addresses, messageId, kill, health, drops);
         }
         catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
         {
@@ -188,6 +197,7 @@ public static class ClusterSend
             ["Seed__DemoContacts"] = "0",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information", // "Now listening on: …"
+            [$"Logging__LogLevel__{SlotDrops.Category}"] = "Debug", // each dropped rate-limit slot
             ["Channels__Messenger__BaseUrl"] = provider.BaseUrlFor(name).AbsoluteUri,
             ["Channels__Messenger__AccessToken"] = "EAAGcluster-page-token",
             ["Channels__RatePerSecond__Messenger"] = plan.RatePerSecond.ToString(CultureInfo.InvariantCulture),
@@ -308,7 +318,7 @@ public static class ClusterSend
     }
 
     private static async Task<ClusterFigures> FiguresAsync(ClusterPlan plan, ClusterDatabase database, ClusterProvider provider,
-        HashSet<string> addresses, int messageId, ClusterKill? kill, ProviderHealth health)
+        HashSet<string> addresses, int messageId, ClusterKill? kill, ProviderHealth health, IEnumerable<SlotDrop> drops)
     {
         var calls = provider.Arrivals;
         await using var db = database.CreateDbContext();
@@ -323,7 +333,10 @@ public static class ClusterSend
         {
             PeakDetail = ClusterFigures.DescribePeak(calls),
             PauseDetail = ClusterFigures.DescribePauses(calls, plan.RatePerSecond),
+            DropDetail = SlotDrops.Describe(drops, Utc(first), Utc(last), plan.RatePerSecond),
         };
+
+        static DateTime Utc(long timestamp) => DateTime.UtcNow - Stopwatch.GetElapsedTime(timestamp);
     }
 
     /// <summary>

@@ -41,6 +41,38 @@ public sealed class ClusterFiguresTests
         // A stall of 150 ms after the 50th call and one of 60 ms after the 150th: 210 ms more, 9.3 and 3.2 slots.
         var stalled = onSlots.Select((t, i) => t + (i >= 50 ? Ms(150) : 0) + (i >= 150 ? Ms(60) : 0));
         ClusterFigures.DescribePauses(Arrivals(stalled), Rate).ShouldBe(
-            "210 ms beyond the slots; 2 gaps between calls over three slots (31 ms) cost 210 ms, the longest 160 ms from +0.5 s");
+            "210 ms beyond the slots; 2 gaps between calls over three slots (31 ms) cost 210 ms, " +
+            "the longest 160 ms from +0.5 s (i1 → i1), 70 ms from +1.7 s (i1 → i1)");
+    }
+
+    [Fact]
+    public void A_gap_after_an_instances_last_call_says_so()
+    {
+        // i1 and i2 alternate on the slots; i2's last call is the 100th, and the next call (i1's) comes 100 ms later.
+        var arrivals = Enumerable.Range(0, 150).Select(i => new ProviderArrival(i < 100 && i % 2 == 1 ? "i2" : "i1", $"r{i}",
+            (i * Slot) + (i >= 100 ? Ms(100) : 0))).ToList();
+
+        ClusterFigures.DescribePauses(arrivals, Rate).ShouldBe(
+            "100 ms beyond the slots; 1 gap between calls over three slots (31 ms) cost 100 ms, " +
+            "the longest 110 ms from +1.0 s (i2 → i1, i2's last call)");
+    }
+
+    [Fact]
+    public void The_slots_an_instance_dropped_are_read_from_its_log_and_told_per_reason_and_instance_within_the_send()
+    {
+        var at = new DateTime(2026, 12, 7, 18, 54, 21, DateTimeKind.Utc);
+        string Line(double ms, string reason) =>
+            $"dbug: {SlotDrops.Category}[0]\n      Rate-limit slot {at.AddMilliseconds(ms):O} of Messenger dropped ({reason}) at {at:O}\n";
+        var i1 = Line(-4_000, "unused") + Line(100, "unused") + Line(110, "unused") + Line(500, "late") + "info: Something else\n";
+        var i2 = Line(300, "late") + Line(5_000, "late") + Line(25_000, "unused");
+
+        var drops = SlotDrops.Parse("i1", i1).Concat(SlotDrops.Parse("i2", i2)).ToList();
+
+        drops.Count.ShouldBe(7);
+        drops[1].ShouldBe(new SlotDrop("i1", "unused", at.AddMilliseconds(100)));
+        SlotDrops.Describe(drops, at, at.AddSeconds(20), Rate).ShouldBe(
+            "5 slots dropped between the first and the last call (52 ms): 3 late (i1 1, i2 2), 2 unused (i1 2)",
+            "the warm-up's slot before the send and the one after its last call cost it nothing");
+        SlotDrops.Describe(drops, at.AddSeconds(6), at.AddSeconds(20), Rate).ShouldBe("no slot dropped between the first and the last call");
     }
 }

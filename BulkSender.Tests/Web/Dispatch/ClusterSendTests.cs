@@ -28,6 +28,7 @@ public sealed class ClusterSendTests(ITestOutputHelper output)
             $"{figures.Provider.Collections} collections, {figures.Provider.Allocated / 1024.0 / 1024.0:N0} MB allocated"));
         output.WriteLine(figures.PeakDetail);
         output.WriteLine(figures.PauseDetail);
+        output.WriteLine(figures.DropDetail);
         if (figures.Kill is { } kill)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"killed {kill.Instance} at {kill.ReachedBefore} reached, with {kill.InFlight} deliveries in Sending " +
