@@ -137,7 +137,16 @@ public sealed class WhatsAppTemplateBrowserTests(AppFixture app, BrowserFixture 
         finally
         {
             if (pausedMessage is { } id)
+            {
                 await api.PostAsync($"/api/messages/{id}/cancel", null);
+                // Calls of the paused send already past the gate wait out the 131048's rate-limit back-off, then go to the
+                // Cloud API the settings name then: they end here, against this test's server, not in the next test's.
+                await Waiting.UntilAsync(() =>
+                {
+                    using var db = app.NewDbContext();
+                    return !db.Batches.Any(b => b.MessageId == id && b.Status == BatchStatus.Processing);
+                }, "the paused send's batch ended", TimeSpan.FromSeconds(30));
+            }
             await app.Services.GetRequiredService<ChannelResume>().ResumeAsync(ChannelKind.WhatsApp, Actor.System, CancellationToken.None);
             var cleared = new Dictionary<string, string?> { ["BaseUrl"] = "", ["PhoneNumberId"] = "" };
             await Store.SaveAsync(new ChannelSettingsInput(ChannelKind.WhatsApp, cleared, ["AccessToken"]), Actor.System, CancellationToken.None);
