@@ -41,6 +41,6 @@ public static partial class SlotDrops
             string.Join(", ", reasons);
     }
 
-    [GeneratedRegex(@"Rate-limit slot (?<slot>\S+) of Messenger dropped \((?<reason>\w+)\)")]
+    [GeneratedRegex(@"Rate-limit slot (?<slot>\S+) of \w+ dropped \((?<reason>\w+)\)")]
     private static partial Regex DropLine();
 }
