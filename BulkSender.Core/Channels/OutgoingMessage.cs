@@ -48,7 +48,8 @@ public sealed record OutgoingMessage(
 
     /// <summary>
     /// An adapter awaits this just before each provider call, the first included: the call leaves in its own rate-limiter
-    /// slot, on time (<see cref="ProviderCallSlots"/>).
+    /// slot, on time (<see cref="ProviderCallSlots"/>). Throws <see cref="Pauses.ChannelPausedException"/> when the
+    /// channel was paused meanwhile: the adapter lets it through, the call is not made.
     /// </summary>
     public ValueTask BeforeCallAsync(CancellationToken cancellationToken) =>
         CallSlots?.BeforeCallAsync(cancellationToken) ?? ValueTask.CompletedTask;

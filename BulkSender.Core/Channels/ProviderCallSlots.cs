@@ -1,3 +1,4 @@
+using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Channels.RateLimits;
 
 namespace BulkSender.Core.Channels;
@@ -10,8 +11,14 @@ namespace BulkSender.Core.Channels;
 /// instead of leaving right behind the calls of later slots and crowding the provider's second. Every further call
 /// (Messenger's text after its attachment) waits for a slot of its own.
 /// </summary>
-/// <remarks>One recipient's calls come one after another: not thread-safe, nor need it be.</remarks>
-public sealed class ProviderCallSlots(ChannelRateLimiter limiter, RateSlot granted)
+/// <remarks>
+/// <para>No call leaves once its channel is paused (<see cref="ChannelPauses"/>, what this process knows, read from
+/// memory): the check comes before and after any wait for a slot, and throws <see cref="ChannelPausedException"/>. The
+/// gate checked the pause before the slot; this spares a restricted account the calls that were on their way when the
+/// pausing reply came, among them those that waited out its back-off (WhatsApp's 131048 is a rate-limit reply too).</para>
+/// <para>One recipient's calls come one after another: not thread-safe, nor need it be.</para>
+/// </remarks>
+public sealed class ProviderCallSlots(ChannelRateLimiter limiter, RateSlot granted, ChannelPauses pauses)
 {
     private bool grantedUsed;
 
@@ -19,8 +26,16 @@ public sealed class ProviderCallSlots(ChannelRateLimiter limiter, RateSlot grant
     {
         var first = !grantedUsed;
         grantedUsed = true;
+        ThrowIfPaused();
         if (first && limiter.StillOnTime(granted))
             return;
         await limiter.TakeAsync(granted.Channel, cancellationToken);
+        ThrowIfPaused();
+    }
+
+    private void ThrowIfPaused()
+    {
+        if (pauses.IsKnownPaused(granted.Channel))
+            throw new ChannelPausedException(granted.Channel);
     }
 }

@@ -52,11 +52,12 @@ namespace BulkSender.Core.Dispatch;
 /// <item>End: Completed (or Cancelled, with its Pending deliveries), then the send is completed if this was its last
 /// batch. A held batch goes back to Pending, due at the next UTC day (the messaging limit: when room returns), where
 /// reconciliation enqueues it again: its unsent recipients stay Pending, nothing fails and no attempt is used up. At
-/// shutdown the sends in flight are stopped and the batch goes back to Pending at once. A paused channel (<see cref="ChannelPauses"/>: the gate says
-/// so, or the channel's answer was a pausing error) sends the batch back to Pending with its unsent recipients, those
-/// whose answer was the pausing error included: nothing fails, no attempt is used, and no batch of that channel is
-/// claimed until an admin resumes it. A batch that broke waits for its sends in flight, then fails its unsent
-/// deliveries.</item>
+/// shutdown the sends in flight are stopped and the batch goes back to Pending at once. A paused channel
+/// (<see cref="ChannelPauses"/>: the gate says so, the channel's answer was a pausing error, or the pause came while a
+/// call was on its way, which is then not made) sends the batch back to Pending with its unsent recipients, those
+/// whose answer was the pausing error included, the last recipient's too: nothing fails, no attempt is used, and no
+/// batch of that channel is claimed until an admin resumes it. A batch that broke waits for its sends in flight, then
+/// fails its unsent deliveries.</item>
 /// </list>
 /// </remarks>
 [AutomaticRetry(Attempts = 0)]
@@ -149,6 +150,8 @@ public sealed class SendBatchJob(
                 {
                     turn.Dispose(); // the next batch hands over while this one's last answers come
                     await RecordAsAnsweredAsync(run, sends);
+                    if (stop == BatchStop.None && sends.SomeNotSent) // a last send not made: the channel paused, or a shutdown
+                        stop = cancellationToken.IsCancellationRequested ? BatchStop.Shutdown : BatchStop.ChannelPaused;
                     return stop;
                 }
                 gate.Watch();
@@ -230,8 +233,9 @@ public sealed class SendBatchJob(
 
     /// <summary>
     /// One call to the provider, holding one of the channel's in-flight slots until it answers. Null when the recipient
-    /// was not sent: a shutdown stopped the call, or the answer was a pausing error (the channel's, not the recipient's:
-    /// it goes back to Pending with the rest, and the gate holds the next recipients).
+    /// was not sent: a shutdown stopped the call, the answer was a pausing error (the channel's, not the recipient's:
+    /// it goes back to Pending with the rest, and the gate holds the next recipients), or the channel was paused before
+    /// the call could leave (<see cref="ChannelPausedException"/>: it was not made).
     /// </summary>
     /// <remarks>
     /// The first call goes in the gate's rate-limiter slot unless that passed on the way; a second provider call for the
@@ -252,13 +256,17 @@ public sealed class SendBatchJob(
                 {
                     HtmlEncodedContentSource = rendered.HtmlEncodedSource,
                     Attachment = attachment,
-                    CallSlots = new ProviderCallSlots(limiter, rate),
+                    CallSlots = new ProviderCallSlots(limiter, rate, pauses),
                 }, cancellationToken);
                 return result.Action == ErrorAction.PauseChannel ? null : result;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return null;
+            }
+            catch (ChannelPausedException)
+            {
+                return null; // paused while the call was on its way: not made
             }
             catch (Exception ex)
             {

@@ -15,10 +15,17 @@ internal sealed class SendsInFlight : IDisposable
     private readonly List<BatchRecipient> skipped = [];
     private readonly SemaphoreSlim ended = new(0);
     private int running;
+    private int notSent;
 
     private int Running => Volatile.Read(ref running);
 
     private int Waiting => results.Count + unsent.Count + skipped.Count;
+
+    /// <summary>
+    /// Whether a send handed to the channel ended without being sent (its answer was null: a shutdown, or the channel
+    /// paused by its answer or before its call): the batch is not complete then, whatever recipient it was.
+    /// </summary>
+    public bool SomeNotSent => Volatile.Read(ref notSent) > 0;
 
     public void Answered(BatchRecipient recipient, ChannelResult result) => results.Enqueue((recipient, result));
 
@@ -30,7 +37,7 @@ internal sealed class SendsInFlight : IDisposable
             unsent.Enqueue(recipient);
     }
 
-    /// <summary>Follows one send to the provider; an answer of null (the send was stopped by a shutdown) means not sent.</summary>
+    /// <summary>Follows one send to the provider; an answer of null (a shutdown, a paused channel) means not sent.</summary>
     public void Add(BatchRecipient recipient, Task<ChannelResult?> send)
     {
         Interlocked.Increment(ref running);
@@ -42,7 +49,10 @@ internal sealed class SendsInFlight : IDisposable
         if (await send is { } result)
             results.Enqueue((recipient, result));
         else
+        {
             unsent.Enqueue(recipient);
+            Interlocked.Increment(ref notSent);
+        }
         Interlocked.Decrement(ref running);
         ended.Release();
     }

@@ -126,11 +126,7 @@ public sealed class TestSends(
     {
         var channel = model.Channel;
         if (await pauses.IsPausedAsync(channel, cancellationToken))
-        {
-            var pause = (await pauses.ListAsync(cancellationToken)).FirstOrDefault(p => p.Channel == channel);
-            return NotSent($"{ContactFields.ChannelName(channel)} is paused: {pause?.Reason ?? "an admin paused it"}. " +
-                "Nothing was sent; an admin resumes the channel on the Settings page.");
-        }
+            return await PausedAsync(channel, cancellationToken);
         var choice = channel == ChannelKind.WhatsApp && model.WhatsAppTemplate is { } input ? TemplateChoice.From(input, template?.Slots) : null;
         // As a saved send: a template message without its own text is shown as the template's body.
         var content = choice is not null && string.IsNullOrEmpty(model.Content)
@@ -150,14 +146,22 @@ public sealed class TestSends(
         using var slot = await inFlight.AcquireAsync(channel, cancellationToken);
         var rate = await limiter.TakeAsync(channel, cancellationToken);
         slot.Start();
-        var result = await adapter.SendAsync(new OutgoingMessage(0, 0, channel, target.Address, target.Name, 1, rendered.Title,
-            rendered.Content, null, rendered.Template)
+        ChannelResult result;
+        try
         {
-            IsTest = true,
-            HtmlEncodedContentSource = rendered.HtmlEncodedSource,
-            Attachment = attachment,
-            CallSlots = new ProviderCallSlots(limiter, rate),
-        }, cancellationToken);
+            result = await adapter.SendAsync(new OutgoingMessage(0, 0, channel, target.Address, target.Name, 1, rendered.Title,
+                rendered.Content, null, rendered.Template)
+            {
+                IsTest = true,
+                HtmlEncodedContentSource = rendered.HtmlEncodedSource,
+                Attachment = attachment,
+                CallSlots = new ProviderCallSlots(limiter, rate, pauses),
+            }, cancellationToken);
+        }
+        catch (ChannelPausedException)
+        {
+            return await PausedAsync(channel, cancellationToken); // paused while the test waited for its slot: not made
+        }
         return result.Succeeded
             ? new TestSendOutcome(TestSendStatus.Sent, $"Test sent to {target.Who}: {ContactFields.ChannelName(channel)} accepted it " +
                 $"(message id {result.ProviderMessageId}).", result, Empty)
@@ -166,6 +170,13 @@ public sealed class TestSends(
     }
 
     private static readonly Dictionary<string, string[]> Empty = [];
+
+    private async Task<TestSendOutcome> PausedAsync(ChannelKind channel, CancellationToken cancellationToken)
+    {
+        var pause = (await pauses.ListAsync(cancellationToken)).FirstOrDefault(p => p.Channel == channel);
+        return NotSent($"{ContactFields.ChannelName(channel)} is paused: {pause?.Reason ?? "an admin paused it"}. " +
+            "Nothing was sent; an admin resumes the channel on the Settings page.");
+    }
 
     private static TestSendOutcome NotSent(string why) => new(TestSendStatus.NotSent, why, null, Empty);
 

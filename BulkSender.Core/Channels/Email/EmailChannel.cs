@@ -1,5 +1,6 @@
 using System.Net;
 using BulkSender.Core.Attachments;
+using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Channels.Settings;
 using BulkSender.Core.Compliance;
 using BulkSender.Core.Retries;
@@ -38,6 +39,10 @@ public sealed class EmailChannel(ChannelSettingsStore settings, SmtpConnectionPo
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
+        }
+        catch (ChannelPausedException)
+        {
+            throw; // the message was not sent: not an SMTP error
         }
         catch (Exception ex)
         {

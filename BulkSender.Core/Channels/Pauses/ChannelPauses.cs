@@ -26,8 +26,14 @@ public sealed class ChannelPauses(IDbContextFactory<AppDbContext> dbs, TimeProvi
     {
         if (clock.GetUtcNow() - readAt >= RefreshEvery)
             await refresh.RunAsync(() => ListAsync(CancellationToken.None), cancellationToken);
-        return known.Any(p => p.Channel == channel);
+        return IsKnownPaused(channel);
     }
+
+    /// <summary>
+    /// What this process knows now, without reading the database: for the last check just before a provider call
+    /// (<see cref="ProviderCallSlots"/>), which must not wait for I/O. <see cref="IsPausedAsync"/> keeps it fresh.
+    /// </summary>
+    public bool IsKnownPaused(ChannelKind channel) => known.Any(p => p.Channel == channel);
 
     /// <summary>The paused channels, read from the database.</summary>
     public async Task<IReadOnlyList<ChannelPause>> ListAsync(CancellationToken cancellationToken)

@@ -47,7 +47,8 @@ public sealed class AttachmentChannelTests : ProviderTest
         var message = new OutgoingMessage(7, 3, ChannelKind.Messenger, "2460001234567", "Ada", 1, "Title", "Spring sale", null)
         {
             Attachment = Image(),
-            CallSlots = new ProviderCallSlots(limiter, await limiter.TakeAsync(ChannelKind.Messenger, default)),
+            CallSlots = new ProviderCallSlots(limiter, await limiter.TakeAsync(ChannelKind.Messenger, default),
+                RateLimiterTests.Pauses(Database, clock)),
         };
 
         var sending = Services.GetRequiredKeyedService<IRealChannel>(ChannelKind.Messenger).SendAsync(message, CancellationToken.None);

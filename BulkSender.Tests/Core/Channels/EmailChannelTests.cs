@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Email;
+using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Compliance;
 using BulkSender.Core.Retries;
 using BulkSender.Tests.TestSupport;
@@ -58,6 +59,21 @@ public sealed class EmailChannelTests : IAsyncLifetime
         var result = await ProviderCallSlotsTests.SendWithLateSlotAsync(database, Channel, Message(), () => smtp.Messages.Count);
 
         result.Succeeded.ShouldBeTrue(result.ErrorMessage);
+    }
+
+    [Fact]
+    public async Task A_mail_whose_channel_was_paused_on_its_way_is_not_sent_and_is_no_smtp_failure()
+    {
+        var clock = new TimerWatchingClock();
+        var limiter = RateLimiterTests.Limiter(database, clock, new ChannelsOptions { RatePerSecond = { [ChannelKind.Email] = 10 } });
+        var pauses = RateLimiterTests.Pauses(database, clock);
+        var slots = new ProviderCallSlots(limiter, await limiter.TakeAsync(ChannelKind.Email, default), pauses);
+        (await pauses.PauseAsync(ChannelKind.Email, "auth", "the SMTP server refused the credentials", default)).ShouldBeTrue();
+
+        await Should.ThrowAsync<ChannelPausedException>(Channel.SendAsync(Message() with { CallSlots = slots }, CancellationToken.None));
+
+        smtp.Messages.ShouldBeEmpty();
+        (await Channel.SendAsync(Message(), CancellationToken.None)).Succeeded.ShouldBeTrue("the connection went back to the pool, usable");
     }
 
     [Fact]

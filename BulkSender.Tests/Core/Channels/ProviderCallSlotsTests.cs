@@ -1,4 +1,5 @@
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Channels.RateLimits;
 using BulkSender.Tests.Core.Dispatch;
 using BulkSender.Tests.TestSupport;
@@ -22,7 +23,7 @@ public sealed class ProviderCallSlotsTests : ProviderTest
         var limiter = RateLimiterTests.Limiter(database, clock, new ChannelsOptions { RatePerSecond = { [channel] = 10 } });
         var granted = await limiter.TakeAsync(channel, default);
         clock.Advance(SlotPlan.Lateness + TimeSpan.FromMilliseconds(1));
-        return (clock, new ProviderCallSlots(limiter, granted));
+        return (clock, new ProviderCallSlots(limiter, granted, RateLimiterTests.Pauses(database, clock)));
     }
 
     /// <summary>
@@ -57,6 +58,54 @@ public sealed class ProviderCallSlotsTests : ProviderTest
             () => Server.Requests.Count);
 
         result.Succeeded.ShouldBeTrue(result.ErrorMessage);
+    }
+
+    /// <summary>A WhatsApp adapter against the server, a limiter of 10 a second and the pauses on a fake clock.</summary>
+    private async Task<(TimerWatchingClock, ChannelRateLimiter, ChannelPauses, Func<ProviderCallSlots, Task<ChannelResult>>)> WhatsAppAsync()
+    {
+        Server.AcceptAll();
+        var clock = new TimerWatchingClock();
+        var limiter = RateLimiterTests.Limiter(Database, clock, new ChannelsOptions { RatePerSecond = { [ChannelKind.WhatsApp] = 10 } });
+        var pauses = RateLimiterTests.Pauses(Database, clock);
+        var adapter = Services.GetRequiredKeyedService<IRealChannel>(ChannelKind.WhatsApp);
+        var message = new OutgoingMessage(7, 3, ChannelKind.WhatsApp, "+14155550123", "Ada", 1, "Title", "Spring sale", null);
+        await pauses.ListAsync(default); // read: the channel is not paused
+        return (clock, limiter, pauses, slots => adapter.SendAsync(message with { CallSlots = slots }, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_call_whose_channel_was_paused_on_its_way_is_not_made_though_its_slot_is_on_time()
+    {
+        var (_, limiter, pauses, send) = await WhatsAppAsync();
+        var slots = new ProviderCallSlots(limiter, await limiter.TakeAsync(ChannelKind.WhatsApp, default), pauses);
+        (await pauses.PauseAsync(ChannelKind.WhatsApp, "131048", "spam rate limit hit", default)).ShouldBeTrue();
+
+        var withheld = await Should.ThrowAsync<ChannelPausedException>(send(slots).WaitAsync(TimeSpan.FromSeconds(10)));
+
+        withheld.Channel.ShouldBe(ChannelKind.WhatsApp);
+        Server.Requests.ShouldBeEmpty();
+    }
+
+    /// <summary>
+    /// Another call's 131048 is a rate-limit reply and a pausing one: a call granted before it waits out its back-off,
+    /// and then finds the channel paused: it is not made.
+    /// </summary>
+    [Fact]
+    public async Task A_call_that_waited_out_a_back_off_is_not_made_when_the_channel_was_paused_meanwhile()
+    {
+        var (clock, limiter, pauses, send) = await WhatsAppAsync();
+        var slots = new ProviderCallSlots(limiter, await limiter.TakeAsync(ChannelKind.WhatsApp, default), pauses);
+        var backOff = TimeSpan.FromSeconds(1);
+        await limiter.BackOffAsync(ChannelKind.WhatsApp, backOff, clock.GetUtcNow(), default);
+
+        var sending = send(slots);
+        await clock.ArmedAtAsync(clock.GetUtcNow() + backOff);
+        (await pauses.PauseAsync(ChannelKind.WhatsApp, "131048", "spam rate limit hit", default)).ShouldBeTrue();
+        sending.IsCompleted.ShouldBeFalse("it waits for the back-off's end");
+        clock.Advance(backOff);
+
+        await Should.ThrowAsync<ChannelPausedException>(sending.WaitAsync(TimeSpan.FromSeconds(10)));
+        Server.Requests.ShouldBeEmpty("the channel was paused while the call waited: it was not made");
     }
 
     [Fact]

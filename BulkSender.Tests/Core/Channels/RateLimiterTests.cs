@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Channels.RateLimits;
 using BulkSender.Core.Dispatch;
 using BulkSender.Tests.Core.Dispatch;
@@ -10,6 +11,7 @@ using BulkSender.Tests.TestSupport;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 
@@ -46,6 +48,10 @@ public sealed class RateLimiterTests
     internal static ChannelRateLimiter Limiter(TestDatabase database, TimeProvider clock, ChannelsOptions options,
         ILogger<ChannelRateLimiter>? log = null) =>
         new(Options.Create(options), clock, new RateLimitSlots(database, clock), log: log);
+
+    /// <summary>The channels' pauses in <paramref name="database"/>, for <see cref="ProviderCallSlots"/>.</summary>
+    internal static ChannelPauses Pauses(TestDatabase database, TimeProvider clock) =>
+        new(database, clock, NullLogger<ChannelPauses>.Instance);
 
     [Fact]
     public void The_slots_leave_room_for_late_wake_ups_and_jitter_so_no_second_at_the_provider_holds_more_than_the_limit()
@@ -234,6 +240,7 @@ public sealed class RateLimiterTests
         var clock = new TimerWatchingClock();
         var limiter = Limiter(database, clock, new ChannelsOptions { RatePerSecond = { [ChannelKind.Email] = 51.5 } });
         var interval = TimeSpan.FromTicks(SlotPlan.IntervalTicks(51.5)); // 20 ms
+        var pauses = Pauses(database, clock);
         var start = clock.GetUtcNow();
         using var late = new DroppedSlotsListener(ChannelKind.Email, "late");
         using var paused = new DroppedSlotsListener(ChannelKind.Email, "paused");
@@ -249,7 +256,7 @@ public sealed class RateLimiterTests
 
         var first = await limiter.TakeAsync(ChannelKind.Email, default);
         clock.Advance(SlotPlan.Lateness);
-        var firstCall = new ProviderCallSlots(limiter, first).BeforeCallAsync(default).AsTask();
+        var firstCall = new ProviderCallSlots(limiter, first, pauses).BeforeCallAsync(default).AsTask();
         firstCall.IsCompletedSuccessfully.ShouldBeTrue("its slot passed no more than the lateness ago: the call goes in it");
         await firstCall;
 
@@ -258,7 +265,7 @@ public sealed class RateLimiterTests
         var second = await secondTaken.WaitAsync(TimeSpan.FromSeconds(5));
         second.At.ShouldBe((start + interval).UtcTicks);
         clock.Advance(SlotPlan.Lateness + TimeSpan.FromMilliseconds(1)); // the way to the adapter took longer than that
-        var secondCall = await WaitingAsync(() => new ProviderCallSlots(limiter, second).BeforeCallAsync(default).AsTask());
+        var secondCall = await WaitingAsync(() => new ProviderCallSlots(limiter, second, pauses).BeforeCallAsync(default).AsTask());
         late.Count.ShouldBe(1, "its slot is dropped as late");
         clock.Advance(interval - SlotPlan.Lateness - TimeSpan.FromMilliseconds(1));
         await secondCall.WaitAsync(TimeSpan.FromSeconds(5));
@@ -270,7 +277,7 @@ public sealed class RateLimiterTests
         var backOff = TimeSpan.FromSeconds(1);
         await limiter.BackOffAsync(ChannelKind.Email, backOff, clock.GetUtcNow(), default); // another call's "too many"
         var resumesAt = clock.GetUtcNow() + backOff;
-        var thirdCall = await WaitingAsync(() => new ProviderCallSlots(limiter, third).BeforeCallAsync(default).AsTask());
+        var thirdCall = await WaitingAsync(() => new ProviderCallSlots(limiter, third, pauses).BeforeCallAsync(default).AsTask());
         paused.Count.ShouldBeGreaterThanOrEqualTo(1, "its slot, inside the back-off, is dropped");
         clock.Advance(backOff - TimeSpan.FromMilliseconds(1));
         thirdCall.IsCompleted.ShouldBeFalse("nothing goes inside the back-off");
