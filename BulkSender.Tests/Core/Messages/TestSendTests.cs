@@ -132,6 +132,28 @@ public sealed class TestSendTests : IAsyncLifetime
         (await read.Activity.SingleAsync(a => a.Action == ActivityActions.TestSent)).Details!.ShouldContain("WhatsApp is paused");
     }
 
+    /// <summary>A test waiting out a back-off for its slot when the channel is paused (another call's 131048) is not made.</summary>
+    [Fact]
+    public async Task A_channel_paused_while_the_test_waits_for_its_slot_answers_why_without_calling_the_provider()
+    {
+        var backOff = TimeSpan.FromSeconds(2);
+        var now = host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        await host.Services.GetRequiredService<ChannelRateLimiter>().BackOffAsync(ChannelKind.WhatsApp, backOff, now, default);
+        var inFlight = host.Services.GetRequiredService<InFlightLimiter>();
+
+        var sending = Tests.SendAsync(Model(ChannelKind.WhatsApp, address: "+14155550199"), Operator, CancellationToken.None);
+        await Waiting.UntilAsync(() => inFlight.InFlightOf(ChannelKind.WhatsApp) == 1 || sending.IsCompleted,
+            "the test to take its in-flight slot and wait for its rate slot", TimeSpan.FromSeconds(10));
+        sending.IsCompleted.ShouldBeFalse("it waits for the back-off's end");
+        await host.Services.GetRequiredService<ChannelPauses>()
+            .PauseAsync(ChannelKind.WhatsApp, "131048", "the phone number is restricted (spam rate limit)", CancellationToken.None);
+        var outcome = await sending.WaitAsync(backOff + TimeSpan.FromSeconds(10));
+
+        outcome.Status.ShouldBe(TestSendStatus.NotSent, outcome.Summary);
+        outcome.Summary.ShouldStartWith("WhatsApp is paused: the phone number is restricted (spam rate limit). Nothing was sent");
+        host.Provider.Tests().ShouldBeEmpty();
+    }
+
     [Fact]
     public async Task A_contact_of_another_channel_or_who_opted_out_is_refused()
     {
