@@ -15,7 +15,7 @@ internal sealed class SendsInFlight : IDisposable
     private readonly List<BatchRecipient> skipped = [];
     private readonly SemaphoreSlim ended = new(0);
     private int running;
-    private int notSent;
+    private volatile bool someNotSent;
 
     private int Running => Volatile.Read(ref running);
 
@@ -25,7 +25,7 @@ internal sealed class SendsInFlight : IDisposable
     /// Whether a send handed to the channel ended without being sent (its answer was null: a shutdown, or the channel
     /// paused by its answer or before its call): the batch is not complete then, whatever recipient it was.
     /// </summary>
-    public bool SomeNotSent => Volatile.Read(ref notSent) > 0;
+    public bool SomeNotSent => someNotSent;
 
     public void Answered(BatchRecipient recipient, ChannelResult result) => results.Enqueue((recipient, result));
 
@@ -51,7 +51,7 @@ internal sealed class SendsInFlight : IDisposable
         else
         {
             unsent.Enqueue(recipient);
-            Interlocked.Increment(ref notSent);
+            someNotSent = true;
         }
         Interlocked.Decrement(ref running);
         ended.Release();

@@ -139,8 +139,9 @@ public sealed class WhatsAppTemplateBrowserTests(AppFixture app, BrowserFixture 
             if (pausedMessage is { } id)
             {
                 await api.PostAsync($"/api/messages/{id}/cancel", null);
-                // Calls of the paused send already past the gate wait out the 131048's rate-limit back-off, then go to the
-                // Cloud API the settings name then: they end here, against this test's server, not in the next test's.
+                // Calls of the paused send already past the gate wait out the 131048's rate-limit back-off; the channel is
+                // resumed below, so they then go to the Cloud API the settings name: they end here, against this test's
+                // server, not in the next test's.
                 await Waiting.UntilAsync(() =>
                 {
                     using var db = app.NewDbContext();
