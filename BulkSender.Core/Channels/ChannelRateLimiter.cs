@@ -93,6 +93,9 @@ public sealed class ChannelRateLimiter(
     /// </summary>
     public bool StillOnTime(RateSlot slot) => slot.At == 0 || AccountOf(slot.Channel).Usable(slot.At, "late");
 
+    /// <summary>Whether a reservation of <paramref name="channel"/>'s slots is on its way (a test checks when one starts).</summary>
+    internal bool Reserving(ChannelKind channel) => AccountOf(channel).Reserving;
+
     /// <summary>The rate in force for <paramref name="channel"/> now (messages per second, 0 = no limit).</summary>
     public double RateOf(ChannelKind channel) => AccountOf(channel).PerSecond;
 
@@ -149,6 +152,15 @@ public sealed class ChannelRateLimiter(
         }
 
         public long PausedUntil => Interlocked.Read(ref pausedUntil);
+
+        public bool Reserving
+        {
+            get
+            {
+                lock (slots)
+                    return reserving is not null;
+            }
+        }
 
         /// <summary>One read of the saved rate for all the waiters that find it old.</summary>
         public SharedRead Refresh { get; } = new();

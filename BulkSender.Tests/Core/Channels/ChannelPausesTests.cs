@@ -36,9 +36,15 @@ public sealed class ChannelPausesTests
         }
         clock.Advance(ChannelPauses.RefreshEvery);
         dbs.Hold();
-        var asking = Enumerable.Range(0, 20).Select(_ => Task.Run(() => pauses.IsPausedAsync(ChannelKind.Email, default).AsTask())).ToList();
-        await SendBatchJobTests.Until(() => dbs.Reads == 2, timeoutSeconds: 10);
-        await Task.Delay(100); // the other nineteen come meanwhile
+        var asked = 0; // a call that returned is waiting for the read it started or joined
+        var asking = Enumerable.Range(0, 20).Select(_ => Task.Run(() =>
+        {
+            var answer = pauses.IsPausedAsync(ChannelKind.Email, default).AsTask();
+            Interlocked.Increment(ref asked);
+            return answer;
+        })).ToList();
+        await SendBatchJobTests.Until(() => Volatile.Read(ref asked) == 20, timeoutSeconds: 10);
+        asking.ShouldAllBe(answer => !answer.IsCompleted, "the read is held: nobody has an answer yet");
         dbs.Release();
 
         (await Task.WhenAll(asking).WaitAsync(TimeSpan.FromSeconds(10))).ShouldAllBe(paused => paused);

@@ -177,7 +177,7 @@ public sealed class RateLimiterTests
         }
 
         // The first call goes alone (InFlightLimiter): no block is reserved meanwhile, to pass unused.
-        await Task.Delay(100);
+        limiter.Reserving(ChannelKind.Email).ShouldBeFalse("no reservation started with the first grant");
         await using (var db = database.CreateDbContext())
             (await db.RateLimitAccounts.SingleAsync(a => a.Channel == ChannelKind.Email)).NextSlotAt
                 .ShouldBe(start + interval.Ticks, "one slot reserved, the first call's");
