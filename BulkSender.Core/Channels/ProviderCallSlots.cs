@@ -16,9 +16,14 @@ namespace BulkSender.Core.Channels;
 /// memory): the check comes before and after any wait for a slot, and throws <see cref="ChannelPausedException"/>. The
 /// gate checked the pause before the slot; this spares a restricted account the calls that were on their way when the
 /// pausing reply came, among them those that waited out its back-off (WhatsApp's 131048 is a rate-limit reply too).</para>
+/// <para>Nor does a recipient's first call leave once its send is known to be cancelled (<paramref name="cancelled"/>,
+/// from memory too: <see cref="Dispatch.SendCancellations"/>), checked at the same points: it throws
+/// <see cref="SendCancelledException"/>. A call that waited out a provider's Retry-After for its slot would otherwise
+/// reach a recipient minutes after the operator cancelled. A recipient whose first call left gets the rest of its message
+/// (Messenger's text after its attachment).</para>
 /// <para>One recipient's calls come one after another: not thread-safe, nor need it be.</para>
 /// </remarks>
-public sealed class ProviderCallSlots(ChannelRateLimiter limiter, RateSlot granted, ChannelPauses pauses)
+public sealed class ProviderCallSlots(ChannelRateLimiter limiter, RateSlot granted, ChannelPauses pauses, Func<bool>? cancelled = null)
 {
     private bool grantedUsed;
 
@@ -26,16 +31,18 @@ public sealed class ProviderCallSlots(ChannelRateLimiter limiter, RateSlot grant
     {
         var first = !grantedUsed;
         grantedUsed = true;
-        ThrowIfPaused();
+        ThrowIfWithheld(first);
         if (first && limiter.StillOnTime(granted))
             return;
         await limiter.TakeAsync(granted.Channel, cancellationToken);
-        ThrowIfPaused();
+        ThrowIfWithheld(first);
     }
 
-    private void ThrowIfPaused()
+    private void ThrowIfWithheld(bool first)
     {
         if (pauses.IsKnownPaused(granted.Channel))
             throw new ChannelPausedException(granted.Channel);
+        if (first && cancelled?.Invoke() == true)
+            throw new SendCancelledException();
     }
 }

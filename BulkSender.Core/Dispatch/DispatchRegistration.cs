@@ -44,6 +44,7 @@ internal static class DispatchRegistration
         services.AddTransient<BatchQueue>();
         services.AddTransient<SendCompletion>();
         services.AddSingleton<IdempotencyKeys>();
+        services.AddSingleton<SendCancellations>();
         services.AddTransient<SendService>();
         services.AddTransient<TestSends>();
         services.AddSingleton<MessageQueries>();

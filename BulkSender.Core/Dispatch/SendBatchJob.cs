@@ -50,9 +50,12 @@ namespace BulkSender.Core.Dispatch;
 /// most its sends in flight at its last write plus one chunk. After the last chunk (or a stop), the answers still to
 /// come are recorded as they arrive, every ProgressEvery.</item>
 /// <item>End: Completed (or Cancelled, with its Pending deliveries), then the send is completed if this was its last
-/// batch. A held batch goes back to Pending, due at the next UTC day (the messaging limit: when room returns), where
-/// reconciliation enqueues it again: its unsent recipients stay Pending, nothing fails and no attempt is used up. At
-/// shutdown the sends in flight are stopped and the batch goes back to Pending at once. A paused channel
+/// batch. Once this process knows the send was cancelled (<see cref="SendCancellations"/>: cancelled here, or found
+/// when marking a chunk), its recipients' calls that have not left are not made, those waiting out a provider's
+/// Retry-After for their slot included: they end Cancelled with the rest. A held batch goes back to Pending, due at
+/// the next UTC day (the messaging limit: when room returns), where reconciliation enqueues it again: its unsent
+/// recipients stay Pending, nothing fails and no attempt is used up. At shutdown the sends in flight are stopped and
+/// the batch goes back to Pending at once. A paused channel
 /// (<see cref="ChannelPauses"/>: the gate says so, the channel's answer was a pausing error, or the pause came while a
 /// call was on its way, which is then not made) sends the batch back to Pending with its unsent recipients, those
 /// whose answer was the pausing error included, the last recipient's too: nothing fails, no attempt is used, and no
@@ -77,7 +80,8 @@ public sealed class SendBatchJob(
     IOptions<DispatchOptions> options,
     TimeProvider clock,
     ILogger<SendBatchJob> log,
-    AttachmentStore attachments)
+    AttachmentStore attachments,
+    SendCancellations cancellations)
 {
     [JobDisplayName("Send batch {0}")]
     public async Task RunAsync(int batchId, CancellationToken cancellationToken)
@@ -144,14 +148,16 @@ public sealed class SendBatchJob(
                 var (sending, stop) = marked == chunks[i].Length
                     ? (chunks[i], BatchStop.None)
                     : await run.ResolveAsync(chunks[i], cancellationToken);
+                if (stop == BatchStop.Cancelled)
+                    cancellations.Cancelled(run.Batch.MessageId); // the calls still on their way are not made
                 if (stop == BatchStop.None)
                     stop = await HandOverAsync(run, channel, content, personal, attachment, gate, sending, sends, cancellationToken);
                 if (stop != BatchStop.None || i + 1 == chunks.Count)
                 {
                     turn.Dispose(); // the next batch hands over while this one's last answers come
                     await RecordAsAnsweredAsync(run, sends);
-                    if (stop == BatchStop.None && sends.SomeNotSent) // a last send not made: the channel paused, or a shutdown
-                        stop = cancellationToken.IsCancellationRequested ? BatchStop.Shutdown : BatchStop.ChannelPaused;
+                    if (stop == BatchStop.None && sends.SomeNotSent) // a last send not made: a shutdown, the send cancelled, the channel paused
+                        stop = NotSentStop(run.Batch.MessageId, cancellationToken);
                     return stop;
                 }
                 gate.Watch();
@@ -167,6 +173,12 @@ public sealed class SendBatchJob(
                 await quota.ReturnUnusedAsync(content.Channel, CancellationToken.None);
         }
     }
+
+    /// <summary>Why the last recipients handed over were not sent.</summary>
+    private BatchStop NotSentStop(int messageId, CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested ? BatchStop.Shutdown
+        : cancellations.IsKnownCancelled(messageId) ? BatchStop.Cancelled
+        : BatchStop.ChannelPaused;
 
     /// <summary>
     /// Each recipient of a marked chunk through the gate, then handed to the channel without waiting for the answer;
@@ -256,7 +268,7 @@ public sealed class SendBatchJob(
                 {
                     HtmlEncodedContentSource = rendered.HtmlEncodedSource,
                     Attachment = attachment,
-                    CallSlots = new ProviderCallSlots(limiter, rate, pauses),
+                    CallSlots = new ProviderCallSlots(limiter, rate, pauses, () => cancellations.IsKnownCancelled(messageId)),
                 }, cancellationToken);
                 return result.Action == ErrorAction.PauseChannel ? null : result;
             }
@@ -264,9 +276,9 @@ public sealed class SendBatchJob(
             {
                 return null;
             }
-            catch (ChannelPausedException)
+            catch (CallWithheldException)
             {
-                return null; // paused while the call was on its way: not made
+                return null; // paused, or the send cancelled, while the call was on its way: not made
             }
             catch (Exception ex)
             {

@@ -66,7 +66,8 @@ public sealed class SendService(
     IOptions<DispatchOptions> options,
     WhatsAppTemplateQueries templates,
     TimeProvider clock,
-    AttachmentStore attachments)
+    AttachmentStore attachments,
+    SendCancellations cancellations)
 {
     /// <summary>
     /// Validates and saves the form: a new message, or the draft <paramref name="draftId"/> (edited, and sent unless saved as a draft
@@ -283,7 +284,8 @@ public sealed class SendService(
 
     /// <summary>
     /// Cancels a scheduled or running send: pending deliveries and batches become Cancelled at once; running batches
-    /// notice within <see cref="DispatchOptions.ProgressEvery"/> recipients and stop.
+    /// notice within <see cref="DispatchOptions.ProgressEvery"/> recipients and stop. This process's calls on their way
+    /// that have not left are not made (<see cref="SendCancellations"/>), another instance's from its next chunk on.
     /// </summary>
     public async Task<CancelOutcome> CancelAsync(int messageId, Actor sender, CancellationToken cancellationToken)
     {
@@ -306,6 +308,7 @@ public sealed class SendService(
 
         if (outcome != CancelOutcome.Cancelled)
             return outcome;
+        cancellations.Cancelled(messageId); // this process's calls on their way are not made
         progress.MessageChanged(messageId);
         await completion.CompleteIfDoneAsync(messageId, cancellationToken);
         return outcome;

@@ -40,7 +40,7 @@ public sealed class EmailChannel(ChannelSettingsStore settings, SmtpConnectionPo
         {
             throw;
         }
-        catch (ChannelPausedException)
+        catch (CallWithheldException)
         {
             throw; // the message was not sent: not an SMTP error
         }

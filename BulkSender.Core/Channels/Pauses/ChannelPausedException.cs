@@ -6,7 +6,7 @@ namespace BulkSender.Core.Channels.Pauses;
 /// was not sent to and goes back to Pending with the rest of its batch.
 /// </summary>
 public sealed class ChannelPausedException(ChannelKind channel)
-    : Exception($"{channel} was paused before this call could leave: it was not made.")
+    : CallWithheldException($"{channel} was paused before this call could leave: it was not made.")
 {
     public ChannelKind Channel { get; } = channel;
 }

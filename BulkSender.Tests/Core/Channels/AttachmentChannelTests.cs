@@ -4,6 +4,7 @@ using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Email;
 using BulkSender.Core.Channels.RateLimits;
 using BulkSender.Core.Channels.Settings;
+using BulkSender.Core.Dispatch;
 using BulkSender.Tests.Core.Attachments;
 using BulkSender.Tests.Core.Dispatch;
 using BulkSender.Tests.TestSupport;
@@ -67,6 +68,35 @@ public sealed class AttachmentChannelTests : ProviderTest
         attachment.GetProperty("payload").GetProperty("url").GetString().ShouldBe(ImageUrl.AbsoluteUri);
         using var second = JsonDocument.Parse(requests[1].Body);
         second.RootElement.GetProperty("message").GetProperty("text").GetString().ShouldBe("Spring sale");
+    }
+
+    /// <summary>
+    /// The send is cancelled while a recipient's text waits for its slot, its image already sent: the recipient gets the
+    /// rest of its message (only a recipient's first call is withheld for a cancel).
+    /// </summary>
+    [Fact]
+    public async Task Messenger_still_sends_the_text_after_an_image_that_left_before_the_cancel()
+    {
+        Server.AcceptAll();
+        var clock = new TimerWatchingClock();
+        var limiter = RateLimiterTests.Limiter(Database, clock, new ChannelsOptions { RatePerSecond = { [ChannelKind.Messenger] = 10 } });
+        var cancellations = new SendCancellations(clock);
+        var message = new OutgoingMessage(7, 3, ChannelKind.Messenger, "2460001234567", "Ada", 1, "Title", "Spring sale", null)
+        {
+            Attachment = Image(),
+            CallSlots = new ProviderCallSlots(limiter, await limiter.TakeAsync(ChannelKind.Messenger, default),
+                RateLimiterTests.Pauses(Database, clock), () => cancellations.IsKnownCancelled(3)),
+        };
+
+        var sending = Services.GetRequiredKeyedService<IRealChannel>(ChannelKind.Messenger).SendAsync(message, CancellationToken.None);
+        await SendBatchJobTests.Until(() => clock.Timers > 0, timeoutSeconds: 10);
+        Server.Requests.Count.ShouldBe(1, "the image went");
+        cancellations.Cancelled(3);
+        clock.Advance(TimeSpan.FromTicks(SlotPlan.IntervalTicks(10)));
+        var result = await sending.WaitAsync(TimeSpan.FromSeconds(10));
+
+        result.Succeeded.ShouldBeTrue();
+        Server.Requests.Count.ShouldBe(2, "and the text after it");
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using BulkSender.Core.Channels;
 using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Channels.RateLimits;
+using BulkSender.Core.Dispatch;
 using BulkSender.Tests.Core.Dispatch;
 using BulkSender.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
@@ -106,6 +107,39 @@ public sealed class ProviderCallSlotsTests : ProviderTest
 
         await Should.ThrowAsync<ChannelPausedException>(sending.WaitAsync(TimeSpan.FromSeconds(10)));
         Server.Requests.ShouldBeEmpty("the channel was paused while the call waited: it was not made");
+    }
+
+    /// <summary>
+    /// A call granted before a rate-limit reply waits out its Retry-After for a slot, and the operator cancels its send
+    /// meanwhile: the call is not made (it would reach the recipient that long after the cancel). Another send's
+    /// cancellation stops nothing.
+    /// </summary>
+    [Fact]
+    public async Task A_call_that_waited_out_a_back_off_is_not_made_when_its_send_was_cancelled_meanwhile()
+    {
+        var (clock, limiter, pauses, send) = await WhatsAppAsync();
+        var cancellations = new SendCancellations(clock);
+        cancellations.Cancelled(4); // another send
+        var granted = await limiter.TakeAsync(ChannelKind.WhatsApp, default);
+        var slots = new ProviderCallSlots(limiter, granted, pauses, () => cancellations.IsKnownCancelled(3));
+        var backOff = TimeSpan.FromSeconds(1);
+        await limiter.BackOffAsync(ChannelKind.WhatsApp, backOff, clock.GetUtcNow(), default);
+
+        var sending = send(slots);
+        await clock.ArmedAtAsync(clock.GetUtcNow() + backOff);
+        cancellations.Cancelled(3);
+        sending.IsCompleted.ShouldBeFalse("it waits for the back-off's end");
+        clock.Advance(backOff);
+
+        await Should.ThrowAsync<SendCancelledException>(sending.WaitAsync(TimeSpan.FromSeconds(10)));
+        Server.Requests.ShouldBeEmpty("the send was cancelled while the call waited: it was not made");
+        var taking = limiter.TakeAsync(ChannelKind.WhatsApp, default).AsTask();
+        await clock.FirstArmedAsync();
+        clock.AdvanceToEarliestTimer(); // the next slot
+        var other = new ProviderCallSlots(limiter, await taking.WaitAsync(TimeSpan.FromSeconds(10)), pauses,
+            () => cancellations.IsKnownCancelled(5));
+        (await send(other).WaitAsync(TimeSpan.FromSeconds(10))).Succeeded.ShouldBeTrue("a send not cancelled goes on");
+        Server.Requests.Count.ShouldBe(1);
     }
 
     [Fact]

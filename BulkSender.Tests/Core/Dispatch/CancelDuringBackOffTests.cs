@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using BulkSender.Core.Activity;
+using BulkSender.Core.Channels;
+using BulkSender.Core.Dispatch;
+using BulkSender.Core.Messages;
+using BulkSender.Core.Retries;
+using BulkSender.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BulkSender.Tests.Core.Dispatch;
+
+/// <summary>
+/// An operator cancels a send while its calls wait out a provider's rate-limit reply (its Retry-After) for their slots:
+/// none of them is made afterwards; they would reach their recipients that long after the cancel. Against a Cloud API
+/// server on loopback, real time.
+/// </summary>
+[Trait("Database", "Both")]
+public sealed class CancelDuringBackOffTests : CloudApiSendTest
+{
+    private static readonly Actor Operator = new("operator-id", "operator@test.local");
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(3);
+
+    /// <summary>Answers the third request with 130429 (throughput reached, Retry-After 3 s), every other with success, after 200 ms.</summary>
+    private void AnswerTheThirdWithRateLimit() => AnswerTheNthWithError(3, ProviderServer.CloudApiError(130429, "Rate limit hit",
+        "Cloud API message throughput has been reached."), RetryAfter, TimeSpan.FromMilliseconds(200));
+
+    private bool BackingOff()
+    {
+        using var db = Host.NewDbContext();
+        return db.RateLimitAccounts.Single(a => a.Channel == ChannelKind.WhatsApp).PausedUntil > 0;
+    }
+
+    [Fact]
+    public async Task A_send_cancelled_while_its_calls_wait_out_a_rate_limit_reply_makes_none_of_them()
+    {
+        var ids = await Host.ContactsWhoWroteAsync(ChannelKind.WhatsApp, 40);
+        AnswerTheThirdWithRateLimit();
+        var messageId = await Host.SendAsync(CoreHost.Compose(ChannelKind.WhatsApp, ids));
+
+        var running = Host.RunEnqueuedAsync();
+        await Waiting.UntilAsync(BackingOff, "the 130429's back-off to be known", TimeSpan.FromSeconds(20));
+        (await Host.Sends.CancelAsync(messageId, Operator, CancellationToken.None)).ShouldBe(CancelOutcome.Cancelled);
+        var cancelledAt = Stopwatch.GetTimestamp();
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var late = Server.Requests.Where(r => Stopwatch.GetElapsedTime(cancelledAt, r.ArrivedAt) > TimeSpan.FromMilliseconds(500)).ToList();
+        late.ShouldBeEmpty($"no call leaves once the send is cancelled (those on their way then have arrived within half a second): " +
+            $"those that waited out the back-off ({RetryAfter.TotalSeconds:N0} s) for a slot were not made");
+        var message = await Host.MessageAsync(messageId);
+        message.Status.ShouldBe(MessageStatus.Cancelled);
+        message.CompletedAt.ShouldNotBeNull("the send ended");
+        var deliveries = await Host.DeliveriesAsync(messageId);
+        deliveries.Count(d => d.Status == DeliveryStatus.Sent).ShouldBe(Server.Requests.Count - 1);
+        deliveries.Where(d => d.Status == DeliveryStatus.Failed).ShouldHaveSingleItem().ErrorType.ShouldBe(ErrorType.RateLimit);
+        deliveries.Count(d => d.Status == DeliveryStatus.Cancelled).ShouldBe(ids.Count - Server.Requests.Count,
+            "every recipient not reached ends Cancelled, those whose calls were withheld too");
+        (await Host.BatchesAsync(messageId)).ShouldHaveSingleItem().Status.ShouldBe(BatchStatus.Cancelled);
+    }
+
+    /// <summary>
+    /// The batch's last recipient waits out a back-off for its slot when the send is cancelled: its call is not made, and
+    /// the batch ends Cancelled (not back to Pending as for a paused channel, which would leave the send unfinished).
+    /// </summary>
+    [Fact]
+    public async Task The_last_recipients_withheld_call_ends_its_batch_cancelled()
+    {
+        var ids = await Host.ContactsWhoWroteAsync(ChannelKind.WhatsApp, 1);
+        Server.AcceptAll();
+        var limiter = Host.Services.GetRequiredService<ChannelRateLimiter>();
+        await limiter.BackOffAsync(ChannelKind.WhatsApp, TimeSpan.FromSeconds(5), DateTimeOffset.UtcNow, CancellationToken.None);
+        var messageId = await Host.SendAsync(CoreHost.Compose(ChannelKind.WhatsApp, ids));
+
+        var running = Host.RunEnqueuedAsync();
+        await Waiting.UntilAsync(() =>
+        {
+            using var db = Host.NewDbContext();
+            return db.Deliveries.Any(d => d.MessageId == messageId && d.Status == DeliveryStatus.Sending);
+        }, "the recipient to be on its way", TimeSpan.FromSeconds(10));
+        (await Host.Sends.CancelAsync(messageId, Operator, CancellationToken.None)).ShouldBe(CancelOutcome.Cancelled);
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Server.Requests.ShouldBeEmpty("the send was cancelled while its call waited for the back-off's end");
+        (await Host.DeliveriesAsync(messageId)).ShouldHaveSingleItem().Status.ShouldBe(DeliveryStatus.Cancelled);
+        (await Host.BatchesAsync(messageId)).ShouldHaveSingleItem().Status.ShouldBe(BatchStatus.Cancelled);
+        var message = await Host.MessageAsync(messageId);
+        message.Status.ShouldBe(MessageStatus.Cancelled);
+        message.CompletedAt.ShouldNotBeNull("the send ended");
+    }
+}
