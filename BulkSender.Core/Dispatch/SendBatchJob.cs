@@ -51,7 +51,7 @@ namespace BulkSender.Core.Dispatch;
 /// come are recorded as they arrive, every ProgressEvery.</item>
 /// <item>End: Completed (or Cancelled, with its Pending deliveries), then the send is completed if this was its last
 /// batch. Once this process knows the send was cancelled (<see cref="SendCancellations"/>: cancelled here, or found
-/// when marking a chunk), its recipients' calls that have not left are not made, those waiting out a provider's
+/// when marking a chunk or by the heartbeat), its recipients' calls that have not left are not made, those waiting out a provider's
 /// Retry-After for their slot included: they end Cancelled with the rest. A held batch goes back to Pending, due at
 /// the next UTC day (the messaging limit: when room returns), where reconciliation enqueues it again: its unsent
 /// recipients stay Pending, nothing fails and no attempt is used up. At shutdown the sends in flight are stopped and
@@ -96,7 +96,8 @@ public sealed class SendBatchJob(
 
         progress.BatchChanged(run.Snapshot);
         using var beating = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var heartbeat = run.BeatEveryAsync(options.Value.HeartbeatInterval, log, beating.Token);
+        var heartbeat = run.BeatEveryAsync(options.Value.HeartbeatInterval, () => cancellations.Cancelled(run.Batch.MessageId), log,
+            beating.Token);
         var (stop, failure) = (BatchStop.None, (Exception?)null);
         try
         {

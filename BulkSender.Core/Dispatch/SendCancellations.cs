@@ -4,14 +4,15 @@ namespace BulkSender.Core.Dispatch;
 
 /// <summary>
 /// The sends this process knows were cancelled: by an operator here (<see cref="SendService.CancelAsync"/>), or by
-/// one elsewhere, found by a batch run of this process when it marked its next chunk. Read from memory just before a
+/// one elsewhere, found by a batch run of this process when it marked its next chunk or by its heartbeat
+/// (<see cref="DispatchOptions.HeartbeatInterval"/>). Read from memory just before a
 /// recipient's provider call (<see cref="Channels.ProviderCallSlots"/>): a call that waited for its rate-limiter slot,
 /// up to a provider's Retry-After, is not made once its send is cancelled.
 /// </summary>
 /// <remarks>A cancelled send stays cancelled; one is forgotten an hour after, long after its last call could wait.</remarks>
 public sealed class SendCancellations(TimeProvider clock)
 {
-    public static readonly TimeSpan KeptFor = TimeSpan.FromHours(1);
+    private static readonly TimeSpan KeptFor = TimeSpan.FromHours(1);
 
     private readonly ConcurrentDictionary<int, DateTimeOffset> known = new();
 

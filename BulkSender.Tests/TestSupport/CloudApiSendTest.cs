@@ -11,17 +11,21 @@ public abstract class CloudApiSendTest : IAsyncLifetime
     protected ProviderServer Server { get; private set; } = null!;
     protected CoreHost Host { get; private set; } = null!;
 
+    /// <summary>More of the host's settings (a test class's own).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> MoreSettings { get; } = new Dictionary<string, string?>();
+
     public async Task InitializeAsync()
     {
         Server = await ProviderServer.StartAsync();
-        Host = await CoreHost.StartAsync(contacts: 60, settings: new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(MoreSettings)
         {
             ["Channels:WhatsApp:BaseUrl"] = Server.BaseAddress.ToString(),
             ["Channels:WhatsApp:PhoneNumberId"] = "106540352242922",
             ["Channels:WhatsApp:AccessToken"] = "EAAJ-whatsapp-token",
             ["Channels:RatePerSecond:WhatsApp"] = "10",
             ["Channels:MaxInFlight:WhatsApp"] = "10",
-        });
+        };
+        Host = await CoreHost.StartAsync(contacts: 60, settings: settings);
     }
 
     public async Task DisposeAsync()

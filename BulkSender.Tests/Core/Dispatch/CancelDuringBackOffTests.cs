@@ -20,6 +20,10 @@ public sealed class CancelDuringBackOffTests : CloudApiSendTest
     private static readonly Actor Operator = new("operator-id", "operator@test.local");
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(3);
 
+    /// <summary>A heartbeat every second (not 30 s): another instance's cancel is learnt by it.</summary>
+    protected override IReadOnlyDictionary<string, string?> MoreSettings { get; } =
+        new Dictionary<string, string?> { ["Dispatch:HeartbeatInterval"] = "00:00:01" };
+
     /// <summary>Answers the third request with 130429 (throughput reached, Retry-After 3 s), every other with success, after 200 ms.</summary>
     private void AnswerTheThirdWithRateLimit() => AnswerTheNthWithError(3, ProviderServer.CloudApiError(130429, "Rate limit hit",
         "Cloud API message throughput has been reached."), RetryAfter, TimeSpan.FromMilliseconds(200));
@@ -57,12 +61,8 @@ public sealed class CancelDuringBackOffTests : CloudApiSendTest
         (await Host.BatchesAsync(messageId)).ShouldHaveSingleItem().Status.ShouldBe(BatchStatus.Cancelled);
     }
 
-    /// <summary>
-    /// The batch's last recipient waits out a back-off for its slot when the send is cancelled: its call is not made, and
-    /// the batch ends Cancelled (not back to Pending as for a paused channel, which would leave the send unfinished).
-    /// </summary>
-    [Fact]
-    public async Task The_last_recipients_withheld_call_ends_its_batch_cancelled()
+    /// <summary>Sends to one recipient while a 5 s back-off runs; returns the send, once its recipient is on its way.</summary>
+    private async Task<(int MessageId, Task Running)> OneRecipientWaitingOutABackOffAsync()
     {
         var ids = await Host.ContactsWhoWroteAsync(ChannelKind.WhatsApp, 1);
         Server.AcceptAll();
@@ -76,14 +76,45 @@ public sealed class CancelDuringBackOffTests : CloudApiSendTest
             using var db = Host.NewDbContext();
             return db.Deliveries.Any(d => d.MessageId == messageId && d.Status == DeliveryStatus.Sending);
         }, "the recipient to be on its way", TimeSpan.FromSeconds(10));
-        (await Host.Sends.CancelAsync(messageId, Operator, CancellationToken.None)).ShouldBe(CancelOutcome.Cancelled);
-        await running.WaitAsync(TimeSpan.FromSeconds(30));
+        return (messageId, running);
+    }
 
+    private async Task EndedCancelledWithoutACallAsync(int messageId)
+    {
         Server.Requests.ShouldBeEmpty("the send was cancelled while its call waited for the back-off's end");
         (await Host.DeliveriesAsync(messageId)).ShouldHaveSingleItem().Status.ShouldBe(DeliveryStatus.Cancelled);
         (await Host.BatchesAsync(messageId)).ShouldHaveSingleItem().Status.ShouldBe(BatchStatus.Cancelled);
         var message = await Host.MessageAsync(messageId);
         message.Status.ShouldBe(MessageStatus.Cancelled);
         message.CompletedAt.ShouldNotBeNull("the send ended");
+    }
+
+    /// <summary>
+    /// Another instance cancels the send while this one's batch waits out a back-off for its last recipient's slot: the
+    /// batch's heartbeat learns of it (this batch marks no further chunk), and the call is not made.
+    /// </summary>
+    [Fact]
+    public async Task Another_instances_cancel_reaches_a_call_waiting_here_through_the_heartbeat()
+    {
+        var (messageId, running) = await OneRecipientWaitingOutABackOffAsync();
+        await using (var another = await Host.AnotherInstanceAsync())
+            (await another.Sends.CancelAsync(messageId, Operator, CancellationToken.None)).ShouldBe(CancelOutcome.Cancelled);
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await EndedCancelledWithoutACallAsync(messageId);
+    }
+
+    /// <summary>
+    /// The batch's last recipient waits out a back-off for its slot when the send is cancelled: its call is not made, and
+    /// the batch ends Cancelled (not back to Pending as for a paused channel, which would leave the send unfinished).
+    /// </summary>
+    [Fact]
+    public async Task The_last_recipients_withheld_call_ends_its_batch_cancelled()
+    {
+        var (messageId, running) = await OneRecipientWaitingOutABackOffAsync();
+        (await Host.Sends.CancelAsync(messageId, Operator, CancellationToken.None)).ShouldBe(CancelOutcome.Cancelled);
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await EndedCancelledWithoutACallAsync(messageId);
     }
 }
