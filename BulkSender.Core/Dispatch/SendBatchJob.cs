@@ -157,9 +157,7 @@ public sealed class SendBatchJob(
                 {
                     turn.Dispose(); // the next batch hands over while this one's last answers come
                     await RecordAsAnsweredAsync(run, sends);
-                    if (stop == BatchStop.None && sends.SomeNotSent) // a last send not made: a shutdown, the send cancelled, the channel paused
-                        stop = NotSentStop(run.Batch.MessageId, cancellationToken);
-                    return stop;
+                    return Settled(stop, sends.SomeNotSent, run.Batch.MessageId, cancellationToken);
                 }
                 gate.Watch();
                 marked = await run.RecordAsync(sends.Take(), chunks[i + 1]);
@@ -175,11 +173,22 @@ public sealed class SendBatchJob(
         }
     }
 
-    /// <summary>Why the last recipients handed over were not sent.</summary>
-    private BatchStop NotSentStop(int messageId, CancellationToken cancellationToken) =>
-        cancellationToken.IsCancellationRequested ? BatchStop.Shutdown
-        : cancellations.IsKnownCancelled(messageId) ? BatchStop.Cancelled
-        : BatchStop.ChannelPaused;
+    /// <summary>
+    /// How the run ends. Sends not made after the last hand-over (<paramref name="someNotSent"/>): a shutdown, the send
+    /// cancelled, or the channel paused. A send known to be cancelled ends its batch Cancelled, not back to Pending to wait
+    /// for a resume or the next day (it would then end only at the next reconciliation).
+    /// </summary>
+    private BatchStop Settled(BatchStop stop, bool someNotSent, int messageId, CancellationToken cancellationToken)
+    {
+        if (stop == BatchStop.None && !someNotSent)
+            return stop;
+        if (cancellationToken.IsCancellationRequested && stop is BatchStop.None or BatchStop.Shutdown)
+            return BatchStop.Shutdown;
+        if ((stop is BatchStop.None or BatchStop.ChannelPaused or BatchStop.DailyLimit or BatchStop.MessagingLimit)
+            && cancellations.IsKnownCancelled(messageId))
+            return BatchStop.Cancelled;
+        return stop == BatchStop.None ? BatchStop.ChannelPaused : stop;
+    }
 
     /// <summary>
     /// Each recipient of a marked chunk through the gate, then handed to the channel without waiting for the answer;

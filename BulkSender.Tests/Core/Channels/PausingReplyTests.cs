@@ -24,15 +24,15 @@ public sealed partial class PausingReplyTests : CloudApiSendTest
         "Message failed to send because there are restrictions on how many messages can be sent from this phone number.");
 
     /// <summary>
-    /// Answers the <paramref name="pausing"/>th request with 131048 (Retry-After: 1 s), every other one with success,
-    /// each after <paramref name="latency"/>; returns when the app knew of the pause (a <see cref="Stopwatch"/>
-    /// timestamp, 0: not yet).
+    /// Answers the <paramref name="pausing"/>th request with 131048 (Retry-After: <paramref name="retryAfter"/>, else
+    /// 1 s), every other one with success, each after <paramref name="latency"/>; returns when the app knew of the pause
+    /// (a <see cref="Stopwatch"/> timestamp, 0: not yet).
     /// </summary>
-    private Func<long> AnswerWithSpamRateLimit(int pausing, TimeSpan latency)
+    private Func<long> AnswerWithSpamRateLimit(int pausing, TimeSpan latency, TimeSpan? retryAfter = null)
     {
         var pausedAt = 0L;
         Host.Services.GetRequiredService<ChannelPauses>().Changed += () => Volatile.Write(ref pausedAt, Stopwatch.GetTimestamp());
-        AnswerTheNthWithError(pausing, SpamRateLimit, TimeSpan.FromSeconds(1), latency);
+        AnswerTheNthWithError(pausing, SpamRateLimit, retryAfter ?? TimeSpan.FromSeconds(1), latency);
         return () => Volatile.Read(ref pausedAt);
     }
 
@@ -98,5 +98,30 @@ public sealed partial class PausingReplyTests : CloudApiSendTest
 
         Server.Requests.Count.ShouldBe(2);
         (await Host.MessageAsync(messageId)).Status.ShouldBe(MessageStatus.Sent);
+    }
+
+    /// <summary>
+    /// The operator cancels the send once the channel paused, while its batch still waits out the 131048's back-off: the
+    /// batch ends Cancelled and the send at once (not back to Pending for the resume, ending only at the next
+    /// reconciliation, a minute later, when the "Cancelled" notice would come out of nowhere).
+    /// </summary>
+    [Fact]
+    public async Task A_send_cancelled_after_its_channel_paused_ends_at_once()
+    {
+        var ids = await Host.ContactsWhoWroteAsync(ChannelKind.WhatsApp, 40);
+        var pausedAt = AnswerWithSpamRateLimit(pausing: 3, latency: TimeSpan.FromMilliseconds(200), retryAfter: TimeSpan.FromSeconds(3));
+        var messageId = await Host.SendAsync(CoreHost.Compose(ChannelKind.WhatsApp, ids));
+
+        var running = Host.RunEnqueuedAsync();
+        await Waiting.UntilAsync(() => pausedAt() != 0, "the channel to pause", TimeSpan.FromSeconds(20));
+        (await Host.BatchesAsync(messageId)).ShouldHaveSingleItem().Status.ShouldBe(BatchStatus.Processing, "it waits out the back-off");
+        (await Host.Sends.CancelAsync(messageId, Admin, CancellationToken.None)).ShouldBe(CancelOutcome.Cancelled);
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+
+        (await Host.BatchesAsync(messageId)).ShouldHaveSingleItem().Status.ShouldBe(BatchStatus.Cancelled);
+        var message = await Host.MessageAsync(messageId);
+        message.Status.ShouldBe(MessageStatus.Cancelled);
+        message.CompletedAt.ShouldNotBeNull("the send ended with its batch");
+        (await Host.DeliveriesAsync(messageId)).ShouldAllBe(d => d.Status != DeliveryStatus.Pending && d.Status != DeliveryStatus.Sending);
     }
 }
