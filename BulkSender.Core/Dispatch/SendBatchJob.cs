@@ -182,7 +182,7 @@ public sealed class SendBatchJob(
     {
         if (stop == BatchStop.None && !someNotSent)
             return stop;
-        if (cancellationToken.IsCancellationRequested && stop is BatchStop.None or BatchStop.Shutdown)
+        if (cancellationToken.IsCancellationRequested && (stop is BatchStop.None or BatchStop.Shutdown))
             return BatchStop.Shutdown;
         if ((stop is BatchStop.None or BatchStop.ChannelPaused or BatchStop.DailyLimit or BatchStop.MessagingLimit)
             && cancellations.IsKnownCancelled(messageId))

@@ -1,6 +1,5 @@
 using System.Net;
 using BulkSender.Core.Attachments;
-using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Channels.Settings;
 using BulkSender.Core.Compliance;
 using BulkSender.Core.Retries;
