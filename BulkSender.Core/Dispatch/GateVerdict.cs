@@ -36,11 +36,15 @@ internal sealed record GateVerdict(GateVerdict.Kind Is, ChannelResult? Refusal =
 
         /// <summary>The channel is paused: this recipient and the rest of the batch wait until an admin resumes it.</summary>
         Paused,
+
+        /// <summary>The send was cancelled: this recipient and the rest of the batch are not sent, the batch ends Cancelled.</summary>
+        Cancelled,
     }
 
     public static readonly GateVerdict SkipOptedOut = new(Kind.SkipOptedOut);
     public static readonly GateVerdict Hold = new(Kind.Hold);
     public static readonly GateVerdict Paused = new(Kind.Paused);
+    public static readonly GateVerdict Cancelled = new(Kind.Cancelled);
     public static readonly GateVerdict HoldForMessagingLimit = new(Kind.HoldForMessagingLimit);
 
     public static GateVerdict Refuse(ChannelResult refusal) => new(Kind.Refuse, refusal);

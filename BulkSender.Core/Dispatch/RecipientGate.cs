@@ -8,8 +8,9 @@ namespace BulkSender.Core.Dispatch;
 
 /// <summary>
 /// The step every recipient of a batch passes before the channel is called, in this order: a slot of the channel's
-/// sends in flight (<see cref="InFlightLimiter"/>, shared by every batch of the channel), the channel paused (hold the
-/// batch until an admin resumes it, <see cref="ChannelPauses"/>, read from memory), opted out since its chunk was
+/// sends in flight (<see cref="InFlightLimiter"/>, shared by every batch of the channel), the send cancelled (the batch
+/// ends, <see cref="SendCancellations"/>, read from memory), the channel paused (hold the batch until an admin resumes
+/// it, <see cref="ChannelPauses"/>, read from memory), opted out since its chunk was
 /// marked (skip), outside the 24-hour window (refuse, <see cref="MessagingWindow"/>), its personalized text over the
 /// channel's limit (fail, <see cref="SendBatchJob.RenderFailedCode"/>; before the limits, so it uses none), the
 /// channel's daily allowance used up (hold the batch, <see cref="DailySendQuota"/>), WhatsApp's messaging limit reached
@@ -32,7 +33,8 @@ internal sealed class RecipientGate(
     BatchTransitions run,
     BatchContent content,
     GateLimits limits,
-    ChannelPauses pauses)
+    ChannelPauses pauses,
+    Func<bool> cancelled)
 {
     private static readonly IReadOnlySet<int> NoOne = new HashSet<int>();
     private long seen;
@@ -66,6 +68,8 @@ internal sealed class RecipientGate(
     private async Task<GateVerdict?> StopAsync(BatchRecipient recipient, IReadOnlyList<BatchRecipient> chunk, bool businessInitiated,
         string? renderProblem, CancellationToken cancellationToken)
     {
+        if (cancelled()) // known here since the chunk was marked: the rest of it takes no slot, no allowance
+            return GateVerdict.Cancelled;
         if (await pauses.IsPausedAsync(content.Channel, cancellationToken))
             return GateVerdict.Paused;
         if (optOuts.Version is var version && version != seen)

@@ -52,7 +52,8 @@ namespace BulkSender.Core.Dispatch;
 /// <item>End: Completed (or Cancelled, with its Pending deliveries), then the send is completed if this was its last
 /// batch. Once this process knows the send was cancelled (<see cref="SendCancellations"/>: cancelled here, or found
 /// when marking a chunk or by the heartbeat), its recipients' calls that have not left are not made, those waiting out a provider's
-/// Retry-After for their slot included: they end Cancelled with the rest. A held batch goes back to Pending, due at
+/// Retry-After for their slot included, and the rest of the chunk stops at the gate (it takes no rate slot and none of
+/// the day's allowance): they end Cancelled with the rest. A held batch goes back to Pending, due at
 /// the next UTC day (the messaging limit: when room returns), where reconciliation enqueues it again: its unsent
 /// recipients stay Pending, nothing fails and no attempt is used up. At shutdown the sends in flight are stopped and
 /// the batch goes back to Pending at once. A paused channel
@@ -125,7 +126,8 @@ public sealed class SendBatchJob(
         var channel = await channels.ForAsync(content.Channel, cancellationToken);
         var limits = new GateLimits(await quota.LimitAsync(content.Channel, cancellationToken),
             content.Channel == ChannelKind.WhatsApp ? await messagingLimit.LimitAsync(cancellationToken) : null);
-        var gate = new RecipientGate(optOuts, quota, messagingLimit, limiter, inFlight, clock, run, content, limits, pauses);
+        var gate = new RecipientGate(optOuts, quota, messagingLimit, limiter, inFlight, clock, run, content, limits, pauses,
+            () => cancellations.IsKnownCancelled(run.Batch.MessageId));
         var attachment = await attachments.OutgoingAsync(content.AttachmentId, cancellationToken); // the message's, so retries reuse it
         var chunks = await run.RecipientsAsync(cancellationToken);
         if (chunks.Count == 0)
@@ -229,6 +231,9 @@ public sealed class SendBatchJob(
                 case GateVerdict.Kind.Paused:
                     sends.Unsent(sending.Skip(i));
                     return BatchStop.ChannelPaused;
+                case GateVerdict.Kind.Cancelled:
+                    sends.Unsent(sending.Skip(i));
+                    return BatchStop.Cancelled;
                 default:
                     var handed = verdict.BusinessInitiated ? recipient with { BusinessInitiated = true } : recipient;
                     sends.Add(handed, SendOneAsync(channel, run.Batch.MessageId, recipient, content, rendered, attachment,
