@@ -16,8 +16,9 @@ namespace BulkSender.Core.Channels;
 /// Not one write per message: a process reserves a block of a tenth of what is left (at least 1, at most
 /// <see cref="MaxBlock"/>) and hands it out from memory, so near the end of the allowance the blocks are single units
 /// and no instance sits on units another one needs. A batch run gives its channel's unused units back when it ends
-/// (<see cref="ReturnUnusedAsync"/>); a process that dies loses at most one block per channel for the rest of the day
-/// (counted, never sent).
+/// (<see cref="ReturnUnusedAsync"/>), and a message whose call was withheld on its way (the channel paused, or the send
+/// cancelled) gives its unit back (<see cref="GiveBackAsync"/>); a process that dies loses at most one block per channel
+/// for the rest of the day (counted, never sent).
 /// </remarks>
 public sealed class DailySendQuota(IDbContextFactory<AppDbContext> dbs, ChannelSettingsStore settings, TimeProvider clock) : IDisposable
 {
@@ -46,7 +47,14 @@ public sealed class DailySendQuota(IDbContextFactory<AppDbContext> dbs, ChannelS
         string.Create(CultureInfo.InvariantCulture, $"daily-limit:{channel}:{day:yyyy-MM-dd}");
 
     /// <summary>Takes one message of today's allowance of <paramref name="limit"/>; false when today's is used up.</summary>
-    public async Task<bool> TryTakeAsync(ChannelKind channel, int limit, CancellationToken cancellationToken)
+    public async Task<bool> TryTakeAsync(ChannelKind channel, int limit, CancellationToken cancellationToken) =>
+        await TakeAsync(channel, limit, cancellationToken) is not null;
+
+    /// <summary>
+    /// Takes one message of today's allowance of <paramref name="limit"/>: the UTC day it counts on (to give it back to,
+    /// <see cref="GiveBackAsync"/>), or null when today's is used up.
+    /// </summary>
+    public async Task<DateTime?> TakeAsync(ChannelKind channel, int limit, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await gate.WaitAsync(cancellationToken);
@@ -57,9 +65,9 @@ public sealed class DailySendQuota(IDbContextFactory<AppDbContext> dbs, ChannelS
             if (left == 0)
                 left = await ReserveAsync(channel, limit, now, cancellationToken);
             if (left == 0)
-                return false;
+                return null;
             reserved[channel] = (now.Date, left - 1);
-            return true;
+            return now.Date;
         }
         finally
         {
@@ -76,20 +84,30 @@ public sealed class DailySendQuota(IDbContextFactory<AppDbContext> dbs, ChannelS
         await gate.WaitAsync(cancellationToken);
         try
         {
-            if (!reserved.Remove(channel, out var block) || block.Left == 0)
-                return;
-            var key = Key(channel, block.Day);
-            var now = clock.GetUtcNow().UtcDateTime;
-            await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-            using var turn = await SqliteWriteGate.EnterAsync(db, cancellationToken);
-            await db.LimitCounters.Where(c => c.Key == key && c.Used >= block.Left)
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Used, c => c.Used - block.Left).SetProperty(c => c.UpdatedAt, now),
-                    cancellationToken);
+            if (reserved.Remove(channel, out var block) && block.Left > 0)
+                await UncountAsync(channel, block.Day, block.Left, cancellationToken);
         }
         finally
         {
             gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Gives back a unit taken on <paramref name="day"/> (<see cref="TakeAsync"/>) for a message that was not sent after
+    /// all: its call was withheld on its way (the channel paused, or the send cancelled), so it counts on no day.
+    /// </summary>
+    public Task GiveBackAsync(ChannelKind channel, DateTime day, CancellationToken cancellationToken) =>
+        UncountAsync(channel, day, 1, cancellationToken);
+
+    private async Task UncountAsync(ChannelKind channel, DateTime day, int units, CancellationToken cancellationToken)
+    {
+        var key = Key(channel, day);
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        using var turn = await SqliteWriteGate.EnterAsync(db, cancellationToken);
+        await db.LimitCounters.Where(c => c.Key == key && c.Used >= units)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Used, c => c.Used - units).SetProperty(c => c.UpdatedAt, now), cancellationToken);
     }
 
     /// <summary>Reserves a block of today's allowance in the database; how many units (0: none is left). Under the gate.</summary>

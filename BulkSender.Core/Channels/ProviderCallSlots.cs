@@ -27,15 +27,20 @@ public sealed class ProviderCallSlots(ChannelRateLimiter limiter, RateSlot grant
 {
     private bool grantedUsed;
 
+    /// <summary>Whether the recipient's first call was let through (false: none was asked for yet, or it was withheld).</summary>
+    public bool FirstCallLeft { get; private set; }
+
     public async ValueTask BeforeCallAsync(CancellationToken cancellationToken)
     {
         var first = !grantedUsed;
         grantedUsed = true;
         ThrowIfWithheld(first);
-        if (first && limiter.StillOnTime(granted))
-            return;
-        await limiter.TakeAsync(granted.Channel, cancellationToken);
-        ThrowIfWithheld(first);
+        if (!first || !limiter.StillOnTime(granted))
+        {
+            await limiter.TakeAsync(granted.Channel, cancellationToken);
+            ThrowIfWithheld(first);
+        }
+        FirstCallLeft = true;
     }
 
     private void ThrowIfWithheld(bool first)

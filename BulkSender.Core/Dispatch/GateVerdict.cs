@@ -14,6 +14,12 @@ internal sealed record GateVerdict(GateVerdict.Kind Is, ChannelResult? Refusal =
     /// <summary>With Send: the rate-limiter slot the recipient's first provider call goes in.</summary>
     public RateSlot Rate { get; init; }
 
+    /// <summary>
+    /// With Send: the UTC day of the channel's daily allowance the recipient took a unit of (null: the channel has no
+    /// daily limit), given back if its call is withheld on its way.
+    /// </summary>
+    public DateTime? AllowanceDay { get; init; }
+
     public enum Kind
     {
         /// <summary>Hand the message to the channel now (it holds an in-flight slot, and the rate limiter has let it through).</summary>
@@ -49,6 +55,6 @@ internal sealed record GateVerdict(GateVerdict.Kind Is, ChannelResult? Refusal =
 
     public static GateVerdict Refuse(ChannelResult refusal) => new(Kind.Refuse, refusal);
 
-    public static GateVerdict Send(InFlightLimiter.InFlightLease slot, RateSlot rate, bool businessInitiated) =>
-        new(Kind.Send, Slot: slot) { Rate = rate, BusinessInitiated = businessInitiated };
+    public static GateVerdict Send(InFlightLimiter.InFlightLease slot, RateSlot rate, bool businessInitiated, DateTime? allowanceDay) =>
+        new(Kind.Send, Slot: slot) { Rate = rate, BusinessInitiated = businessInitiated, AllowanceDay = allowanceDay };
 }

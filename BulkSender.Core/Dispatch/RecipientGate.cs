@@ -40,6 +40,9 @@ internal sealed class RecipientGate(
     private long seen;
     private IReadOnlySet<int> optedOut = NoOne;
 
+    // The UTC day of the daily allowance's unit the recipient in the gate took (null: none taken).
+    private DateTime? allowanceDay;
+
     /// <summary>Called before a chunk is marked Sending: an opt-out after this raises the signal the gate watches.</summary>
     public void Watch() => (seen, optedOut) = (optOuts.Version, NoOne);
 
@@ -53,7 +56,7 @@ internal sealed class RecipientGate(
             var businessInitiated = content.Channel == ChannelKind.WhatsApp && content.Template is not null
                 && !MessagingWindow.IsInside(recipient.LastInboundAt, clock.GetUtcNow());
             if (await StopAsync(recipient, chunk, businessInitiated, renderProblem, cancellationToken) is not { } stop)
-                return GateVerdict.Send(slot, await limiter.TakeAsync(content.Channel, cancellationToken), businessInitiated);
+                return GateVerdict.Send(slot, await limiter.TakeAsync(content.Channel, cancellationToken), businessInitiated, allowanceDay);
             slot.Dispose();
             return stop;
         }
@@ -64,7 +67,10 @@ internal sealed class RecipientGate(
         }
     }
 
-    /// <summary>Why the recipient does not go now, or null when it goes once the rate limiter lets it through.</summary>
+    /// <summary>
+    /// Why the recipient does not go now, or null when it goes once the rate limiter lets it through (having taken a unit
+    /// of the daily allowance of <see cref="allowanceDay"/>, if the channel has a daily limit).
+    /// </summary>
     private async Task<GateVerdict?> StopAsync(BatchRecipient recipient, IReadOnlyList<BatchRecipient> chunk, bool businessInitiated,
         string? renderProblem, CancellationToken cancellationToken)
     {
@@ -80,7 +86,8 @@ internal sealed class RecipientGate(
             return GateVerdict.Refuse(refused);
         if (renderProblem is not null) // like a window refusal: the provider is not called, the recipient fails as other
             return GateVerdict.Refuse(ChannelResult.Failed(ErrorType.Other, SendBatchJob.RenderFailedCode, renderProblem));
-        if (limits.Daily is { } daily && !await quota.TryTakeAsync(content.Channel, daily, cancellationToken))
+        allowanceDay = null;
+        if (limits.Daily is { } daily && (allowanceDay = await quota.TakeAsync(content.Channel, daily, cancellationToken)) is null)
             return GateVerdict.Hold;
         if (businessInitiated && limits.Messaging is { } tier && !await messaging.TryTakeAsync(recipient.Address, tier, cancellationToken))
             return GateVerdict.HoldForMessagingLimit;

@@ -236,8 +236,8 @@ public sealed class SendBatchJob(
                     return BatchStop.Cancelled;
                 default:
                     var handed = verdict.BusinessInitiated ? recipient with { BusinessInitiated = true } : recipient;
-                    sends.Add(handed, SendOneAsync(channel, run.Batch.MessageId, recipient, content, rendered, attachment,
-                        verdict.Slot!, verdict.Rate, cancellationToken));
+                    sends.Add(handed, SendOneAsync(channel, run.Batch.MessageId, recipient, content, rendered, attachment, verdict,
+                        cancellationToken));
                     break;
             }
         }
@@ -262,7 +262,9 @@ public sealed class SendBatchJob(
     /// One call to the provider, holding one of the channel's in-flight slots until it answers. Null when the recipient
     /// was not sent: a shutdown stopped the call, the answer was a pausing error (the channel's, not the recipient's:
     /// it goes back to Pending with the rest, and the gate holds the next recipients), or the channel was paused before
-    /// the call could leave (<see cref="ChannelPausedException"/>: it was not made).
+    /// the call could leave (<see cref="ChannelPausedException"/>: it was not made; nor when the send was cancelled,
+    /// <see cref="SendCancelledException"/>). A recipient whose first call was withheld gives back the day's allowance
+    /// it took: it was not sent.
     /// </summary>
     /// <remarks>
     /// The first call goes in the gate's rate-limiter slot unless that passed on the way; a second provider call for the
@@ -270,10 +272,10 @@ public sealed class SendBatchJob(
     /// own (<see cref="ProviderCallSlots"/>).
     /// </remarks>
     private async Task<ChannelResult?> SendOneAsync(IChannel channel, int messageId, BatchRecipient recipient, BatchContent content,
-        RenderedMessage rendered, OutgoingAttachment? attachment, InFlightLimiter.InFlightLease slot, RateSlot rate,
-        CancellationToken cancellationToken)
+        RenderedMessage rendered, OutgoingAttachment? attachment, GateVerdict verdict, CancellationToken cancellationToken)
     {
-        using (slot)
+        var callSlots = new ProviderCallSlots(limiter, verdict.Rate, pauses, () => cancellations.IsKnownCancelled(messageId));
+        using (var slot = verdict.Slot!)
         {
             try
             {
@@ -283,7 +285,7 @@ public sealed class SendBatchJob(
                 {
                     HtmlEncodedContentSource = rendered.HtmlEncodedSource,
                     Attachment = attachment,
-                    CallSlots = new ProviderCallSlots(limiter, rate, pauses, () => cancellations.IsKnownCancelled(messageId)),
+                    CallSlots = callSlots,
                 }, cancellationToken);
                 return result.Action == ErrorAction.PauseChannel ? null : result;
             }
@@ -293,7 +295,10 @@ public sealed class SendBatchJob(
             }
             catch (CallWithheldException)
             {
-                return null; // paused, or the send cancelled, while the call was on its way: not made
+                // Paused, or the send cancelled, while the call was on its way: not made.
+                if (!callSlots.FirstCallLeft && verdict.AllowanceDay is { } day)
+                    await GiveBackAllowanceAsync(content.Channel, day, recipient.DeliveryId);
+                return null;
             }
             catch (Exception ex)
             {
@@ -301,6 +306,19 @@ public sealed class SendBatchJob(
                 return ChannelResult.Failed(ErrorType.Other, "adapter_exception",
                     BatchTransitions.Truncate($"The adapter failed: {ex.Message}", 1000));
             }
+        }
+    }
+
+    /// <summary>A unit of the day's allowance back, for a recipient not sent; when that fails it stays counted (the safe side).</summary>
+    private async Task GiveBackAllowanceAsync(ChannelKind channel, DateTime day, long deliveryId)
+    {
+        try
+        {
+            await quota.GiveBackAsync(channel, day, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            log.LogWarning(ex, "The {Channel} daily allowance's unit of delivery {DeliveryId}, not sent, stays counted", channel, deliveryId);
         }
     }
 

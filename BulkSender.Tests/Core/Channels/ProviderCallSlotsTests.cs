@@ -133,6 +133,7 @@ public sealed class ProviderCallSlotsTests : ProviderTest
 
         await Should.ThrowAsync<SendCancelledException>(sending.WaitAsync(TimeSpan.FromSeconds(10)));
         Server.Requests.ShouldBeEmpty("the send was cancelled while the call waited: it was not made");
+        slots.FirstCallLeft.ShouldBeFalse("the send pipeline gives back what the recipient took at the gate");
         var taking = limiter.TakeAsync(ChannelKind.WhatsApp, default).AsTask();
         await clock.FirstArmedAsync();
         clock.AdvanceToEarliestTimer(); // the next slot
@@ -140,6 +141,7 @@ public sealed class ProviderCallSlotsTests : ProviderTest
             () => cancellations.IsKnownCancelled(5));
         (await send(other).WaitAsync(TimeSpan.FromSeconds(10))).Succeeded.ShouldBeTrue("a send not cancelled goes on");
         Server.Requests.Count.ShouldBe(1);
+        other.FirstCallLeft.ShouldBeTrue();
     }
 
     [Fact]

@@ -1,8 +1,11 @@
+using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;
 using BulkSender.Tests.TestSupport;
 using BulkSender.Web.Features.Messages;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace BulkSender.Tests.Core.Dispatch;
@@ -85,5 +88,50 @@ public sealed class DailyLimitTests
 
         host.Provider.ForMessage(messageId).Count.ShouldBe(150);
         (await host.MessageAsync(messageId)).Status.ShouldBe(MessageStatus.Sent);
+    }
+
+    /// <summary>
+    /// A mail waiting out a back-off for its slot is withheld when its send is cancelled or the channel paused: it was not
+    /// sent, so it gives back the unit of the day's allowance it took at the gate. Real time (a 3 s back-off).
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_mail_withheld_on_its_way_gives_back_its_unit_of_the_days_allowance(bool cancelled)
+    {
+        await using var host = await CoreHost.StartAsync(settings: new Dictionary<string, string?>(ThirtyADay)
+        {
+            ["Channels:RatePerSecond:Email"] = "10",
+        });
+        var ids = await host.ActiveContactIdsAsync(ChannelKind.Email, 1);
+        await host.Services.GetRequiredService<ChannelRateLimiter>()
+            .BackOffAsync(ChannelKind.Email, TimeSpan.FromSeconds(3), DateTimeOffset.UtcNow, CancellationToken.None);
+        var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, ids));
+
+        var running = host.RunEnqueuedAsync();
+        await Waiting.UntilAsync(() =>
+        {
+            using var db = host.NewDbContext();
+            return db.Deliveries.Any(d => d.MessageId == messageId && d.Status == DeliveryStatus.Sending) && UsedToday(host) > 0;
+        }, "the mail to be on its way, its unit taken", TimeSpan.FromSeconds(10));
+        if (cancelled)
+            (await host.Sends.CancelAsync(messageId, new Actor("operator-id", "operator@test.local"), CancellationToken.None))
+                .ShouldBe(CancelOutcome.Cancelled);
+        else
+            await host.Services.GetRequiredService<ChannelPauses>().PauseAsync(ChannelKind.Email, "535",
+                "the SMTP server refused the login", CancellationToken.None);
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+
+        host.Provider.ForMessage(messageId).ShouldBeEmpty("the mail was withheld");
+        (await host.DeliveriesAsync(messageId)).Single().Status.ShouldBe(cancelled ? DeliveryStatus.Cancelled : DeliveryStatus.Pending);
+        UsedToday(host).ShouldBe(0, "a mail not sent counts on no day (the block's other units went back as the run ended)");
+    }
+
+    /// <summary>The e-mail channel's count of the day's allowance (today's row, or yesterday's when the test ran over midnight).</summary>
+    private static int UsedToday(CoreHost host)
+    {
+        using var db = host.NewDbContext();
+        var prefix = DailySendQuota.Key(ChannelKind.Email, DateTime.UnixEpoch)[..^"1970-01-01".Length];
+        return db.LimitCounters.Where(c => c.Key.StartsWith(prefix)).Sum(c => c.Used);
     }
 }
