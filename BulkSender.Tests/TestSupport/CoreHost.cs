@@ -7,6 +7,7 @@ using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Jobs;
 using BulkSender.Core.Messages;
+using BulkSender.Core.Templates;
 using Hangfire;
 using Hangfire.Common;
 using Hangfire.InMemory;
@@ -173,6 +174,28 @@ public sealed class CoreHost : IAsyncDisposable
         Audience = AudienceKind.Selection,
         ContactIds = contactIds.ToList(),
     };
+
+    /// <summary>An approved WhatsApp template "greeting" (en_US, "Hi {{1}}"), synced now, for <see cref="Greeting"/>.</summary>
+    public async Task AddGreetingTemplateAsync()
+    {
+        var now = Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+        await using var db = NewDbContext();
+        db.WhatsAppTemplates.Add(new WhatsAppTemplate
+        {
+            Name = "greeting", Language = "en_US", Category = "MARKETING", Status = TemplateStatuses.Approved,
+            Components = """[{"type":"BODY","text":"Hi {{1}}"}]""", SyncedAt = now, UpdatedAt = now,
+        });
+        await db.SaveChangesAsync();
+    }
+
+    /// <summary>The "greeting" template (<see cref="AddGreetingTemplateAsync"/>) to the contacts, {{1}} their first name.</summary>
+    public static ComposeModel Greeting(IEnumerable<int> contactIds)
+    {
+        var model = Compose(ChannelKind.WhatsApp, contactIds);
+        model.Content = "";
+        model.WhatsAppTemplate = new WhatsAppTemplateInput { Name = "greeting", Language = "en_US", Parameters = [new() { Field = "first_name" }] };
+        return model;
+    }
 
     /// <summary>What the every-minute recurring job does, then the batch jobs it enqueued.</summary>
     public async Task ReconcileAsync()

@@ -2,7 +2,6 @@ using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;
-using BulkSender.Core.Templates;
 using BulkSender.Tests.TestSupport;
 
 namespace BulkSender.Tests.Core.Dispatch;
@@ -23,20 +22,10 @@ public sealed class CancelMidChunkTests : CloudApiSendTest
     [Fact]
     public async Task The_rest_of_a_chunk_whose_send_was_cancelled_takes_none_of_the_messaging_limit()
     {
-        // A template to contacts who never wrote: each one counts toward the messaging limit as the gate lets it through.
-        var ids = await Host.ActiveContactIdsAsync(ChannelKind.WhatsApp, 10); // the host's WhatsApp contacts never wrote
-        await using (var db = Host.NewDbContext())
-        {
-            db.WhatsAppTemplates.Add(new WhatsAppTemplate
-            {
-                Name = "greeting", Language = "en_US", Category = "MARKETING", Status = TemplateStatuses.Approved,
-                Components = """[{"type":"BODY","text":"Hi {{1}}"}]""", SyncedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow,
-            });
-            await db.SaveChangesAsync();
-        }
-        var model = CoreHost.Compose(ChannelKind.WhatsApp, ids);
-        model.Content = "";
-        model.WhatsAppTemplate = new WhatsAppTemplateInput { Name = "greeting", Language = "en_US", Parameters = [new() { Field = "first_name" }] };
+        // A template to contacts who never wrote (the host's WhatsApp contacts): each counts toward the messaging limit
+        // as the gate lets it through.
+        var ids = await Host.ActiveContactIdsAsync(ChannelKind.WhatsApp, 10);
+        await Host.AddGreetingTemplateAsync();
         Server.AcceptAll();
         var accept = Server.Respond;
         var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -45,7 +34,7 @@ public sealed class CancelMidChunkTests : CloudApiSendTest
             await answer.Task;
             await accept(request, ctx);
         };
-        var messageId = await Host.SendAsync(model);
+        var messageId = await Host.SendAsync(CoreHost.Greeting(ids));
 
         var running = Host.RunEnqueuedAsync();
         // A channel's first call in a process goes alone until it is answered: the second recipient waits at the gate.

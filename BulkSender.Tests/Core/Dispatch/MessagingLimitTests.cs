@@ -1,7 +1,6 @@
 using BulkSender.Core.Channels;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;
-using BulkSender.Core.Templates;
 using BulkSender.Tests.TestSupport;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,22 +22,8 @@ public sealed class MessagingLimitTests
     private static async Task<CoreHost> StartAsync(FakeTimeProvider clock, int limit)
     {
         var host = await CoreHost.StartAsync(contacts: 90, clock: clock, settings: Limit(limit));
-        await using var db = host.NewDbContext();
-        db.WhatsAppTemplates.Add(new WhatsAppTemplate
-        {
-            Name = "greeting", Language = "en_US", Category = "MARKETING", Status = TemplateStatuses.Approved,
-            Components = """[{"type":"BODY","text":"Hi {{1}}"}]""", SyncedAt = Noon, UpdatedAt = Noon,
-        });
-        await db.SaveChangesAsync();
+        await host.AddGreetingTemplateAsync();
         return host;
-    }
-
-    private static ComposeModel Template(IEnumerable<int> ids)
-    {
-        var model = CoreHost.Compose(ChannelKind.WhatsApp, ids);
-        model.Content = "";
-        model.WhatsAppTemplate = new WhatsAppTemplateInput { Name = "greeting", Language = "en_US", Parameters = [new() { Field = "first_name" }] };
-        return model;
     }
 
     [Fact]
@@ -48,7 +33,7 @@ public sealed class MessagingLimitTests
         await using var host = await StartAsync(clock, limit: 10);
         var wrote = await host.ContactsWhoWroteAsync(ChannelKind.WhatsApp, 3);
         var never = (await host.ActiveContactIdsAsync(ChannelKind.WhatsApp, 15)).Except(wrote).ToList();
-        var model = Template(wrote.Concat(never));
+        var model = CoreHost.Greeting(wrote.Concat(never));
 
         var counts = await host.Services.GetRequiredService<ComposePreview>().CountAsync(model, CancellationToken.None);
         var room = counts.MessagingLimit.ShouldNotBeNull();
@@ -64,7 +49,8 @@ public sealed class MessagingLimitTests
         deliveries.Count(d => d.Status == DeliveryStatus.Pending).ShouldBe(2);
         deliveries.Where(d => d.BusinessInitiated).Select(d => d.ContactId!.Value).ShouldAllBe(id => never.Contains(id));
         deliveries.Count(d => d.BusinessInitiated).ShouldBe(10);
-        var after = (await host.Services.GetRequiredService<ComposePreview>().CountAsync(Template(never), CancellationToken.None)).MessagingLimit!;
+        var after = (await host.Services.GetRequiredService<ComposePreview>().CountAsync(CoreHost.Greeting(never), CancellationToken.None))
+            .MessagingLimit!;
         (after.Used, after.FitNow, after.RoomAt).ShouldBe((10, 0, Noon.AddHours(24)));
 
         clock.Advance(TimeSpan.FromHours(24) - TimeSpan.FromSeconds(1));
@@ -86,12 +72,12 @@ public sealed class MessagingLimitTests
         await using var host = await StartAsync(clock, limit: 5);
         var ids = await host.ActiveContactIdsAsync(ChannelKind.WhatsApp, 6);
 
-        var first = await host.SendAsync(Template(ids[..5]));
+        var first = await host.SendAsync(CoreHost.Greeting(ids[..5]));
         await host.RunEnqueuedAsync();
         clock.Advance(TimeSpan.FromHours(1));
-        var again = await host.SendAsync(Template(ids[..5]));
+        var again = await host.SendAsync(CoreHost.Greeting(ids[..5]));
         await host.RunEnqueuedAsync();
-        var another = await host.SendAsync(Template(ids[5..]));
+        var another = await host.SendAsync(CoreHost.Greeting(ids[5..]));
         await host.RunEnqueuedAsync();
 
         (host.Provider.ForMessage(first).Count, host.Provider.ForMessage(again).Count, host.Provider.ForMessage(another).Count)
@@ -106,13 +92,13 @@ public sealed class MessagingLimitTests
         var clock = new FakeTimeProvider(new DateTimeOffset(Noon));
         var host = await StartAsync(clock, limit: 5);
         var ids = await host.ActiveContactIdsAsync(ChannelKind.WhatsApp, 7);
-        var first = await host.SendAsync(Template(ids[..3]));
+        var first = await host.SendAsync(CoreHost.Greeting(ids[..3]));
         await host.RunEnqueuedAsync();
         host.Provider.ForMessage(first).Count.ShouldBe(3);
 
         clock.Advance(TimeSpan.FromHours(2));
         await using var restarted = await host.RestartAsync(clock, Limit(5));
-        var second = await restarted.SendAsync(Template(ids[3..]));
+        var second = await restarted.SendAsync(CoreHost.Greeting(ids[3..]));
         await restarted.RunEnqueuedAsync();
 
         restarted.Provider.ForMessage(second).Count.ShouldBe(2);
