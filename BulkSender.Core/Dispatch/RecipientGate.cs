@@ -40,9 +40,6 @@ internal sealed class RecipientGate(
     private long seen;
     private IReadOnlySet<int> optedOut = NoOne;
 
-    // The UTC day of the daily allowance's unit the recipient in the gate took (null: none taken).
-    private DateTime? allowanceDay;
-
     /// <summary>Called before a chunk is marked Sending: an opt-out after this raises the signal the gate watches.</summary>
     public void Watch() => (seen, optedOut) = (optOuts.Version, NoOne);
 
@@ -55,7 +52,11 @@ internal sealed class RecipientGate(
         {
             var businessInitiated = content.Channel == ChannelKind.WhatsApp && content.Template is not null
                 && !MessagingWindow.IsInside(recipient.LastInboundAt, clock.GetUtcNow());
-            if (await StopAsync(recipient, chunk, businessInitiated, renderProblem, cancellationToken) is not { } stop)
+            var stop = await StopAsync(recipient, chunk, renderProblem, cancellationToken);
+            DateTime? allowanceDay = null;
+            if (stop is null)
+                (stop, allowanceDay) = await TakeLimitsAsync(recipient, businessInitiated, cancellationToken);
+            if (stop is null)
                 return GateVerdict.Send(slot, await limiter.TakeAsync(content.Channel, cancellationToken), businessInitiated, allowanceDay);
             slot.Dispose();
             return stop;
@@ -67,12 +68,9 @@ internal sealed class RecipientGate(
         }
     }
 
-    /// <summary>
-    /// Why the recipient does not go now, or null when it goes once the rate limiter lets it through (having taken a unit
-    /// of the daily allowance of <see cref="allowanceDay"/>, if the channel has a daily limit).
-    /// </summary>
-    private async Task<GateVerdict?> StopAsync(BatchRecipient recipient, IReadOnlyList<BatchRecipient> chunk, bool businessInitiated,
-        string? renderProblem, CancellationToken cancellationToken)
+    /// <summary>Why the recipient does not go (before any limit is taken), or null when it may.</summary>
+    private async Task<GateVerdict?> StopAsync(BatchRecipient recipient, IReadOnlyList<BatchRecipient> chunk, string? renderProblem,
+        CancellationToken cancellationToken)
     {
         if (cancelled()) // known here since the chunk was marked: the rest of it takes no slot, no allowance
             return GateVerdict.Cancelled;
@@ -86,12 +84,22 @@ internal sealed class RecipientGate(
             return GateVerdict.Refuse(refused);
         if (renderProblem is not null) // like a window refusal: the provider is not called, the recipient fails as other
             return GateVerdict.Refuse(ChannelResult.Failed(ErrorType.Other, SendBatchJob.RenderFailedCode, renderProblem));
-        allowanceDay = null;
-        if (limits.Daily is { } daily && (allowanceDay = await quota.TakeAsync(content.Channel, daily, cancellationToken)) is null)
-            return GateVerdict.Hold;
-        if (businessInitiated && limits.Messaging is { } tier && !await messaging.TryTakeAsync(recipient.Address, tier, cancellationToken))
-            return GateVerdict.HoldForMessagingLimit;
         return null;
+    }
+
+    /// <summary>
+    /// The channel's limits: a unit of the daily allowance (the UTC day it counts on, null when the channel has no daily
+    /// limit) and WhatsApp's messaging limit; the hold when one is reached.
+    /// </summary>
+    private async Task<(GateVerdict? Hold, DateTime? AllowanceDay)> TakeLimitsAsync(BatchRecipient recipient, bool businessInitiated,
+        CancellationToken cancellationToken)
+    {
+        DateTime? allowanceDay = null;
+        if (limits.Daily is { } daily && (allowanceDay = await quota.TakeAsync(content.Channel, daily, cancellationToken)) is null)
+            return (GateVerdict.Hold, null);
+        if (businessInitiated && limits.Messaging is { } tier && !await messaging.TryTakeAsync(recipient.Address, tier, cancellationToken))
+            return (GateVerdict.HoldForMessagingLimit, allowanceDay);
+        return (null, allowanceDay);
     }
 }
 

@@ -10,6 +10,9 @@ public static class Accounts
 {
     public static readonly Actor Admin = new("admin-id", AppFixture.AdminEmail);
 
+    /// <summary>The operator a Core test's audited action (a cancel, an edit) is made by; no account stands behind it.</summary>
+    public static readonly Actor Operator = new("operator-id", "operator@test.local");
+
     public sealed record Account(string Id, string Email, string Password);
 
     public static async Task<Account> NewAccountAsync(this AppFixture app, string role)

@@ -23,7 +23,6 @@ namespace BulkSender.Tests.Core.Contacts;
 [Trait("Database", "Both")]
 public sealed class ContactConcurrencyTests : IAsyncLifetime
 {
-    private static readonly Actor Operator = new("operator-id", "operator@test.local");
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
     private readonly OptOutSignal signal = new();
     private TestDatabase database = null!;
@@ -59,7 +58,7 @@ public sealed class ContactConcurrencyTests : IAsyncLifetime
     {
         var input = opened.ToInput();
         input.Name = name;
-        return editor.UpdateAsync(opened.Id, opened.Version, input, Operator, CancellationToken.None);
+        return editor.UpdateAsync(opened.Id, opened.Version, input, Accounts.Operator, CancellationToken.None);
     }
 
     private async Task<Contact> StoredAsync()
@@ -71,7 +70,7 @@ public sealed class ContactConcurrencyTests : IAsyncLifetime
     private async Task ImportAsync(string csv)
     {
         var parsed = await importer.ParseAsync(new MemoryStream(Encoding.UTF8.GetBytes(csv)), CancellationToken.None);
-        await importer.ImportAsync(parsed, Operator, "contacts.csv", null, CancellationToken.None);
+        await importer.ImportAsync(parsed, Accounts.Operator, "contacts.csv", null, CancellationToken.None);
     }
 
     private static void ShouldBeStale(EditErrors? errors)
@@ -117,7 +116,7 @@ public sealed class ContactConcurrencyTests : IAsyncLifetime
     public async Task Every_writer_of_a_contact_makes_an_edit_opened_before_it_stale(string writer)
     {
         if (writer == "opted back in")
-            await editor.OptOutAsync(ana.Id, Operator, CancellationToken.None);
+            await editor.OptOutAsync(ana.Id, Accounts.Operator, CancellationToken.None);
         var opened = await OpenAsync();
         var at = clock.GetUtcNow().UtcDateTime;
 
@@ -142,10 +141,10 @@ public sealed class ContactConcurrencyTests : IAsyncLifetime
                 (await editor.RemoveTagAsync([ana.Id], "vip", CancellationToken.None)).ShouldBe(1);
                 break;
             case "opted out by hand":
-                (await editor.OptOutAsync(ana.Id, Operator, CancellationToken.None)).ShouldBeTrue();
+                (await editor.OptOutAsync(ana.Id, Accounts.Operator, CancellationToken.None)).ShouldBeTrue();
                 break;
             case "opted back in":
-                (await editor.OptBackInAsync(ana.Id, opened.Version, Operator, CancellationToken.None)).ShouldBeNull();
+                (await editor.OptBackInAsync(ana.Id, opened.Version, Accounts.Operator, CancellationToken.None)).ShouldBeNull();
                 break;
             default:
                 (await RenameAsync(opened, "Ana Two")).ShouldBeNull();
@@ -163,13 +162,13 @@ public sealed class ContactConcurrencyTests : IAsyncLifetime
         var opened = await OpenAsync();
         var input = opened.ToInput();
         input.OptedOut = "true";
-        (await editor.UpdateAsync(ana.Id, opened.Version, input, Operator, CancellationToken.None)).ShouldBeNull();
+        (await editor.UpdateAsync(ana.Id, opened.Version, input, Accounts.Operator, CancellationToken.None)).ShouldBeNull();
         (await StoredAsync()).OptedOut.ShouldBeTrue();
 
         var reopened = await OpenAsync();
         var back = reopened.ToInput();
         back.OptedOut = "false";
-        var errors = await editor.UpdateAsync(ana.Id, reopened.Version, back, Operator, CancellationToken.None);
+        var errors = await editor.UpdateAsync(ana.Id, reopened.Version, back, Accounts.Operator, CancellationToken.None);
 
         errors.ShouldNotBeNull();
         errors.Conflict.ShouldBeFalse();
@@ -181,16 +180,16 @@ public sealed class ContactConcurrencyTests : IAsyncLifetime
     [Fact]
     public async Task Opting_back_in_is_its_own_confirmed_action_and_is_logged()
     {
-        (await editor.OptOutAsync(ana.Id, Operator, CancellationToken.None)).ShouldBeTrue();
+        (await editor.OptOutAsync(ana.Id, Accounts.Operator, CancellationToken.None)).ShouldBeTrue();
         var shown = await OpenAsync();
         // The contact writes STOP again while the confirmation is open: that opt-in is refused.
         await updater.RecordInboundAsync(ChannelKind.WhatsApp, ana.Address, "STOP", clock.GetUtcNow().UtcDateTime, CancellationToken.None);
-        var stale = await editor.OptBackInAsync(ana.Id, shown.Version, Operator, CancellationToken.None);
+        var stale = await editor.OptBackInAsync(ana.Id, shown.Version, Accounts.Operator, CancellationToken.None);
         ShouldBeStale(stale);
         (await StoredAsync()).OptedOut.ShouldBeTrue();
 
         var current = await OpenAsync();
-        (await editor.OptBackInAsync(ana.Id, current.Version, Operator, CancellationToken.None)).ShouldBeNull();
+        (await editor.OptBackInAsync(ana.Id, current.Version, Accounts.Operator, CancellationToken.None)).ShouldBeNull();
 
         var stored = await StoredAsync();
         (stored.OptedOut, stored.OptedOutAt).ShouldBe((false, null));
@@ -198,7 +197,7 @@ public sealed class ContactConcurrencyTests : IAsyncLifetime
         var log = await db.Activity.Where(a => a.EntityId == ana.Id.ToString(CultureInfo.InvariantCulture)).OrderBy(a => a.Id).Select(a =>
             new { a.Action, a.UserName, a.Details }).ToListAsync();
         log.Select(a => a.Action).ShouldBe([ActivityActions.ContactOptedOut, ActivityActions.ContactOptedIn]);
-        log[1].UserName.ShouldBe(Operator.UserName);
+        log[1].UserName.ShouldBe(Accounts.Operator.UserName);
         log[1].Details.ShouldBe($"Ana <{ana.Address}> opted back in");
         ActivityActions.Label(ActivityActions.ContactOptedIn).ShouldBe("Opted a contact back in");
     }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;
@@ -17,7 +16,6 @@ namespace BulkSender.Tests.Core.Dispatch;
 [Trait("Database", "Both")]
 public sealed class CancelDuringBackOffTests : CloudApiSendTest
 {
-    private static readonly Actor Operator = new("operator-id", "operator@test.local");
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(3);
 
     /// <summary>A heartbeat every second (not 30 s): another instance's cancel is learnt by it.</summary>
@@ -43,7 +41,7 @@ public sealed class CancelDuringBackOffTests : CloudApiSendTest
 
         var running = Host.RunEnqueuedAsync();
         await Waiting.UntilAsync(BackingOff, "the 130429's back-off to be known", TimeSpan.FromSeconds(20));
-        (await Host.Sends.CancelAsync(messageId, Operator, CancellationToken.None)).ShouldBe(CancelOutcome.Cancelled);
+        (await Host.Sends.CancelAsync(messageId, Accounts.Operator, CancellationToken.None)).ShouldBe(CancelOutcome.Cancelled);
         var cancelledAt = Stopwatch.GetTimestamp();
         await running.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -98,7 +96,7 @@ public sealed class CancelDuringBackOffTests : CloudApiSendTest
     {
         var (messageId, running) = await OneRecipientWaitingOutABackOffAsync();
         await using (var another = await Host.AnotherInstanceAsync())
-            (await another.Sends.CancelAsync(messageId, Operator, CancellationToken.None)).ShouldBe(CancelOutcome.Cancelled);
+            (await another.Sends.CancelAsync(messageId, Accounts.Operator, CancellationToken.None)).ShouldBe(CancelOutcome.Cancelled);
         await running.WaitAsync(TimeSpan.FromSeconds(30));
 
         await EndedCancelledWithoutACallAsync(messageId);
@@ -112,7 +110,7 @@ public sealed class CancelDuringBackOffTests : CloudApiSendTest
     public async Task The_last_recipients_withheld_call_ends_its_batch_cancelled()
     {
         var (messageId, running) = await OneRecipientWaitingOutABackOffAsync();
-        (await Host.Sends.CancelAsync(messageId, Operator, CancellationToken.None)).ShouldBe(CancelOutcome.Cancelled);
+        (await Host.Sends.CancelAsync(messageId, Accounts.Operator, CancellationToken.None)).ShouldBe(CancelOutcome.Cancelled);
         await running.WaitAsync(TimeSpan.FromSeconds(30));
 
         await EndedCancelledWithoutACallAsync(messageId);

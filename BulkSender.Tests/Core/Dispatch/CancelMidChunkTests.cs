@@ -1,4 +1,3 @@
-using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;
@@ -13,7 +12,6 @@ namespace BulkSender.Tests.Core.Dispatch;
 [Trait("Database", "Both")]
 public sealed class CancelMidChunkTests : CloudApiSendTest
 {
-    private static readonly Actor Operator = new("operator-id", "operator@test.local");
 
     /// <summary>WhatsApp's messaging limit, so what the gate takes from it shows in the contacts it counts.</summary>
     protected override IReadOnlyDictionary<string, string?> MoreSettings { get; } =
@@ -39,7 +37,7 @@ public sealed class CancelMidChunkTests : CloudApiSendTest
         var running = Host.RunEnqueuedAsync();
         // A channel's first call in a process goes alone until it is answered: the second recipient waits at the gate.
         await Waiting.UntilAsync(() => !Server.Requests.IsEmpty, "the first call to reach the provider", TimeSpan.FromSeconds(20));
-        (await Host.Sends.CancelAsync(messageId, Operator, CancellationToken.None)).ShouldBe(CancelOutcome.Cancelled);
+        (await Host.Sends.CancelAsync(messageId, Accounts.Operator, CancellationToken.None)).ShouldBe(CancelOutcome.Cancelled);
         answer.SetResult();
         await running.WaitAsync(TimeSpan.FromSeconds(30));
 

@@ -115,7 +115,7 @@ public sealed class DailyLimitTests
             return db.Deliveries.Any(d => d.MessageId == messageId && d.Status == DeliveryStatus.Sending) && UsedToday(host) > 0;
         }, "the mail to be on its way, its unit taken", TimeSpan.FromSeconds(10));
         if (cancelled)
-            (await host.Sends.CancelAsync(messageId, new Actor("operator-id", "operator@test.local"), CancellationToken.None))
+            (await host.Sends.CancelAsync(messageId, Accounts.Operator, CancellationToken.None))
                 .ShouldBe(CancelOutcome.Cancelled);
         else
             await host.Services.GetRequiredService<ChannelPauses>().PauseAsync(ChannelKind.Email, "535",

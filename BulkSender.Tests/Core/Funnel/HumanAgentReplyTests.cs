@@ -14,7 +14,6 @@ namespace BulkSender.Tests.Core.Funnel;
 [Trait("Database", "Both")]
 public sealed class HumanAgentReplyTests : IAsyncLifetime
 {
-    private static readonly Actor Operator = new("operator-id", "operator@test.local");
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero));
     private ProviderServer server = null!;
     private CoreHost host = null!;
@@ -46,7 +45,8 @@ public sealed class HumanAgentReplyTests : IAsyncLifetime
     }
 
     private Task<ReplyOutcome> ReplyAsync(string text) =>
-        host.Services.GetRequiredService<HumanAgentReplies>().SendAsync(sent.MessageId, sent.DeliveryId, text, Operator, CancellationToken.None);
+        host.Services.GetRequiredService<HumanAgentReplies>()
+            .SendAsync(sent.MessageId, sent.DeliveryId, text, Accounts.Operator, CancellationToken.None);
 
     [Fact]
     public async Task A_reply_within_7_days_goes_with_the_human_agent_tag_and_is_logged()

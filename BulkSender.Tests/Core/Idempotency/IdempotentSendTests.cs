@@ -14,7 +14,6 @@ namespace BulkSender.Tests.Core.Idempotency;
 /// <summary>SendService with an idempotency key: one send per key of a user for 24 hours, whatever the repetition.</summary>
 public sealed class IdempotentSendTests : IAsyncLifetime
 {
-    private static readonly Actor Operator = new("operator-id", "operator@test.local");
     private static readonly Actor OtherOperator = new("other-id", "other@test.local");
 
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
@@ -28,7 +27,7 @@ public sealed class IdempotentSendTests : IAsyncLifetime
         CoreHost.Compose(ChannelKind.Email, await host.ActiveContactIdsAsync(ChannelKind.Email, recipients), title);
 
     private Task<ComposeOutcome> SaveAsync(ComposeModel model, string key, Actor? sender = null) =>
-        host.Sends.SaveAsync(model, null, sender ?? Operator, key, CancellationToken.None);
+        host.Sends.SaveAsync(model, null, sender ?? Accounts.Operator, key, CancellationToken.None);
 
     private async Task<(int Messages, int Deliveries, int Logged)> CountsAsync()
     {
