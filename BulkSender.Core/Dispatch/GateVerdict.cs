@@ -1,4 +1,5 @@
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.WhatsApp;
 
 namespace BulkSender.Core.Dispatch;
 
@@ -14,11 +15,8 @@ internal sealed record GateVerdict(GateVerdict.Kind Is, ChannelResult? Refusal =
     /// <summary>With Send: the rate-limiter slot the recipient's first provider call goes in.</summary>
     public RateSlot Rate { get; init; }
 
-    /// <summary>
-    /// With Send: the UTC day of the channel's daily allowance the recipient took a unit of (null: the channel has no
-    /// daily limit), given back if its call is withheld on its way.
-    /// </summary>
-    public DateTime? AllowanceDay { get; init; }
+    /// <summary>With Send: what the recipient took of the channel's limits, given back if its call is withheld on its way.</summary>
+    public TakenLimits Taken { get; init; } = TakenLimits.None;
 
     public enum Kind
     {
@@ -55,6 +53,16 @@ internal sealed record GateVerdict(GateVerdict.Kind Is, ChannelResult? Refusal =
 
     public static GateVerdict Refuse(ChannelResult refusal) => new(Kind.Refuse, refusal);
 
-    public static GateVerdict Send(InFlightLimiter.InFlightLease slot, RateSlot rate, bool businessInitiated, DateTime? allowanceDay) =>
-        new(Kind.Send, Slot: slot) { Rate = rate, BusinessInitiated = businessInitiated, AllowanceDay = allowanceDay };
+    public static GateVerdict Send(InFlightLimiter.InFlightLease slot, RateSlot rate, bool businessInitiated, TakenLimits taken) =>
+        new(Kind.Send, Slot: slot) { Rate = rate, BusinessInitiated = businessInitiated, Taken = taken };
+}
+
+/// <summary>
+/// What a recipient took of its channel's limits at the gate: a unit of the daily allowance on <see cref="AllowanceDay"/>
+/// (a UTC day; null: the channel has no daily limit) and its contact counted by WhatsApp's messaging limit (null: not
+/// counted, a message inside the service window or no limit set).
+/// </summary>
+internal sealed record TakenLimits(DateTime? AllowanceDay, MessagingLimitTake? Contact)
+{
+    public static readonly TakenLimits None = new(null, null);
 }

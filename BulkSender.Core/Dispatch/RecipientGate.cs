@@ -53,11 +53,11 @@ internal sealed class RecipientGate(
             var businessInitiated = content.Channel == ChannelKind.WhatsApp && content.Template is not null
                 && !MessagingWindow.IsInside(recipient.LastInboundAt, clock.GetUtcNow());
             var stop = await StopAsync(recipient, chunk, renderProblem, cancellationToken);
-            DateTime? allowanceDay = null;
+            var taken = TakenLimits.None;
             if (stop is null)
-                (stop, allowanceDay) = await TakeLimitsAsync(recipient, businessInitiated, cancellationToken);
+                (stop, taken) = await TakeLimitsAsync(recipient, businessInitiated, cancellationToken);
             if (stop is null)
-                return GateVerdict.Send(slot, await limiter.TakeAsync(content.Channel, cancellationToken), businessInitiated, allowanceDay);
+                return GateVerdict.Send(slot, await limiter.TakeAsync(content.Channel, cancellationToken), businessInitiated, taken);
             slot.Dispose();
             return stop;
         }
@@ -88,18 +88,20 @@ internal sealed class RecipientGate(
     }
 
     /// <summary>
-    /// The channel's limits: a unit of the daily allowance (the UTC day it counts on, null when the channel has no daily
-    /// limit) and WhatsApp's messaging limit; the hold when one is reached.
+    /// The channel's limits: a unit of the daily allowance and WhatsApp's messaging limit; what was taken, or the hold
+    /// when one is reached.
     /// </summary>
-    private async Task<(GateVerdict? Hold, DateTime? AllowanceDay)> TakeLimitsAsync(BatchRecipient recipient, bool businessInitiated,
+    private async Task<(GateVerdict? Hold, TakenLimits Taken)> TakeLimitsAsync(BatchRecipient recipient, bool businessInitiated,
         CancellationToken cancellationToken)
     {
         DateTime? allowanceDay = null;
         if (limits.Daily is { } daily && (allowanceDay = await quota.TakeAsync(content.Channel, daily, cancellationToken)) is null)
-            return (GateVerdict.Hold, null);
-        if (businessInitiated && limits.Messaging is { } tier && !await messaging.TryTakeAsync(recipient.Address, tier, cancellationToken))
-            return (GateVerdict.HoldForMessagingLimit, allowanceDay);
-        return (null, allowanceDay);
+            return (GateVerdict.Hold, TakenLimits.None);
+        MessagingLimitTake? contact = null;
+        if (businessInitiated && limits.Messaging is { } tier
+            && (contact = await messaging.TakeAsync(recipient.Address, tier, cancellationToken)) is null)
+            return (GateVerdict.HoldForMessagingLimit, TakenLimits.None);
+        return (null, new TakenLimits(allowanceDay, contact));
     }
 }
 

@@ -263,8 +263,8 @@ public sealed class SendBatchJob(
     /// was not sent: a shutdown stopped the call, the answer was a pausing error (the channel's, not the recipient's:
     /// it goes back to Pending with the rest, and the gate holds the next recipients), or the channel was paused before
     /// the call could leave (<see cref="ChannelPausedException"/>: it was not made; nor when the send was cancelled,
-    /// <see cref="SendCancelledException"/>). A recipient whose first call was withheld gives back the day's allowance
-    /// it took: it was not sent.
+    /// <see cref="SendCancelledException"/>). A recipient whose first call was withheld gives back what it took of the
+    /// channel's limits (the day's allowance, WhatsApp's messaging limit): it was not sent.
     /// </summary>
     /// <remarks>
     /// The first call goes in the gate's rate-limiter slot unless that passed on the way; a second provider call for the
@@ -296,8 +296,8 @@ public sealed class SendBatchJob(
             catch (CallWithheldException)
             {
                 // Paused, or the send cancelled, while the call was on its way: not made.
-                if (!callSlots.FirstCallLeft && verdict.AllowanceDay is { } day)
-                    await GiveBackAllowanceAsync(content.Channel, day, recipient.DeliveryId);
+                if (!callSlots.FirstCallLeft)
+                    await GiveBackLimitsAsync(content.Channel, verdict.Taken, recipient.DeliveryId);
                 return null;
             }
             catch (Exception ex)
@@ -309,16 +309,22 @@ public sealed class SendBatchJob(
         }
     }
 
-    /// <summary>A unit of the day's allowance back, for a recipient not sent; when that fails it stays counted (the safe side).</summary>
-    private async Task GiveBackAllowanceAsync(ChannelKind channel, DateTime day, long deliveryId)
+    /// <summary>
+    /// What a recipient not sent took of the channel's limits, back: its unit of the day's allowance, its contact in
+    /// WhatsApp's messaging limit. When that fails it stays counted (the safe side).
+    /// </summary>
+    private async Task GiveBackLimitsAsync(ChannelKind channel, TakenLimits taken, long deliveryId)
     {
         try
         {
-            await quota.GiveBackAsync(channel, day, CancellationToken.None);
+            if (taken.AllowanceDay is { } day)
+                await quota.GiveBackAsync(channel, day, CancellationToken.None);
+            if (taken.Contact is { } contact)
+                await messagingLimit.GiveBackAsync(contact, CancellationToken.None);
         }
         catch (Exception ex)
         {
-            log.LogWarning(ex, "The {Channel} daily allowance's unit of delivery {DeliveryId}, not sent, stays counted", channel, deliveryId);
+            log.LogWarning(ex, "The {Channel} limits taken by delivery {DeliveryId}, not sent, stay counted", channel, deliveryId);
         }
     }
 

@@ -40,23 +40,32 @@ public sealed class WhatsAppMessagingLimit(IDbContextFactory<AppDbContext> dbs, 
     /// Counts <paramref name="address"/> as reached now, unless it already is in the last 24 hours (then its time moves to
     /// now); false (and nothing counted) when that would go over <paramref name="limit"/>.
     /// </summary>
-    public async Task<bool> TryTakeAsync(string address, int limit, CancellationToken cancellationToken)
+    public async Task<bool> TryTakeAsync(string address, int limit, CancellationToken cancellationToken) =>
+        await TakeAsync(address, limit, cancellationToken) is not null;
+
+    /// <summary>
+    /// Like <see cref="TryTakeAsync"/>: what was counted, to give back with <see cref="GiveBackAsync"/> when the template
+    /// is not sent after all; null when the contact would go over <paramref name="limit"/>.
+    /// </summary>
+    public async Task<MessagingLimitTake?> TakeAsync(string address, int limit, CancellationToken cancellationToken)
     {
+        // Whole microseconds, as PostgreSQL keeps them: a give-back finds its row by this time.
         var now = clock.GetUtcNow().UtcDateTime;
+        now = now.AddTicks(-(now.Ticks % 10));
         var since = now - Window;
         await PurgeAsync(now, cancellationToken);
         while (true)
         {
-            var taken = await dbs.InTransactionAsync(async (db, ct) =>
+            var taken = await dbs.InTransactionAsync<(MessagingLimitTake? Take, bool Started)>(async (db, ct) =>
             {
                 if (await db.LimitCounters.Where(c => c.Key == TurnKey).ExecuteUpdateAsync(s => s.SetProperty(c => c.UpdatedAt, now), ct) == 0)
-                    return (bool?)null; // no row yet: made below, then again
+                    return (null, false); // no row yet: made below, then again
                 var counted = await db.MessagingLimitContacts.Where(c => c.Address == address)
                     .Select(c => (DateTime?)c.CountedAt).FirstOrDefaultAsync(ct);
                 if (counted is not { } at || at <= since)
                 {
                     if (await db.MessagingLimitContacts.CountAsync(c => c.CountedAt > since, ct) >= limit)
-                        return false;
+                        return (null, true);
                 }
                 if (counted is null)
                 {
@@ -66,12 +75,28 @@ public sealed class WhatsAppMessagingLimit(IDbContextFactory<AppDbContext> dbs, 
                 else
                     await db.MessagingLimitContacts.Where(c => c.Address == address)
                         .ExecuteUpdateAsync(s => s.SetProperty(c => c.CountedAt, now), ct);
-                return true;
+                return (new MessagingLimitTake(address, now, counted is { } before ? DateTime.SpecifyKind(before, DateTimeKind.Utc) : null), true);
             }, cancellationToken);
-            if (taken is { } answer)
-                return answer;
+            if (taken.Started)
+                return taken.Take;
             await StartAsync(now, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Undoes <paramref name="take"/> for a template that was not sent (its call withheld on its way: the channel paused,
+    /// or the send cancelled): the contact is no longer counted, or counts from its earlier template again. Nothing
+    /// changes when another template has counted the contact since.
+    /// </summary>
+    public async Task GiveBackAsync(MessagingLimitTake take, CancellationToken cancellationToken)
+    {
+        await using var db = await dbs.CreateDbContextAsync(cancellationToken);
+        using var turn = await SqliteWriteGate.EnterAsync(db, cancellationToken);
+        var row = db.MessagingLimitContacts.Where(c => c.Address == take.Address && c.CountedAt == take.CountedAt);
+        if (take.Before is { } before)
+            await row.ExecuteUpdateAsync(s => s.SetProperty(c => c.CountedAt, before), cancellationToken);
+        else
+            await row.ExecuteDeleteAsync(cancellationToken);
     }
 
     /// <summary>How many unique contacts the last 24 hours counted, and when the oldest of them leaves (null: none counted).</summary>

@@ -149,4 +149,38 @@ public sealed class ClusterLimitCountTests
         (await a.TryTakeAsync("+4", 3, default)).ShouldBeTrue();
         (await b.UsageAsync(default)).ShouldBe((1, Evening.AddHours(49)));
     }
+
+    /// <summary>
+    /// A template withheld on its way (the channel paused, the send cancelled) gives its contact back: the room is free
+    /// again, and a contact counted before counts from its earlier template, unless another template counted it since.
+    /// The clock has ticks below a microsecond, which PostgreSQL does not keep.
+    /// </summary>
+    [Fact]
+    public async Task A_template_not_sent_gives_its_contact_back_unless_another_template_counted_it_since()
+    {
+        var start = Evening.AddTicks(1_234_567);
+        var clock = new FakeTimeProvider(new DateTimeOffset(start));
+        await using var first = await CoreHost.StartAsync(contacts: 0, clock: clock);
+        await using var second = await first.AnotherInstanceAsync(clock: clock);
+        var (a, b) = (first.Services.GetRequiredService<WhatsAppMessagingLimit>(), second.Services.GetRequiredService<WhatsAppMessagingLimit>());
+
+        var one = (await a.TakeAsync("+1", 2, default)).ShouldNotBeNull();
+        var two = (await a.TakeAsync("+2", 2, default)).ShouldNotBeNull();
+        (await b.TakeAsync("+3", 2, default)).ShouldBeNull("the limit is reached");
+        await a.GiveBackAsync(two, default);
+        (await b.TakeAsync("+3", 2, default)).ShouldNotBeNull("+2's room is free again");
+        (await a.UsageAsync(default)).Used.ShouldBe(2);
+
+        clock.Advance(TimeSpan.FromHours(1));
+        var again = (await b.TakeAsync("+1", 2, default)).ShouldNotBeNull("reached in the last 24 hours: costs nothing");
+        again.Before.ShouldBe(one.CountedAt);
+        await using var db = first.NewDbContext();
+        Task<DateTime> CountedAtAsync(string address) =>
+            db.MessagingLimitContacts.Where(c => c.Address == address).Select(c => c.CountedAt).SingleAsync();
+        await a.GiveBackAsync(one, default);
+        (await CountedAtAsync("+1")).ShouldBe(again.CountedAt, "another template counted +1 since: giving back the first changes nothing");
+        await b.GiveBackAsync(again, default);
+        (await CountedAtAsync("+1")).ShouldBe(one.CountedAt, "+1 counts from its earlier template again");
+        (await a.UsageAsync(default)).Used.ShouldBe(2);
+    }
 }

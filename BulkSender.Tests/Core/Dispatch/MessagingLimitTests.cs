@@ -1,4 +1,6 @@
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.Pauses;
+using BulkSender.Core.Channels.WhatsApp;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;
 using BulkSender.Tests.TestSupport;
@@ -123,5 +125,57 @@ public sealed class MessagingLimitTests
         (await preview.CountAsync(CoreHost.Compose(ChannelKind.Email, []), CancellationToken.None)).MessagingLimit.ShouldBeNull();
         await using var db = host.NewDbContext();
         (await db.Deliveries.CountAsync(d => d.BusinessInitiated)).ShouldBe(0);
+    }
+
+    /// <summary>
+    /// A template waiting out a back-off for its slot is withheld when its send is cancelled or the channel paused: it was
+    /// not sent, so its contact leaves the count again, or counts from its earlier template. Real time (a 3 s back-off).
+    /// </summary>
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public async Task A_template_withheld_on_its_way_gives_its_contact_back_to_the_messaging_limit(bool cancelled, bool reachedBefore)
+    {
+        await using var host = await CoreHost.StartAsync(contacts: 90, settings: new Dictionary<string, string?>(Limit(10))
+        {
+            ["Channels:RatePerSecond:WhatsApp"] = "10",
+        });
+        await host.AddGreetingTemplateAsync();
+        var ids = await host.ActiveContactIdsAsync(ChannelKind.WhatsApp, 1);
+        await host.Services.GetRequiredService<ChannelRateLimiter>()
+            .BackOffAsync(ChannelKind.WhatsApp, TimeSpan.FromSeconds(3), DateTimeOffset.UtcNow, CancellationToken.None);
+        var messageId = await host.SendAsync(CoreHost.Greeting(ids));
+        var address = (await host.DeliveriesAsync(messageId)).Single().RecipientAddress;
+        var now = DateTime.UtcNow;
+        var earlier = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, DateTimeKind.Utc).AddHours(-1);
+        if (reachedBefore)
+            await using (var db = host.NewDbContext())
+            {
+                db.MessagingLimitContacts.Add(new MessagingLimitContact { Address = address, CountedAt = earlier });
+                await db.SaveChangesAsync();
+            }
+
+        var running = host.RunEnqueuedAsync();
+        await Waiting.UntilAsync(() =>
+        {
+            using var db = host.NewDbContext();
+            return db.Deliveries.Any(d => d.MessageId == messageId && d.Status == DeliveryStatus.Sending)
+                && db.MessagingLimitContacts.Any(c => c.CountedAt > earlier);
+        }, "the template to be on its way, its contact counted", TimeSpan.FromSeconds(10));
+        if (cancelled)
+            (await host.Sends.CancelAsync(messageId, Accounts.Operator, CancellationToken.None)).ShouldBe(CancelOutcome.Cancelled);
+        else
+            await host.Services.GetRequiredService<ChannelPauses>().PauseAsync(ChannelKind.WhatsApp, "131031",
+                "the business account is restricted", CancellationToken.None);
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+
+        host.Provider.ForMessage(messageId).ShouldBeEmpty("the template was withheld");
+        (await host.DeliveriesAsync(messageId)).Single().Status.ShouldBe(cancelled ? DeliveryStatus.Cancelled : DeliveryStatus.Pending);
+        await using (var db = host.NewDbContext())
+            (await db.MessagingLimitContacts.Select(c => c.CountedAt).ToListAsync())
+                .ShouldBe(reachedBefore ? [earlier] : [], "a template not sent counts no contact; one reached before counts from then");
+        (await host.Services.GetRequiredService<WhatsAppMessagingLimit>().UsageAsync(CancellationToken.None)).Used
+            .ShouldBe(reachedBefore ? 1 : 0);
     }
 }
