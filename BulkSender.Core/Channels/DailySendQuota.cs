@@ -46,10 +46,6 @@ public sealed class DailySendQuota(IDbContextFactory<AppDbContext> dbs, ChannelS
     public static string Key(ChannelKind channel, DateTime day) =>
         string.Create(CultureInfo.InvariantCulture, $"daily-limit:{channel}:{day:yyyy-MM-dd}");
 
-    /// <summary>Takes one message of today's allowance of <paramref name="limit"/>; false when today's is used up.</summary>
-    public async Task<bool> TryTakeAsync(ChannelKind channel, int limit, CancellationToken cancellationToken) =>
-        await TakeAsync(channel, limit, cancellationToken) is not null;
-
     /// <summary>
     /// Takes one message of today's allowance of <paramref name="limit"/>: the UTC day it counts on (to give it back to,
     /// <see cref="GiveBackAsync"/>), or null when today's is used up.

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using BulkSender.Core;
 using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
+using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Contacts;
 using BulkSender.Core.Data;
 using BulkSender.Core.Dispatch;
@@ -218,6 +219,29 @@ public sealed class CoreHost : IAsyncDisposable
         while (Jobs.Take() is { Count: > 0 } batchIds)
             await Parallel.ForEachAsync(batchIds, new ParallelOptions { MaxDegreeOfParallelism = workers },
                 async (id, ct) => await RunBatchAsync(id, ct));
+    }
+
+    /// <summary>
+    /// Runs the send's batch while its channel (which needs a rate limit) waits out a 3 s back-off, and withholds its
+    /// recipient's call on its way once that recipient is Sending and <paramref name="limitsTaken"/> holds: cancels the
+    /// send, or pauses the channel with <paramref name="pause"/>'s code and reason. Returns when the run has ended. Real time.
+    /// </summary>
+    public async Task WithholdOnItsWayAsync(int messageId, ChannelKind channel, bool cancel, (string Code, string Reason) pause,
+        Func<bool> limitsTaken)
+    {
+        await Services.GetRequiredService<ChannelRateLimiter>()
+            .BackOffAsync(channel, TimeSpan.FromSeconds(3), DateTimeOffset.UtcNow, CancellationToken.None);
+        var running = RunEnqueuedAsync();
+        await Waiting.UntilAsync(() =>
+        {
+            using var db = NewDbContext();
+            return db.Deliveries.Any(d => d.MessageId == messageId && d.Status == DeliveryStatus.Sending) && limitsTaken();
+        }, "the recipient to be on its way, its limits taken", TimeSpan.FromSeconds(10));
+        if (cancel)
+            (await Sends.CancelAsync(messageId, Accounts.Operator, CancellationToken.None)).ShouldBe(CancelOutcome.Cancelled);
+        else
+            await Services.GetRequiredService<ChannelPauses>().PauseAsync(channel, pause.Code, pause.Reason, CancellationToken.None);
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     public async Task<List<MessageBatch>> BatchesAsync(int messageId)

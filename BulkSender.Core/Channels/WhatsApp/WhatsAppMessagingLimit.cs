@@ -38,14 +38,8 @@ public sealed class WhatsAppMessagingLimit(IDbContextFactory<AppDbContext> dbs, 
 
     /// <summary>
     /// Counts <paramref name="address"/> as reached now, unless it already is in the last 24 hours (then its time moves to
-    /// now); false (and nothing counted) when that would go over <paramref name="limit"/>.
-    /// </summary>
-    public async Task<bool> TryTakeAsync(string address, int limit, CancellationToken cancellationToken) =>
-        await TakeAsync(address, limit, cancellationToken) is not null;
-
-    /// <summary>
-    /// Like <see cref="TryTakeAsync"/>: what was counted, to give back with <see cref="GiveBackAsync"/> when the template
-    /// is not sent after all; null when the contact would go over <paramref name="limit"/>.
+    /// now): what was counted, to give back with <see cref="GiveBackAsync"/> when the template is not sent after all; null
+    /// (and nothing counted) when that would go over <paramref name="limit"/>.
     /// </summary>
     public async Task<MessagingLimitTake?> TakeAsync(string address, int limit, CancellationToken cancellationToken)
     {

@@ -20,14 +20,14 @@ public sealed class ClusterLimitCountTests
     /// Takes units from each quota, <paramref name="loops"/> at a time per instance, a millisecond apart (a send), until
     /// the limit says no.
     /// </summary>
-    private static async Task<int[]> DrainAsync(Func<Task<bool>>[] instances, int loops)
+    private static async Task<int[]> DrainAsync(Func<Task<DateTime?>>[] instances, int loops)
     {
         var taken = new int[instances.Length];
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var running = instances.SelectMany((take, i) => Enumerable.Range(0, loops).Select(_ => Task.Run(async () =>
         {
             await start.Task;
-            while (await take())
+            while (await take() is not null)
             {
                 Interlocked.Increment(ref taken[i]);
                 await Task.Delay(1);
@@ -46,15 +46,15 @@ public sealed class ClusterLimitCountTests
         await using var second = await first.AnotherInstanceAsync(clock: clock);
         var quotas = new[] { first, second }.Select(h => h.Services.GetRequiredService<DailySendQuota>()).ToList();
         foreach (var quota in quotas) // each instance warmed up before the race (its first query compiled), as in a running app
-            (await quota.TryTakeAsync(ChannelKind.Email, 1000, default)).ShouldBeTrue();
+            (await quota.TakeAsync(ChannelKind.Email, 1000, default)).ShouldNotBeNull();
 
-        var taken = await DrainAsync(quotas.Select(q => (Func<Task<bool>>)(() => q.TryTakeAsync(ChannelKind.Email, 1000, default))).ToArray(), 4);
+        var taken = await DrainAsync(quotas.Select(q => (Func<Task<DateTime?>>)(() => q.TakeAsync(ChannelKind.Email, 1000, default))).ToArray(), 4);
 
         (taken.Sum() + 2).ShouldBe(1000, $"taken 1 + {taken[0]} and 1 + {taken[1]}");
         taken.ShouldAllBe(n => n > 0, "both instances sent");
         await using var db = first.NewDbContext();
         (await db.LimitCounters.SingleAsync(c => c.Key == DailySendQuota.Key(ChannelKind.Email, Evening))).Used.ShouldBe(1000);
-        (await quotas[1].TryTakeAsync(ChannelKind.Email, 1000, default)).ShouldBeFalse();
+        (await quotas[1].TakeAsync(ChannelKind.Email, 1000, default)).ShouldBeNull();
     }
 
     [Fact]
@@ -66,14 +66,14 @@ public sealed class ClusterLimitCountTests
         var (a, b) = (first.Services.GetRequiredService<DailySendQuota>(), second.Services.GetRequiredService<DailySendQuota>());
 
         for (var i = 0; i < 3; i++)
-            (await a.TryTakeAsync(ChannelKind.Email, 100, default)).ShouldBeTrue();
+            (await a.TakeAsync(ChannelKind.Email, 100, default)).ShouldNotBeNull();
         await using (var db = first.NewDbContext())
             (await db.LimitCounters.SingleAsync()).Used.ShouldBe(DailySendQuota.MaxBlock, "a block of 10 reserved for 3 sent");
         await a.ReturnUnusedAsync(ChannelKind.Email, default);
 
         await using (var db = first.NewDbContext())
             (await db.LimitCounters.SingleAsync()).Used.ShouldBe(3);
-        (await DrainAsync([() => b.TryTakeAsync(ChannelKind.Email, 100, default)], 1)).Single().ShouldBe(97);
+        (await DrainAsync([() => b.TakeAsync(ChannelKind.Email, 100, default)], 1)).Single().ShouldBe(97);
     }
 
     [Fact]
@@ -89,12 +89,12 @@ public sealed class ClusterLimitCountTests
         }
         var quota = host.Services.GetRequiredService<DailySendQuota>();
 
-        (await DrainAsync([() => quota.TryTakeAsync(ChannelKind.Email, 10, default)], 1)).Single().ShouldBe(6);
+        (await DrainAsync([() => quota.TakeAsync(ChannelKind.Email, 10, default)], 1)).Single().ShouldBe(6);
         quota.NextDay().ShouldBe(Evening.Date.AddDays(1));
 
         clock.Advance(TimeSpan.FromHours(2)); // 00:00 UTC
-        (await DrainAsync([() => quota.TryTakeAsync(ChannelKind.Email, 10, default)], 1)).Single().ShouldBe(10);
-        (await quota.TryTakeAsync(ChannelKind.Messenger, 10, default)).ShouldBeTrue("each channel has its own count");
+        (await DrainAsync([() => quota.TakeAsync(ChannelKind.Email, 10, default)], 1)).Single().ShouldBe(10);
+        (await quota.TakeAsync(ChannelKind.Messenger, 10, default)).ShouldNotBeNull("each channel has its own count");
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class ClusterLimitCountTests
             return Enumerable.Range(0, 3).Select(part => Task.Run(async () =>
             {
                 foreach (var address in order.Where((_, n) => n % 3 == part))
-                    if (await limit.TryTakeAsync(address, 20, default))
+                    if (await limit.TakeAsync(address, 20, default) is not null)
                         reached.Add(address);
             }));
         }));
@@ -133,20 +133,20 @@ public sealed class ClusterLimitCountTests
         await using var second = await first.AnotherInstanceAsync(clock: clock);
         var (a, b) = (first.Services.GetRequiredService<WhatsAppMessagingLimit>(), second.Services.GetRequiredService<WhatsAppMessagingLimit>());
 
-        (await a.TryTakeAsync("+1", 3, default)).ShouldBeTrue();
+        (await a.TakeAsync("+1", 3, default)).ShouldNotBeNull();
         clock.Advance(TimeSpan.FromHours(1));
-        (await b.TryTakeAsync("+2", 3, default)).ShouldBeTrue();
-        (await a.TryTakeAsync("+3", 3, default)).ShouldBeTrue();
-        (await b.TryTakeAsync("+4", 3, default)).ShouldBeFalse("the other instance's contacts count");
-        (await b.TryTakeAsync("+1", 3, default)).ShouldBeTrue("reached in the last 24 hours: costs nothing, counts from now");
+        (await b.TakeAsync("+2", 3, default)).ShouldNotBeNull();
+        (await a.TakeAsync("+3", 3, default)).ShouldNotBeNull();
+        (await b.TakeAsync("+4", 3, default)).ShouldBeNull("the other instance's contacts count");
+        (await b.TakeAsync("+1", 3, default)).ShouldNotBeNull("reached in the last 24 hours: costs nothing, counts from now");
         (await a.RoomAtAsync(default)).ShouldBe(Evening.AddHours(25));
 
         clock.Advance(TimeSpan.FromHours(23)); // 24 hours after +1's first template
-        (await a.TryTakeAsync("+4", 3, default)).ShouldBeFalse("+1 counts from its second template");
+        (await a.TakeAsync("+4", 3, default)).ShouldBeNull("+1 counts from its second template");
         clock.Advance(TimeSpan.FromHours(1) - TimeSpan.FromSeconds(1));
-        (await a.TryTakeAsync("+4", 3, default)).ShouldBeFalse();
+        (await a.TakeAsync("+4", 3, default)).ShouldBeNull();
         clock.Advance(TimeSpan.FromSeconds(1));
-        (await a.TryTakeAsync("+4", 3, default)).ShouldBeTrue();
+        (await a.TakeAsync("+4", 3, default)).ShouldNotBeNull();
         (await b.UsageAsync(default)).ShouldBe((1, Evening.AddHours(49)));
     }
 

@@ -1,11 +1,8 @@
-using BulkSender.Core.Activity;
 using BulkSender.Core.Channels;
-using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;
 using BulkSender.Tests.TestSupport;
 using BulkSender.Web.Features.Messages;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace BulkSender.Tests.Core.Dispatch;
@@ -104,23 +101,10 @@ public sealed class DailyLimitTests
             ["Channels:RatePerSecond:Email"] = "10",
         });
         var ids = await host.ActiveContactIdsAsync(ChannelKind.Email, 1);
-        await host.Services.GetRequiredService<ChannelRateLimiter>()
-            .BackOffAsync(ChannelKind.Email, TimeSpan.FromSeconds(3), DateTimeOffset.UtcNow, CancellationToken.None);
         var messageId = await host.SendAsync(CoreHost.Compose(ChannelKind.Email, ids));
 
-        var running = host.RunEnqueuedAsync();
-        await Waiting.UntilAsync(() =>
-        {
-            using var db = host.NewDbContext();
-            return db.Deliveries.Any(d => d.MessageId == messageId && d.Status == DeliveryStatus.Sending) && UsedToday(host) > 0;
-        }, "the mail to be on its way, its unit taken", TimeSpan.FromSeconds(10));
-        if (cancelled)
-            (await host.Sends.CancelAsync(messageId, Accounts.Operator, CancellationToken.None))
-                .ShouldBe(CancelOutcome.Cancelled);
-        else
-            await host.Services.GetRequiredService<ChannelPauses>().PauseAsync(ChannelKind.Email, "535",
-                "the SMTP server refused the login", CancellationToken.None);
-        await running.WaitAsync(TimeSpan.FromSeconds(30));
+        await host.WithholdOnItsWayAsync(messageId, ChannelKind.Email, cancelled, ("535", "the SMTP server refused the login"),
+            () => UsedToday(host) > 0);
 
         host.Provider.ForMessage(messageId).ShouldBeEmpty("the mail was withheld");
         (await host.DeliveriesAsync(messageId)).Single().Status.ShouldBe(cancelled ? DeliveryStatus.Cancelled : DeliveryStatus.Pending);

@@ -1,5 +1,4 @@
 using BulkSender.Core.Channels;
-using BulkSender.Core.Channels.Pauses;
 using BulkSender.Core.Channels.WhatsApp;
 using BulkSender.Core.Dispatch;
 using BulkSender.Core.Messages;
@@ -143,8 +142,6 @@ public sealed class MessagingLimitTests
         });
         await host.AddGreetingTemplateAsync();
         var ids = await host.ActiveContactIdsAsync(ChannelKind.WhatsApp, 1);
-        await host.Services.GetRequiredService<ChannelRateLimiter>()
-            .BackOffAsync(ChannelKind.WhatsApp, TimeSpan.FromSeconds(3), DateTimeOffset.UtcNow, CancellationToken.None);
         var messageId = await host.SendAsync(CoreHost.Greeting(ids));
         var address = (await host.DeliveriesAsync(messageId)).Single().RecipientAddress;
         var now = DateTime.UtcNow;
@@ -156,19 +153,11 @@ public sealed class MessagingLimitTests
                 await db.SaveChangesAsync();
             }
 
-        var running = host.RunEnqueuedAsync();
-        await Waiting.UntilAsync(() =>
+        await host.WithholdOnItsWayAsync(messageId, ChannelKind.WhatsApp, cancelled, ("131031", "the business account is restricted"), () =>
         {
             using var db = host.NewDbContext();
-            return db.Deliveries.Any(d => d.MessageId == messageId && d.Status == DeliveryStatus.Sending)
-                && db.MessagingLimitContacts.Any(c => c.CountedAt > earlier);
-        }, "the template to be on its way, its contact counted", TimeSpan.FromSeconds(10));
-        if (cancelled)
-            (await host.Sends.CancelAsync(messageId, Accounts.Operator, CancellationToken.None)).ShouldBe(CancelOutcome.Cancelled);
-        else
-            await host.Services.GetRequiredService<ChannelPauses>().PauseAsync(ChannelKind.WhatsApp, "131031",
-                "the business account is restricted", CancellationToken.None);
-        await running.WaitAsync(TimeSpan.FromSeconds(30));
+            return db.MessagingLimitContacts.Any(c => c.CountedAt > earlier);
+        });
 
         host.Provider.ForMessage(messageId).ShouldBeEmpty("the template was withheld");
         (await host.DeliveriesAsync(messageId)).Single().Status.ShouldBe(cancelled ? DeliveryStatus.Cancelled : DeliveryStatus.Pending);
